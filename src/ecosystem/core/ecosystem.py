@@ -420,7 +420,7 @@ class Ecosystem:
                 )
             m = a["neighbourhood"].isin(nb).to_numpy()
             if include_shared:
-                m |= a["neighbourhood"].isna().to_numpy()
+                m = m | a["neighbourhood"].isna().to_numpy()
             keep &= m
         if domains is not None:
             ds = [domains] if isinstance(domains, str) else list(domains)

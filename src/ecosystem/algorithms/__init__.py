@@ -1,0 +1,3 @@
+"""Structural analysis of an Ecosystem: centrality and bridging gaps."""
+
+__all__: list[str] = []
