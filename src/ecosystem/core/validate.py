@@ -182,8 +182,8 @@ def normalize_actors(actors: object, schema: Schema, where: Where) -> pd.DataFra
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValidationError(
-                f"capacity {cap[row]!r} is not allowed; use a non-negative finite number, or "
-                "leave it empty for unknown", field="capacity", **where.at(row),
+                f"capacity {float(cap[row])!r} is not allowed; use a non-negative finite "
+                "number, or leave it empty for unknown", field="capacity", **where.at(row),
             )
         out["capacity"] = pd.Series(cap, index=table.index)
     else:
@@ -211,14 +211,21 @@ def normalize_ties(
     table = _as_frame(ties, where)
     _require(table, ("source", "target"), where)
     n = len(ids)
-    src_s = _strings(table["source"], "source", where, required=True)
-    tgt_s = _strings(table["target"], "target", where, required=True)
+    # Blank or missing ends cannot match an (always non-blank) actor id, so they are found on
+    # the error path of the id lookup instead of by a costly scan of every row.
+    src_s = _strings(table["source"], "source", where, required=False)
+    tgt_s = _strings(table["target"], "target", where, required=False)
     positions = []
     for name, col in (("source", src_s), ("target", tgt_s)):
         pos = ids.get_indexer(col)
         if (pos < 0).any():
             row = int(np.flatnonzero(pos < 0)[0])
             value = col.iloc[row]
+            if pd.isna(value) or not str(value).strip():
+                raise MissingIdError(
+                    f"'{name}' is empty; every tie needs a {name} actor id", field=name,
+                    **where.at(row),
+                )
             hint = suggest(value, ids) if n <= 20_000 else ""
             raise DanglingTieError(
                 f"tie {name} '{value}' is not an actor id{hint} Add the actor to the actors "
@@ -237,8 +244,8 @@ def normalize_ties(
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise InvalidWeightError(
-                f"weight {weight[row]!r} is not allowed; tie weights are strengths and must be "
-                "finite and >= 0", field="weight", **where.at(row),
+                f"weight {float(weight[row])!r} is not allowed; tie weights are strengths and "
+                "must be finite and >= 0", field="weight", **where.at(row),
             )
     else:
         weight = np.ones(len(table), dtype=np.float64)
