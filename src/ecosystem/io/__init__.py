@@ -1,5 +1,17 @@
 """Readers and writers. Every reader ends in :func:`ecosystem.from_frames`."""
 
 from ecosystem.io.csv import read_csv, write_csv
+from ecosystem.io.excel import read_excel, write_excel
+from ecosystem.io.graphml import read_graphml, write_graphml
+from ecosystem.io.json import read_json, write_json
 
-__all__ = ["read_csv", "write_csv"]
+__all__ = [
+    "read_csv",
+    "read_excel",
+    "read_graphml",
+    "read_json",
+    "write_csv",
+    "write_excel",
+    "write_graphml",
+    "write_json",
+]
