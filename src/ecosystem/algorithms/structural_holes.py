@@ -149,7 +149,7 @@ def _burt(adj: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     # m^T: column j holds m_{jq} for q, so (p @ m^T)_{ij} = sum_q p_iq m_jq.
     m_t = _scale_rows(s, _row_reduce(np.maximum, s, n)).T.tocsr()
     # Per-row size of the two-step product: sum of the contacts' degrees.
-    cost = np.bincount(rows, weights=deg[s.indices], minlength=n)
+    cost = _row_sum(rows, deg[s.indices], n)
     pp = np.empty(s.nnz)  # (p @ p)_{ij} at the stored (i, j), in s's order
     pm = np.empty(s.nnz)  # (p @ m^T)_{ij} likewise
     for lo, hi in _blocks(cost, _BLOCK_ENTRIES):
@@ -160,13 +160,13 @@ def _burt(adj: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
         pp[a:b] = _at_pattern(p_blk @ p, pattern)
         pm[a:b] = _at_pattern(p_blk @ m_t, pattern)
     local = (p.data + pp) ** 2
-    constraint = np.bincount(rows, weights=local, minlength=n)
-    effective = deg - np.bincount(rows, weights=pm, minlength=n)
+    constraint = _row_sum(rows, local, n)
+    effective = deg - _row_sum(rows, pm, n)
     has = deg > 0
     efficiency = np.divide(effective, deg, out=np.zeros(n), where=has)
     # hierarchy: r_ij = c_ij n_i / c_i; rows with one contact have r = 1 and ln r = 0.
     r = local * (deg / np.where(has, constraint, 1.0))[rows]
-    spread = np.bincount(rows, weights=r * np.log(r), minlength=n)
+    spread = _row_sum(rows, r * np.log(r), n)
     norm = deg * np.log(np.maximum(deg, 1))
     hierarchy = np.divide(spread, norm, out=np.zeros(n), where=deg > 1)
     return constraint, effective, efficiency, hierarchy
@@ -181,6 +181,11 @@ def _mutual(adj: sp.csr_array) -> sp.csr_array:
     s.sum_duplicates()
     s.sort_indices()
     return s
+
+
+def _row_sum(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``values`` per row id (float even when empty, which bincount is not)."""
+    return np.bincount(rows, weights=values, minlength=n).astype(np.float64, copy=False)
 
 
 def _row_reduce(ufunc: np.ufunc, s: sp.csr_array, n: int) -> np.ndarray:
