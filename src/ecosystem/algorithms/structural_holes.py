@@ -146,19 +146,21 @@ def _burt(adj: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     deg = np.diff(s.indptr)
     rows = np.repeat(np.arange(n), deg)
     p = _scale_rows(s, _row_reduce(np.add, s, n))
-    # m^T: column j holds m_{jq} for q, so (p @ m^T)_{ij} = sum_q p_iq m_jq.
+    # m^T: column j holds m_{jq} for q, so (p @ m^T)_{ij} = sum_q p_iq m_jq. p and m^T share
+    # s's (symmetric) pattern, so one complex product p @ (p + i m^T) gives both two-step sums
+    # in a single pass over the wedges: real part p @ p, imaginary part p @ m^T.
     m_t = _scale_rows(s, _row_reduce(np.maximum, s, n)).T.tocsr()
+    m_t.sort_indices()
+    both = sp.csr_array((p.data + 1j * m_t.data, p.indices, p.indptr), shape=p.shape)
     # Per-row size of the two-step product: sum of the contacts' degrees.
     cost = _row_sum(rows, deg[s.indices], n)
-    pp = np.empty(s.nnz)  # (p @ p)_{ij} at the stored (i, j), in s's order
-    pm = np.empty(s.nnz)  # (p @ m^T)_{ij} likewise
+    two = np.empty(s.nnz, dtype=np.complex128)  # the product at the stored (i, j), s's order
     for lo, hi in _blocks(cost, _BLOCK_ENTRIES):
         a, b = s.indptr[lo], s.indptr[hi]
-        p_blk = p[lo:hi]
         pattern = sp.csr_array((np.ones(b - a), s.indices[a:b], s.indptr[lo:hi + 1] - a),
                                shape=(hi - lo, n))
-        pp[a:b] = _at_pattern(p_blk @ p, pattern)
-        pm[a:b] = _at_pattern(p_blk @ m_t, pattern)
+        two[a:b] = _at_pattern(p[lo:hi] @ both, pattern)
+    pp, pm = two.real, two.imag
     local = (p.data + pp) ** 2
     constraint = _row_sum(rows, local, n)
     effective = deg - _row_sum(rows, pm, n)
@@ -213,7 +215,7 @@ def _at_pattern(prod: sp.csr_array, pattern: sp.csr_array) -> np.ndarray:
         * ncol + pattern.indices
     key_h = np.repeat(np.arange(hit.shape[0], dtype=np.int64), np.diff(hit.indptr)) \
         * ncol + hit.indices
-    out = np.zeros(pattern.nnz)
+    out = np.zeros(pattern.nnz, dtype=hit.dtype)
     out[np.searchsorted(key_p, key_h)] = hit.data
     return out
 
