@@ -1,0 +1,538 @@
+"""The referral-flow model: a passive description of where residents with a need go.
+
+:class:`ReferralModel` holds the policy (who resolves what, where residents enter, how often a
+handover succeeds, the hop limit, the demand); :meth:`ReferralModel.solve` and
+:meth:`ReferralModel.simulate` run it (modules ``exact`` and ``simulate``) and return one
+:class:`~ecosystem.flows.FlowResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ecosystem.core.ecosystem import Ecosystem
+from ecosystem.core.errors import ConfigError, UnknownKindError, ValidationError, suggest
+from ecosystem.core.random import Seed
+from ecosystem.core.schema import DOMAINS
+from ecosystem.flows.assumptions import (
+    HANDOVER_CROSS,
+    HANDOVER_SAME,
+    MAX_HOPS,
+    default_entry,
+    default_resolve,
+)
+
+if TYPE_CHECKING:
+    from ecosystem.flows.result import FlowResult
+
+__all__ = ["ReferralModel"]
+
+_DEFAULT_TIES = ("referral", "collaboration")
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """The model as arrays (positions = actor positions; column k = need k)."""
+
+    n: int
+    needs: tuple[str, ...]
+    resolve: np.ndarray  # n x K, r(a, n)
+    entry: np.ndarray  # n x K, columns sum to 1 (0 when the ecosystem has no actors)
+    mix: np.ndarray  # K, share of residents with each need (demand shares or equal)
+    demand: np.ndarray | None  # K, residents per year, or None
+    domain: np.ndarray  # n, index into DOMAINS
+    appropriate: np.ndarray  # n x K bool: actor's domain is appropriate for the need
+    medicalised: np.ndarray  # n x K bool: medical actor, need without the medical domain
+    indptr: np.ndarray  # CSR of the merged referral view (positive weights only)
+    indices: np.ndarray
+    weight: np.ndarray  # merged tie weight w_ab
+    handover: np.ndarray  # h_ab per stored pair (weight-averaged over parallel ties)
+    step: sp.csr_array  # M[a, b] = (w_ab / W_a) h_ab
+    sink: np.ndarray  # n bool: no outgoing tie of the chosen kinds with positive weight
+    loss: np.ndarray  # n, 1 - sum_b M[a, b] (probability a referral from a fails); 0 at sinks
+
+
+class ReferralModel:
+    r"""Where residents' needs end up: a referral-flow model on an ecosystem.
+
+    A resident with need :math:`n` enters at actor :math:`a` with probability :math:`e_n(a)`.
+    At an actor :math:`a` the resident (1) is resolved there with probability :math:`r(a, n)`;
+    else (2) if :math:`a` has no outgoing tie of the chosen kinds with positive weight, the need
+    is **stuck** at :math:`a`; else (3) if the resident has already been referred ``max_hops``
+    times, it is **exceeded**; else (4) it is referred to :math:`b` with probability
+    :math:`w_{ab} / W_a` (:math:`W_a = \sum_c w_{ac}`) and the handover succeeds with probability
+    :math:`h_{ab}` (``handover_same`` within a domain, ``handover_cross`` across, or the tie's
+    ``handover`` column); a failed handover is **lost**; then the resident is at :math:`b`.
+
+    A resolution is **resolved_appropriate** when the actor's domain is one of the need's
+    appropriate domains (``eco.schema.needs[n].appropriate``) and **resolved_elsewhere**
+    otherwise; **medicalised** is the part of resolved_elsewhere where a need whose appropriate
+    domains exclude ``"medical"`` is resolved by a medical actor. The five outcomes
+    resolved_appropriate, resolved_elsewhere, stuck, lost and exceeded partition 1. **Hops** is
+    the number of successful referrals before the final outcome (a resident lost on its third
+    referral attempt has 2 hops; an exceeded one has ``max_hops``).
+
+    Parameters
+    ----------
+    eco
+        The ecosystem.
+    resolve
+        Kind x need table of resolve probabilities in [0, 1] (index: actor kinds, ids or
+        aliases; columns: need ids or aliases). Kinds or needs it does not list get 0. ``None``:
+        :func:`~ecosystem.flows.default_resolve`. An actor column ``resolve_<need>`` overrides
+        the table for that actor (missing values fall back to the table).
+    entry
+        Kind x need table of entry weights >= 0; each actor gets its kind's weight (an actor
+        column ``entry_<need>`` overrides it) and :math:`e_n` is these weights normalised to sum
+        1 over all actors. Unlisted kinds or needs get 0. ``None``:
+        :func:`~ecosystem.flows.default_entry`.
+    handover_same, handover_cross
+        Handover success probability within a domain and across domains (defaults
+        :data:`~ecosystem.flows.assumptions.HANDOVER_SAME`, ``HANDOVER_CROSS``). A tie column
+        ``handover`` overrides them per tie (missing values fall back). Parallel ties of
+        different kinds between the same actors act as one referral route of weight
+        :math:`\sum w` and success probability :math:`\sum w h / \sum w`.
+    max_hops
+        Referrals before an unresolved resident gives up (int >= 0), or ``None`` for no limit;
+        then **exceeded** is the probability of circulating for ever (only possible in a closed
+        loop where nobody resolves and no handover fails).
+    ties
+        Tie kinds that carry referrals, in a directed view (a mutual ``collaboration`` tie refers
+        both ways). The default uses those of ``("referral", "collaboration")`` that the schema
+        knows.
+    weight
+        Tie column with the referral strength :math:`w`, or ``None`` for 1 per tie.
+    demand
+        Residents per year with each need: a Series indexed by need, or a DataFrame indexed by
+        neighbourhood with one column per need. Counts are fractions times demand. With a
+        DataFrame, residents of neighbourhood X enter at X's actors and the shared actors (no
+        neighbourhood) in proportion to their entry weights, and :math:`e_n` is the
+        demand-weighted mix of these; demand rows of neighbourhoods not listed count 0.
+        ``None``: counts are NaN and every need weighs equally in the ``"total"`` rows.
+
+    Raises
+    ------
+    ConfigError
+        A parameter of the wrong type or out of range.
+    ValidationError
+        A table entry out of range, an unknown kind or need, entry weights that sum to 0, a
+        negative demand; the message names the table, row and column.
+
+    See Also
+    --------
+    ReferralModel.solve, ReferralModel.simulate, ecosystem.flows.assumptions
+
+    References
+    ----------
+    Kemeny, J. G. and Snell, J. L. (1960). *Finite Markov Chains*, ch. III (absorbing chains):
+    the expected visits :math:`e_n (I - Q_n)^{-1}` that :meth:`solve` computes.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> from ecosystem.flows import ReferralModel
+    >>> model = ReferralModel(datasets.example())
+    >>> model.needs[:4]
+    ('medical_acute', 'chronic_disease', 'mental_health', 'loneliness')
+    >>> res = model.solve()
+    >>> main = ["resolved_appropriate", "resolved_elsewhere", "stuck", "lost", "exceeded"]
+    >>> float(res.outcomes.loc["total"].loc[main, "fraction"].sum().round(12))
+    1.0
+    """
+
+    def __init__(
+        self,
+        eco: Ecosystem,
+        *,
+        resolve: pd.DataFrame | None = None,
+        entry: pd.DataFrame | None = None,
+        handover_same: float = HANDOVER_SAME,
+        handover_cross: float = HANDOVER_CROSS,
+        max_hops: int | None = MAX_HOPS,
+        ties: str | Iterable[str] | None = _DEFAULT_TIES,
+        weight: str | None = "weight",
+        demand: pd.Series | pd.DataFrame | None = None,
+    ) -> None:
+        if not isinstance(eco, Ecosystem):
+            raise ConfigError(
+                f"ReferralModel(): expected an Ecosystem first, got {type(eco).__name__}")
+        self._eco = eco
+        schema = eco.schema
+        self._needs = tuple(schema.needs)
+        self._handover_same = _probability(handover_same, "handover_same")
+        self._handover_cross = _probability(handover_cross, "handover_cross")
+        if max_hops is not None and (
+            isinstance(max_hops, bool) or not isinstance(max_hops, (int, np.integer))
+            or max_hops < 0
+        ):
+            raise ConfigError(
+                f"ReferralModel(): max_hops={max_hops!r} is not accepted; use an int >= 0 or "
+                "None (no limit)")
+        self._max_hops = None if max_hops is None else int(max_hops)
+        if ties is _DEFAULT_TIES:
+            ties = [t for t in _DEFAULT_TIES if t in schema.tie_kinds]
+        self._spec = eco.view_spec(ties, directed=True, weight=weight)
+        self._resolve = (default_resolve(schema) if resolve is None
+                         else _kind_table(resolve, eco, "resolve", upper=1.0))
+        self._entry = (default_entry(schema) if entry is None
+                       else _kind_table(entry, eco, "entry", upper=np.inf))
+        self._demand = _demand(demand, eco)
+
+    # ------------------------------------------------------------------ description
+    @property
+    def ecosystem(self) -> Ecosystem:
+        """The ecosystem the model runs on."""
+        return self._eco
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Need ids, in schema order (the order of every per-need table)."""
+        return self._needs
+
+    @property
+    def max_hops(self) -> int | None:
+        """The hop limit (``None``: no limit)."""
+        return self._max_hops
+
+    @property
+    def handover_same(self) -> float:
+        """Handover success probability within a domain."""
+        return self._handover_same
+
+    @property
+    def handover_cross(self) -> float:
+        """Handover success probability across domains."""
+        return self._handover_cross
+
+    @property
+    def resolve_table(self) -> pd.DataFrame:
+        """The kind x need resolve table in use (every kind and need of the schema)."""
+        return self._resolve.copy()
+
+    @property
+    def entry_table(self) -> pd.DataFrame:
+        """The kind x need entry-weight table in use (every kind and need of the schema)."""
+        return self._entry.copy()
+
+    @property
+    def demand(self) -> pd.Series | pd.DataFrame | None:
+        """The validated demand (canonical need ids), or ``None``."""
+        return None if self._demand is None else self._demand.copy()
+
+    def __repr__(self) -> str:
+        return (f"ReferralModel({self._eco!r}, needs={len(self._needs)}, "
+                f"max_hops={self._max_hops}, handover_same={self._handover_same}, "
+                f"handover_cross={self._handover_cross}, ties={sorted(self._spec.kinds)})")
+
+    # ------------------------------------------------------------------ solvers
+    def solve(self, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
+        r"""Exact outcomes, hops and per-actor loads (see :func:`ecosystem.flows.exact.solve`).
+
+        With :math:`Q_n[a, b] = (1 - r(a, n)) (w_{ab} / W_a) h_{ab}` the visit vector after
+        :math:`k` referrals is :math:`v_k = e_n Q_n^k`; the expected visits are
+        :math:`\sum_{k \le H} v_k` for ``max_hops`` :math:`H`, and :math:`e_n (I - Q_n)^{-1}`
+        (summed to a remaining walking mass below ``tol``) for ``max_hops=None``.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.flows import ReferralModel
+        >>> res = ReferralModel(datasets.example()).solve()
+        >>> res.outcomes.loc[("loneliness", "medicalised"), "fraction"].round(3)
+        np.float64(0.337)
+        """
+        from ecosystem.flows.exact import solve
+
+        return solve(self, tol=tol, max_iter=max_iter)
+
+    def simulate(
+        self, n_residents: int, *, seed: Seed = None, record: bool = False
+    ) -> FlowResult:
+        """Monte-Carlo outcomes (see :func:`ecosystem.flows.simulate.simulate`).
+
+        ``n_residents`` residents are simulated per need; standard errors are binomial.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.flows import ReferralModel
+        >>> res = ReferralModel(datasets.example()).simulate(1000, seed=1, record=True)
+        >>> len(res.record), list(res.record.columns)[:4]
+        (10000, ['need', 'entry_id', 'hops', 'outcome'])
+        """
+        from ecosystem.flows.simulate import simulate
+
+        return simulate(self, n_residents, seed=seed, record=record)
+
+    # ------------------------------------------------------------------ compiled arrays
+    @cached_property
+    def _compiled(self) -> _Compiled:
+        return _compile(self)
+
+
+# ---------------------------------------------------------------------- validation
+def _probability(value: object, name: str) -> float:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not 0.0 <= float(value) <= 1.0:
+        raise ConfigError(
+            f"ReferralModel(): {name}={value!r} is not accepted; use a probability in [0, 1]")
+    return float(value)
+
+
+def _need_id(eco: Ecosystem, name: object, source: str, **where) -> str:
+    try:
+        return eco.schema.need(name)  # type: ignore[arg-type]
+    except UnknownKindError as exc:
+        raise ValidationError(f"need {exc}", source=source, **where) from None
+
+
+def _kind_table(table: object, eco: Ecosystem, what: str, *, upper: float) -> pd.DataFrame:
+    """Validate a kind x need table and expand it to every kind and need (missing: 0)."""
+    source = f"{what} table"
+    if not isinstance(table, pd.DataFrame):
+        raise ConfigError(
+            f"ReferralModel(): {what}= must be a DataFrame (index: actor kinds, columns: needs) "
+            f"or None, got {type(table).__name__}")
+    schema = eco.schema
+    kinds: list[str] = []
+    for i, name in enumerate(table.index):
+        try:
+            kind = schema.actor_kind(name)
+        except UnknownKindError as exc:
+            raise ValidationError(f"actor kind {exc}", source=source, row=i,
+                                  field="kind") from None
+        if kind in kinds:
+            raise ValidationError(f"actor kind '{name}' is listed twice (as '{kind}')",
+                                  source=source, row=i, field="kind")
+        kinds.append(kind)
+    needs: list[str] = []
+    for col in table.columns:
+        need = _need_id(eco, col, source, field=str(col))
+        if need in needs:
+            raise ValidationError(f"need '{col}' is listed twice (as '{need}')", source=source,
+                                  field=str(col))
+        needs.append(need)
+    out = pd.DataFrame(0.0, index=pd.Index(list(schema.actor_kinds), name="kind"),
+                       columns=pd.Index(list(schema.needs), name="need"))
+    for j, col in enumerate(table.columns):
+        values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~((values >= 0) & (values <= upper) & np.isfinite(values))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            accepted = "a probability in [0, 1]" if upper == 1.0 else "a finite weight >= 0"
+            raise ValidationError(
+                f"kind '{kinds[i]}', need '{needs[j]}': value {table[col].iloc[i]!r} is not "
+                f"{accepted}", source=source, row=i, field=str(col))
+        out.loc[kinds, needs[j]] = values
+    return out
+
+
+def _demand(demand: object, eco: Ecosystem) -> pd.Series | pd.DataFrame | None:
+    if demand is None:
+        return None
+    source = "demand"
+
+    def check(values: np.ndarray, rows: list[str], col: str) -> None:
+        bad = ~(np.isfinite(values) & (values >= 0))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValidationError(
+                f"demand {values[i]!r} for '{rows[i]}' is not a finite number of residents "
+                ">= 0", source=source, row=i, field=col)
+
+    if isinstance(demand, pd.Series):
+        needs = [_need_id(eco, n, source, row=i, field="need")
+                 for i, n in enumerate(demand.index)]
+        if len(set(needs)) < len(needs):
+            raise ValidationError("a need is listed twice", source=source, field="need")
+        values = pd.to_numeric(demand, errors="coerce").to_numpy(dtype=np.float64)
+        check(values, needs, "demand")
+        return pd.Series(values, index=pd.Index(needs, name="need"), name="demand").reindex(
+            list(eco.schema.needs), fill_value=0.0)
+    if isinstance(demand, pd.DataFrame):
+        known = set(eco.neighbourhoods)
+        rows = [str(x) for x in demand.index]
+        for i, nb in enumerate(rows):
+            if nb not in known:
+                raise ValidationError(
+                    f"neighbourhood '{nb}' is not in this ecosystem"
+                    + suggest(nb, sorted(known)) + f" Known: {sorted(known)}",
+                    source=source, row=i, field="neighbourhood")
+        if len(set(rows)) < len(rows):
+            raise ValidationError("a neighbourhood is listed twice", source=source,
+                                  field="neighbourhood")
+        cols = [_need_id(eco, c, source, field=str(c)) for c in demand.columns]
+        if len(set(cols)) < len(cols):
+            raise ValidationError("a need is listed twice", source=source)
+        out = pd.DataFrame(index=pd.Index(rows, name="neighbourhood"))
+        for c, need in zip(demand.columns, cols, strict=True):
+            values = pd.to_numeric(demand[c], errors="coerce").to_numpy(dtype=np.float64)
+            check(values, rows, str(c))
+            out[need] = values
+        return out.reindex(columns=list(eco.schema.needs), fill_value=0.0)
+    raise ConfigError(
+        "ReferralModel(): demand= must be a Series (need -> residents per year), a DataFrame "
+        f"(neighbourhood x need) or None, got {type(demand).__name__}")
+
+
+def _actor_overrides(base: np.ndarray, model: ReferralModel, prefix: str, upper: float
+                     ) -> np.ndarray:
+    """Apply actor columns ``<prefix><need>`` over the kind values (missing values keep them)."""
+    actors = model.ecosystem.actors
+    needs = model.needs
+    out = base
+    for col in actors.columns:
+        if not str(col).startswith(prefix):
+            continue
+        need = str(col)[len(prefix):]
+        if need not in needs:
+            hint = suggest(need, needs)
+            if hint:  # a near miss of a need id is a typo, not an unrelated attribute
+                raise ValidationError(f"'{need}' is not a need{hint}", source="actors table",
+                                      field=str(col))
+            continue
+        values = pd.to_numeric(actors[col], errors="coerce").to_numpy(dtype=np.float64)
+        given = ~pd.isna(actors[col]).to_numpy()
+        bad = given & ~((values >= 0) & (values <= upper) & np.isfinite(values))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            accepted = "a probability in [0, 1]" if upper == 1.0 else "a finite weight >= 0"
+            raise ValidationError(
+                f"actor '{actors['id'].iloc[i]}': value {actors[col].iloc[i]!r} is not "
+                f"{accepted}", source="actors table", row=i, field=str(col))
+        k = needs.index(need)
+        out[given, k] = values[given]
+    return out
+
+
+def _compile(model: ReferralModel) -> _Compiled:
+    eco = model.ecosystem
+    schema = eco.schema
+    needs = model.needs
+    n, k_needs = eco.n_actors, len(needs)
+    actors = eco.actors
+    kind_code = pd.Categorical(actors["kind"], categories=list(schema.actor_kinds)).codes
+    domain = pd.Categorical(actors["domain"], categories=list(DOMAINS)).codes.astype(np.int8)
+
+    resolve = model._resolve.reindex(columns=list(needs)).to_numpy(dtype=np.float64)[kind_code]
+    resolve = _actor_overrides(np.ascontiguousarray(resolve), model, "resolve_", 1.0)
+    weights = model._entry.reindex(columns=list(needs)).to_numpy(dtype=np.float64)[kind_code]
+    weights = _actor_overrides(np.ascontiguousarray(weights), model, "entry_", np.inf)
+    entry, mix, demand = _entry_distribution(weights, model, actors)
+
+    appr = np.array([[d in schema.needs[nd].appropriate for nd in needs] for d in DOMAINS])
+    appropriate = np.ascontiguousarray(appr[domain]) if n else np.zeros((0, k_needs), bool)
+    non_medical_need = ~appr[DOMAINS.index("medical")]
+    medicalised = (domain == DOMAINS.index("medical"))[:, None] & non_medical_need[None, :]
+
+    adj = eco.adjacency(sorted(model._spec.kinds), directed=True, weight=model._spec.weight)
+    # (cached view: positive weights only, parallel ties summed)
+    indptr, indices, weight = adj.indptr, adj.indices, adj.data
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    out_weight = np.bincount(rows, weight, minlength=n)
+    sink = np.diff(indptr) == 0
+    handover = _handover(model, adj, rows, domain)
+    prob = weight / out_weight[rows] * handover if len(rows) else np.zeros(0)
+    step = sp.csr_array((prob, indices, indptr), shape=(n, n))
+    loss = np.where(sink, 0.0, np.clip(1.0 - np.bincount(rows, prob, minlength=n), 0.0, 1.0))
+    return _Compiled(n=n, needs=needs, resolve=resolve, entry=entry, mix=mix, demand=demand,
+                     domain=domain, appropriate=appropriate,
+                     medicalised=np.ascontiguousarray(medicalised), indptr=indptr,
+                     indices=indices, weight=weight, handover=handover, step=step, sink=sink,
+                     loss=loss)
+
+
+def _handover(model: ReferralModel, adj: sp.csr_array, rows: np.ndarray, domain: np.ndarray
+              ) -> np.ndarray:
+    """h_ab per stored pair of the merged view."""
+    eco = model.ecosystem
+    same = domain[rows] == domain[adj.indices]
+    default = np.where(same, model.handover_same, model.handover_cross)
+    ties = eco.ties
+    if "handover" not in ties.columns:
+        return default
+    column = pd.to_numeric(ties["handover"], errors="coerce").to_numpy(dtype=np.float64)
+    given = ~pd.isna(ties["handover"]).to_numpy()
+    bad = given & ~((column >= 0) & (column <= 1))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValidationError(
+            f"tie '{ties['source'].iloc[i]}' -> '{ties['target'].iloc[i]}': handover "
+            f"{ties['handover'].iloc[i]!r} is not a probability in [0, 1]",
+            source="ties table", row=i, field="handover")
+    src, tgt, w, tie_row = eco.edge_arrays(sorted(model._spec.kinds), directed=True,
+                                          weight=model._spec.weight)
+    if not given[tie_row].any():
+        return default
+    keep = w > 0
+    src, tgt, w, tie_row = src[keep], tgt[keep], w[keep], tie_row[keep]
+    same_e = domain[src] == domain[tgt]
+    h = np.where(given[tie_row], column[tie_row],
+                 np.where(same_e, model.handover_same, model.handover_cross))
+    n = eco.n_actors
+    # Sum w * h over parallel ties on the same sparsity pattern as the merged view.
+    weighted = sp.csr_array((w * h, (src, tgt)), shape=(n, n))
+    weighted.sum_duplicates()
+    total = sp.csr_array((w, (src, tgt)), shape=(n, n))
+    total.sum_duplicates()
+    return weighted.data / total.data
+
+
+def _entry_distribution(weights: np.ndarray, model: ReferralModel, actors: pd.DataFrame
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Normalised entry distribution per need, the need mix and the demand per need."""
+    needs = model.needs
+    n = len(weights)
+    sums = weights.sum(axis=0)
+    if n and (sums <= 0).any():
+        k = int(np.flatnonzero(sums <= 0)[0])
+        kinds = sorted(set(actors["kind"]))
+        raise ValidationError(
+            f"entry weights of need '{needs[k]}' sum to 0 over the actors of this ecosystem "
+            f"(kinds present: {kinds}); give a positive weight to a kind present or an actor "
+            f"column 'entry_{needs[k]}'", source="entry table", field=needs[k])
+    entry = weights / np.where(sums > 0, sums, 1.0)
+    demand = model._demand
+    if demand is None:
+        return entry, np.full(len(needs), 1.0 / max(len(needs), 1)), None
+    if isinstance(demand, pd.Series):
+        total = demand.to_numpy(dtype=np.float64)
+    else:
+        entry, total = _neighbourhood_entry(weights, demand, actors, entry)
+    mix = total / total.sum() if total.sum() > 0 else np.full(len(needs), 1.0 / len(needs))
+    return entry, mix, total
+
+
+def _neighbourhood_entry(weights: np.ndarray, demand: pd.DataFrame, actors: pd.DataFrame,
+                         fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residents of X enter at X's actors and the shared ones: e_n = sum_X D[X,n] e_{X,n}."""
+    nb = actors["neighbourhood"]
+    names = list(demand.index)
+    code = pd.Categorical(nb, categories=names).codes  # -1: shared or without demand
+    shared = nb.isna().to_numpy()
+    d = demand.to_numpy(dtype=np.float64)  # X x K
+    own = np.zeros_like(d)
+    np.add.at(own, code[code >= 0], weights[code >= 0])
+    reach = own + weights[shared].sum(axis=0)[None, :]  # S[X, n]
+    empty = (reach <= 0) & (d > 0)
+    if empty.any():
+        i, k = (int(x[0]) for x in np.nonzero(empty))
+        raise ValidationError(
+            f"neighbourhood '{names[i]}' has demand for need '{demand.columns[k]}' but its "
+            "actors and the shared actors all have entry weight 0", source="demand", row=i,
+            field=str(demand.columns[k]))
+    scale = np.divide(d, reach, out=np.zeros_like(d), where=reach > 0)  # D[X,n] / S[X,n]
+    factor = np.zeros_like(weights)
+    factor[code >= 0] = scale[code[code >= 0]]
+    factor[shared] = scale.sum(axis=0)
+    total = d.sum(axis=0)
+    mixed = weights * factor / np.where(total > 0, total, 1.0)
+    entry = np.where(total[None, :] > 0, mixed, fallback)  # need without demand: plain e_n
+    return np.ascontiguousarray(entry), total

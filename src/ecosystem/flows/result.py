@@ -1,0 +1,196 @@
+"""The result of a referral-flow run: the same tables from the exact solver and the simulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MAIN_OUTCOMES", "OUTCOMES", "FlowResult"]
+
+#: The five outcomes that partition 1.
+MAIN_OUTCOMES = ("resolved_appropriate", "resolved_elsewhere", "stuck", "lost", "exceeded")
+#: Every outcome row of :attr:`FlowResult.outcomes`; ``medicalised`` is part of
+#: ``resolved_elsewhere``.
+OUTCOMES = ("resolved_appropriate", "resolved_elsewhere", "medicalised", "stuck", "lost",
+            "exceeded")
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """Where residents' needs end up, from :meth:`ReferralModel.solve` or ``simulate``.
+
+    Attributes
+    ----------
+    outcomes
+        Index ``(need, outcome)`` with ``need`` in the model's needs and ``"total"`` and
+        ``outcome`` in :data:`OUTCOMES`; columns ``fraction`` (share of residents with the need),
+        ``se`` (standard error: 0 for the exact solver, binomial for the simulation) and
+        ``count`` (fraction x demand in residents per year; NaN without demand). ``total``
+        weighs needs by demand (equally without demand); its ``se`` is
+        :math:`\\sqrt{\\sum_n m_n^2 se_n^2}` for need shares :math:`m_n`.
+    per_actor
+        Indexed by actor id; columns ``(measure, need)`` with ``measure`` in ``load`` (expected
+        visits per resident with the need, counting the entry visit), ``resolved`` (expected
+        resolutions there per resident), ``visits`` and ``resolutions`` (the same times the
+        demand: per year; NaN without demand), and ``need`` in the needs and ``"total"``.
+        ``load`` is infinite at actors where residents circulate for ever (``max_hops=None``).
+    hops
+        Index ``(need, hops)``; columns ``probability`` (share of residents whose final outcome
+        came after exactly that many successful referrals) and ``se``. Residents who circulate
+        for ever (``max_hops=None``) are not in it.
+    mean_hops
+        Index ``need`` (and ``"total"``); columns ``mean`` and ``se``.
+    solver
+        ``"exact"`` or ``"simulation"``.
+    max_hops
+        The hop limit the model ran with (``None``: no limit).
+    n_residents
+        Residents simulated per need (``None`` for the exact solver).
+    record
+        With ``simulate(record=True)``: one row per simulated resident, columns ``need``,
+        ``entry_id``, ``hops``, ``outcome`` (one of :data:`MAIN_OUTCOMES`), ``final_id`` (where
+        it was resolved or stuck, the referring actor when lost, the last actor reached when
+        exceeded) and ``medicalised``; ``hops`` is -1 for a resident who circulates for ever
+        (``max_hops=None``). Else ``None``.
+    walker_steps
+        Simulation only: walker-steps taken (one iteration of one walker, including the one in
+        which it finishes).
+    """
+
+    outcomes: pd.DataFrame
+    per_actor: pd.DataFrame
+    hops: pd.DataFrame
+    mean_hops: pd.DataFrame
+    solver: str
+    max_hops: int | None
+    n_residents: int | None = None
+    record: pd.DataFrame | None = None
+    walker_steps: int | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every number as tidy long rows.
+
+        Columns ``need, metric, actor_id, hops, value, se``: outcome fractions (metric = the
+        outcome) and counts (``<outcome>_count``), ``mean_hops``, the hops distribution
+        (``hops_probability`` with ``hops`` set) and the per-actor measures (with
+        ``actor_id`` set). Absent fields are missing values.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.flows import ReferralModel
+        >>> long = ReferralModel(datasets.example(), max_hops=3).solve().to_frame()
+        >>> list(long.columns)
+        ['need', 'metric', 'actor_id', 'hops', 'value', 'se']
+        >>> sorted(long["metric"].unique())[:3]
+        ['exceeded', 'exceeded_count', 'hops_probability']
+        """
+        o = self.outcomes.reset_index()
+        parts = [
+            pd.DataFrame({"need": o["need"], "metric": o["outcome"], "value": o["fraction"],
+                          "se": o["se"]}),
+            pd.DataFrame({"need": o["need"], "metric": o["outcome"] + "_count",
+                          "value": o["count"], "se": np.nan}),
+        ]
+        m = self.mean_hops.reset_index()
+        parts.append(pd.DataFrame({"need": m["need"], "metric": "mean_hops",
+                                   "value": m["mean"], "se": m["se"]}))
+        h = self.hops.reset_index()
+        parts.append(pd.DataFrame({"need": h["need"], "metric": "hops_probability",
+                                   "hops": h["hops"], "value": h["probability"],
+                                   "se": h["se"]}))
+        pa = self.per_actor.stack(["measure", "need"], future_stack=True).rename("value")
+        pa = pa.reset_index()
+        parts.append(pd.DataFrame({"need": pa["need"], "metric": pa["measure"],
+                                   "actor_id": pa["id"], "value": pa["value"], "se": np.nan}))
+        out = pd.concat(parts, ignore_index=True)
+        out["hops"] = out["hops"].astype("Int64")
+        out["actor_id"] = out["actor_id"].astype("str")
+        return out[["need", "metric", "actor_id", "hops", "value", "se"]]
+
+
+def _total(mix: np.ndarray, values: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mix-weighted total over needs (last axis) and its standard error."""
+    total = values @ mix
+    total_se = np.sqrt((se**2) @ (mix**2))
+    return total, total_se
+
+
+def build(
+    model,
+    *,
+    fractions: np.ndarray,
+    fractions_se: np.ndarray,
+    hops: np.ndarray,
+    hops_se: np.ndarray,
+    mean_hops: np.ndarray,
+    mean_hops_se: np.ndarray,
+    load: np.ndarray,
+    resolved: np.ndarray,
+    solver: str,
+    n_residents: int | None = None,
+    record: pd.DataFrame | None = None,
+    walker_steps: int | None = None,
+) -> FlowResult:
+    """Assemble a :class:`FlowResult` from arrays.
+
+    ``fractions`` and ``fractions_se`` are outcomes x needs (rows in :data:`OUTCOMES` order),
+    ``hops`` and ``hops_se`` are (hops + 1) x needs, ``mean_hops`` and its se have one value per
+    need, ``load`` and ``resolved`` are actors x needs.
+    """
+    c = model._compiled
+    needs = list(c.needs)
+    mix = c.mix
+    demand = c.demand
+    labels = [*needs, "total"]
+
+    tot, tot_se = _total(mix, fractions, fractions_se)
+    frac = np.column_stack([fractions, tot])  # outcome x (needs + total)
+    se = np.column_stack([fractions_se, tot_se])
+    if demand is None:
+        count = np.full_like(frac, np.nan)
+    else:
+        per_need = fractions * demand[None, :]
+        count = np.column_stack([per_need, per_need.sum(axis=1)])
+    index = pd.MultiIndex.from_product([labels, OUTCOMES], names=["need", "outcome"])
+    outcomes = pd.DataFrame({"fraction": frac.T.ravel(), "se": se.T.ravel(),
+                             "count": count.T.ravel()}, index=index)
+
+    h_tot, h_tot_se = _total(mix, hops, hops_se)
+    h = np.column_stack([hops, h_tot])
+    h_se = np.column_stack([hops_se, h_tot_se])
+    steps = np.arange(len(hops))
+    hops_table = pd.DataFrame(
+        {"probability": h.T.ravel(), "se": h_se.T.ravel()},
+        index=pd.MultiIndex.from_product([labels, steps], names=["need", "hops"]))
+
+    m_tot, m_tot_se = _total(mix, mean_hops[None, :], mean_hops_se[None, :])
+    mean_table = pd.DataFrame(
+        {"mean": np.append(mean_hops, m_tot), "se": np.append(mean_hops_se, m_tot_se)},
+        index=pd.Index(labels, name="need"))
+
+    blocks = {}
+    with np.errstate(invalid="ignore"):  # inf load x 0 share stays inf, never NaN
+        load_tot = np.where(mix > 0, load, 0.0) @ mix if len(needs) else np.zeros(len(load))
+        res_tot = resolved @ mix if len(needs) else np.zeros(len(load))
+    blocks["load"] = np.column_stack([load, load_tot])
+    blocks["resolved"] = np.column_stack([resolved, res_tot])
+    if demand is None:
+        blocks["visits"] = np.full_like(blocks["load"], np.nan)
+        blocks["resolutions"] = np.full_like(blocks["load"], np.nan)
+    else:
+        with np.errstate(invalid="ignore"):
+            visits = np.where(demand > 0, load, 0.0) * demand
+        blocks["visits"] = np.column_stack([visits, visits.sum(axis=1)])
+        res = resolved * demand
+        blocks["resolutions"] = np.column_stack([res, res.sum(axis=1)])
+    columns = pd.MultiIndex.from_product([list(blocks), labels], names=["measure", "need"])
+    per_actor = pd.DataFrame(np.hstack(list(blocks.values())), index=model.ecosystem.index,
+                             columns=columns)
+    per_actor.index.name = "id"
+    return FlowResult(outcomes=outcomes, per_actor=per_actor, hops=hops_table,
+                      mean_hops=mean_table, solver=solver, max_hops=model.max_hops,
+                      n_residents=n_residents, record=record,
+                      walker_steps=walker_steps)
