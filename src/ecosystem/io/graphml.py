@@ -236,7 +236,8 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
     columns. A missing ``<data>`` is a missing value (a ``<default>`` of the key fills it). An
     edge without ``kind`` is a ``referral`` when directed and a ``collaboration`` when
     undirected (``edgedefault="undirected"`` or ``directed="false"``); an undirected edge with
-    a directed kind raises ValidationError. Column dtypes follow ``attr.type`` (``long`` ->
+    a directed kind raises ValidationError. An edge without ``weight`` weighs 1.0 (the
+    convention of networkx and Gephi). Column dtypes follow ``attr.type`` (``long`` ->
     int64, or Int64 with missing values; ``double`` -> float64; ``boolean`` -> bool, or
     boolean with missing values; ``string`` -> str), or the ``ecosystem_dtypes`` written by
     :func:`write_graphml`. The stored schema is used unless ``schema=`` (compatible) is given.
@@ -334,6 +335,8 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
     tie_cols = _attributes(edges, keys, "edge", edge_src)
     _graphs.check_names(list(tie_cols), ("source", "target"), "edge", edge_src)
     tie_cols = {**ends, **tie_cols}
+    if "weight" in tie_cols:  # as networkx and Gephi: an edge without a weight weighs 1
+        tie_cols["weight"] = [1.0 if w is None else w for w in tie_cols["weight"]]
     dtypes = meta.get("dtypes", {})
     actors = _graphs.table(actor_cols, len(nodes),
                            _dtypes(actor_cols, keys, "node", dtypes.get("actors")),
