@@ -4,9 +4,10 @@ All walkers advance one hop per iteration. A walker at actor :math:`a` with need
 draws :math:`u \\sim U(0, 1)` and is resolved when :math:`u < r(a, n)`; else it is stuck when
 :math:`a` has no outgoing tie, exceeded when it has made ``max_hops`` referrals, and otherwise
 picks the referral target by cumulative-weight sampling on :math:`a`'s CSR row: the first
-stored pair :math:`j` of the row whose normalised cumulative weight exceeds a fresh uniform
-(a vectorised bisection confined to each walker's row), then the handover succeeds when another
-uniform is below :math:`h_{ab}`. A walker is a position in a few NumPy arrays, never a Python
+stored pair :math:`j` of the row whose normalised cumulative weight exceeds a fresh uniform,
+found from a per-row guide table with a short forward search (see ``_Rows``); where the uniform
+falls inside :math:`j`'s interval decides the handover (success with probability
+:math:`h_{ab}`). A walker is a position in a few NumPy arrays, never a Python
 object, and finished walkers are dropped each iteration.
 """
 
@@ -43,31 +44,49 @@ class _Walk:
         self.hops[walker] = hops
 
 
-def _row_cumulative(c) -> np.ndarray:
-    """Normalised cumulative weight within each CSR row; the last entry of a row is 1."""
-    n = c.n
-    counts = np.diff(c.indptr)
-    rows = np.repeat(np.arange(n), counts)
-    cum = np.cumsum(c.weight)
-    base = np.concatenate([[0.0], cum])[c.indptr[:-1]]
-    total = np.bincount(rows, c.weight, minlength=n)
-    cn = (cum - base[rows]) / total[rows] if len(rows) else np.zeros(0)
-    last = c.indptr[1:][counts > 0] - 1
-    cn[last] = 1.0
-    return cn
+class _Rows:
+    r"""Per-row sampling tables of the referral view (built once per simulation).
 
+    ``cn`` is the normalised cumulative weight within each CSR row (the row's last entry is
+    exactly 1). ``guide`` is a guide table (Chen and Asau 1974): a row of degree :math:`d` owns
+    :math:`d` cells, and cell :math:`i` holds the first entry :math:`j` of the row with
+    ``cn[j] > i / d``, so a draw :math:`u` starts at cell :math:`\lfloor u d \rfloor` and
+    moves forward while ``cn[j] <= u`` (fewer than one move on average). ``success`` splits
+    each entry's interval ``[cn[j-1], cn[j])`` at ``cn[j-1] + h_j (cn[j] - cn[j-1])``: the same
+    uniform below it means the handover succeeds, which is independent of the choice of ``j``
+    and has probability :math:`h_j`.
+    """
 
-def _pick(cn: np.ndarray, start: np.ndarray, stop: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """First index j in [start, stop) with cn[j] > u, per walker (bisection within the row)."""
-    lo = start
-    hi = stop - 1  # cn[stop - 1] = 1 > u, so the answer lies in [lo, hi]
-    width = int((hi - lo).max(initial=0))
-    for _ in range(width.bit_length()):
-        mid = (lo + hi) >> 1
-        right = cn[mid] <= u
-        lo = np.where(right, mid + 1, lo)
-        hi = np.where(right, hi, mid)
-    return lo
+    def __init__(self, c) -> None:
+        n = c.n
+        degree = np.diff(c.indptr)
+        rows = np.repeat(np.arange(n), degree)
+        cum = np.cumsum(c.weight)
+        base = np.concatenate([[0.0], cum])[c.indptr[:-1]]
+        total = np.bincount(rows, c.weight, minlength=n)
+        cn = (cum - base[rows]) / total[rows] if len(rows) else np.zeros(0)
+        cn[c.indptr[1:][degree > 0] - 1] = 1.0
+        first = np.zeros(len(cn), dtype=bool)
+        first[c.indptr[:-1][degree > 0]] = True
+        previous = np.where(first, 0.0, np.concatenate([[0.0], cn[:-1]]))
+        d = degree[rows].astype(np.float64)
+        # Entry j starts cells ceil(cn[j-1] d) .. ceil(cn[j] d) - 1 of its row: d cells a row.
+        cells = np.ceil(cn * d).astype(np.int64) - np.ceil(previous * d).astype(np.int64)
+        self.guide = np.repeat(np.arange(len(cn), dtype=np.int64), cells)
+        self.cn = cn
+        self.success = previous + c.handover * (cn - previous)
+        self.start = c.indptr[:-1].astype(np.int64)
+        self.degree = degree.astype(np.int64)
+
+    def pick(self, pos: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Entry j of each walker's row with cn[j-1] <= u < cn[j] (rows must be non-empty)."""
+        d = self.degree[pos]
+        j = self.guide[self.start[pos] + np.minimum((u * d).astype(np.int64), d - 1)]
+        ahead = np.flatnonzero(self.cn[j] <= u)
+        while len(ahead):  # short forward search from the guide cell
+            j[ahead] += 1
+            ahead = ahead[self.cn[j[ahead]] <= u[ahead]]
+        return j
 
 
 def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
@@ -125,19 +144,21 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
         return _empty(model, n_residents, record)
     m = int(n_residents)
     hops_max = model.max_hops
-    cn = _row_cumulative(c)
-    indptr = c.indptr.astype(np.int64)
+    rows = _Rows(c)
     resolve = c.resolve.ravel()
     doomed = _doomed(c, (1.0 - c.resolve) * (~c.sink)[:, None]) if hops_max is None else None
     doomed_flat = None if doomed is None else doomed.ravel()
 
-    # Entry: residents of need k start at actors drawn from e_k (cumulative-weight sampling).
+    # Entry: residents of need k start at actors drawn from e_k by cumulative-weight sampling
+    # with sorted uniforms (normalised sums of exponentials are the order statistics of m
+    # uniforms), which makes the search cache-friendly; residents are exchangeable.
     need = np.repeat(np.arange(k_needs, dtype=np.int64), m)
     pos = np.empty(k_needs * m, dtype=np.int64)
     for k in range(k_needs):  # one vectorised draw per need
         cum = np.cumsum(c.entry[:, k])
-        pos[k * m:(k + 1) * m] = np.minimum(
-            np.searchsorted(cum, rng.random(m) * cum[-1], side="right"), n - 1)
+        spacings = np.cumsum(rng.exponential(size=m + 1))
+        u = spacings[:-1] / spacings[-1] * cum[-1]
+        pos[k * m:(k + 1) * m] = np.minimum(np.searchsorted(cum, u, side="right"), n - 1)
     entry_pos = pos.copy()
     walker = np.arange(k_needs * m)
     walk = _Walk(k_needs * m)
@@ -161,23 +182,23 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
             visits += np.bincount(np.concatenate(buffered), minlength=n * k_needs)
             buffered, size = [], 0
         resolved = rng.random(len(walker)) < resolve[code]
-        start = indptr[pos]
-        stop = indptr[pos + 1]
-        stuck = ~resolved & (start == stop)
-        moving = ~resolved & ~stuck
-        if resolved.any():
-            w = np.flatnonzero(resolved)
-            appropriate = c.appropriate.ravel()[code[w]]
-            walk.stop(walker[w], np.where(appropriate, _APPROPRIATE, _ELSEWHERE), pos[w], k)
-        if stuck.any():
-            w = np.flatnonzero(stuck)
-            walk.stop(walker[w], _STUCK, pos[w], k)
-        w = np.flatnonzero(moving)
+        degree = rows.degree[pos]
+        moving = ~resolved & (degree > 0)
         if hops_max is not None and k == hops_max:
-            walk.stop(walker[w], _EXCEEDED, pos[w], k)
+            outcome = np.where(moving, _EXCEEDED, _STUCK)
+        else:
+            outcome = np.full(len(walker), _STUCK, dtype=np.int8)
+        outcome[resolved] = np.where(c.appropriate.ravel()[code[resolved]], _APPROPRIATE,
+                                     _ELSEWHERE)
+        if hops_max is not None and k == hops_max:
+            walk.stop(walker, outcome, pos, k)
             break
-        j = _pick(cn, start[w], stop[w], rng.random(len(w)))
-        ok = rng.random(len(w)) < c.handover[j]
+        done = np.flatnonzero(~moving)
+        walk.stop(walker[done], outcome[done], pos[done], k)
+        w = np.flatnonzero(moving)
+        u = rng.random(len(w))
+        j = rows.pick(pos[w], u)
+        ok = u < rows.success[j]
         lost = w[~ok]
         walk.stop(walker[lost], _LOST, pos[lost], k)
         w, j = w[ok], j[ok]
