@@ -107,7 +107,8 @@ def silos(
     """
     check_ecosystem(eco, "silos")
     if method not in METHODS:
-        raise ConfigError(f"silos(): method={method!r} is not known{suggest(str(method), METHODS) or '.'}"
+        hint = suggest(str(method), METHODS) or "."
+        raise ConfigError(f"silos(): method={method!r} is not known{hint}"
                           f" Known: {', '.join(METHODS)}")
     if isinstance(resolution, bool) or not isinstance(resolution, (int, float)) or \
             not np.isfinite(resolution) or resolution <= 0:
