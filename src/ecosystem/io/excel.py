@@ -43,11 +43,12 @@ def _openpyxl():
 def _visible(value: Any) -> Any:
     """The value openpyxl gives back for a cell written with ``value``.
 
-    openpyxl writes numbers with 16 significant digits ("%.16g") and an empty string as an
-    empty cell; the exact value is then kept in the hidden metadata sheet.
+    openpyxl writes numbers with 16 significant digits ("%.16g"), an empty string as an empty
+    cell, and XML turns a carriage return into a newline; the exact value is then kept in the
+    hidden metadata sheet.
     """
     if isinstance(value, str):
-        return None if value == "" else value
+        return None if value == "" else value.replace("\r\n", "\n").replace("\r", "\n")
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, float) and not math.isfinite(value):
