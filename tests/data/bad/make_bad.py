@@ -16,7 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).parent
 CASES: list[dict] = []
 
-ACTORS = "id,kind,neighbourhood\ngp1,huisarts,Noord\nteam,wijkteam,Noord\nbuurt,zorgzame gemeenschap,\n"
+ACTORS = ("id,kind,neighbourhood\ngp1,huisarts,Noord\nteam,wijkteam,Noord\n"
+          "buurt,zorgzame gemeenschap,\n")
 TIES = "source,target,kind,weight\ngp1,team,referral,2\nteam,buurt,collaboration,1.5\n"
 
 
@@ -43,7 +44,7 @@ def case(id: str, reader: str, files: list[str], error: str, contains: list[str]
                   "contains": contains, **({"kwargs": kwargs} if kwargs else {})})
 
 
-def csv_case(id, error, contains, actors=ACTORS, ties=TIES, *, binary=None):
+def csv_case(id, error, contains, actors=ACTORS, ties=TIES):
     a = write(f"{id}/actors.csv", actors)
     t = write(f"{id}/ties.csv", ties)
     case(id, "csv", [a, t], error, contains)
