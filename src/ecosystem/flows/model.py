@@ -344,7 +344,7 @@ def _demand(demand: object, eco: Ecosystem) -> pd.Series | pd.DataFrame | None:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValidationError(
-                f"demand {values[i]!r} for '{rows[i]}' is not a finite number of residents "
+                f"demand {float(values[i])!r} for '{rows[i]}' is not a finite number of residents "
                 ">= 0", source=source, row=i, field=col)
 
     if isinstance(demand, pd.Series):
@@ -515,7 +515,7 @@ def _neighbourhood_entry(weights: np.ndarray, demand: pd.DataFrame, actors: pd.D
     """Residents of X enter at X's actors and the shared ones: e_n = sum_X D[X,n] e_{X,n}."""
     nb = actors["neighbourhood"]
     names = list(demand.index)
-    code = pd.Categorical(nb, categories=names).codes  # -1: shared or without demand
+    code = pd.Index(names).get_indexer(nb)  # -1: shared or without demand
     shared = nb.isna().to_numpy()
     d = demand.to_numpy(dtype=np.float64)  # X x K
     own = np.zeros_like(d)
