@@ -121,7 +121,9 @@ def _resolve(col: pd.Series, what: str, schema: Schema, name: str, where: Where)
 def _number(col: pd.Series, name: str, where: Where) -> np.ndarray:
     if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
         converted = pd.to_numeric(col, errors="coerce")
-        bad = converted.isna().to_numpy() & col.notna().to_numpy()
+        # Text such as "NaN" or "inf" is a number; the caller's range check rejects it by name.
+        spelled_nan = col.astype("str").str.strip().str.lower().isin(["nan", "+nan", "-nan"])
+        bad = converted.isna().to_numpy() & col.notna().to_numpy() & ~spelled_nan.to_numpy()
         if pd.api.types.is_bool_dtype(col.dtype):
             bad = np.ones(len(col), dtype=bool)
         if bad.any():

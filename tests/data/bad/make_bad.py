@@ -123,8 +123,8 @@ def main() -> None:
              ties="source,target,kind\ngp1,team,referral\nteam,team,verwijzing\n")
     # The text "NaN" is not parsed as a number in CSV (only empty cells are missing), so the
     # validation reports a non-numeric weight; JSON's NaN literal gives InvalidWeightError.
-    csv_case("csv_nan_weight", "WrongTypeError",
-             ["ties.csv", "row 1 (line 3)", "field 'weight'", "'NaN'", "numeric"],
+    csv_case("csv_nan_weight", "InvalidWeightError",
+             ["ties.csv", "row 1 (line 3)", "field 'weight'", "nan", "finite and >= 0"],
              ties="source,target,weight\ngp1,team,1\nteam,buurt,NaN\n")
     csv_case("csv_negative_weight", "InvalidWeightError",
              ["ties.csv", "row 0 (line 2)", "field 'weight'", "-2.0", "finite and >= 0"],
