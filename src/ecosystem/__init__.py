@@ -33,7 +33,20 @@ from ecosystem.core import (
     WrongTypeError,
     from_frames,
 )
-from ecosystem.io import read_csv, write_csv
+from ecosystem.io import (
+    from_igraph,
+    from_networkx,
+    read_csv,
+    read_excel,
+    read_graphml,
+    read_json,
+    to_igraph,
+    to_networkx,
+    write_csv,
+    write_excel,
+    write_graphml,
+    write_json,
+)
 
 try:
     __version__ = version("ecosystem")
@@ -67,6 +80,16 @@ __all__ = [
     "__version__",
     "datasets",
     "from_frames",
+    "from_igraph",
+    "from_networkx",
     "read_csv",
+    "read_excel",
+    "read_graphml",
+    "read_json",
+    "to_igraph",
+    "to_networkx",
     "write_csv",
+    "write_excel",
+    "write_graphml",
+    "write_json",
 ]
