@@ -113,12 +113,13 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
         k += 1
 
     exceeded = (cont * v).sum(axis=0) if hops_max is not None else forever
-    if hops_max is not None:
-        hops = np.vstack([np.array(walking[:-1]) - np.array(arrived[1:]), walking[-1][None]])
+    # Residents whose outcome came after k referrals: walking at k minus arriving at k + 1.
+    ended = (np.array(walking[:-1]).reshape(-1, k_needs)
+             - np.array(arrived[1:]).reshape(-1, k_needs))
+    if hops_max is not None:  # the rest end at H (resolved, stuck or exceeded)
+        hops = np.vstack([ended, walking[-1][None]])
     else:
-        hops = np.array(walking[:-1]) - np.array(arrived[1:])
-    if k == 0 and hops_max is None:
-        hops = np.zeros((1, k_needs))
+        hops = ended if k else np.zeros((1, k_needs))
     resolved_at = load * c.resolve
     stuck = (load * (1.0 - c.resolve))[c.sink].sum(axis=0)
     fractions = np.vstack([
