@@ -107,6 +107,10 @@ def centrality(
         version in a directed view, and with ``weight`` the geometric mean of the tie
         strengths scaled by the largest strength (Onnela et al.). Self-loops are ignored.
 
+    Self-loops (only where the schema allows them) count as in networkx for degree and
+    strength (twice in an undirected view); coreness counts them as igraph does (networkx's
+    ``core_number`` refuses them); path measures and clustering ignore them.
+
     Path measures and distance: a tie's ``weight`` is a *strength*. With ``weight`` set and
     ``distance="inverse"``, a tie's length is :math:`1 / \text{strength}` (summed over
     parallel ties first); ``distance="<tie column>"`` uses that column as the length (the
@@ -136,6 +140,9 @@ def centrality(
         betweenness rescaled as networkx's ``betweenness_centrality(k=...)``; closeness and
         harmonic estimated from the sampled sources' distances, each sampled actor standing
         for :math:`n / k`). ``None``: exact, with a warning above :data:`EXACT_LIMIT` actors.
+        With ``k=1`` the sampled actor's betweenness is 0 (networkx: NaN). With
+        ``by="neighbourhood"``, ``k`` applies to each neighbourhood and must not exceed its
+        number of actors.
     seed
         Seed for the sample of sources (only used with ``k``).
     by
