@@ -148,6 +148,16 @@ def test_closed_loop_without_endings_circulates_for_ever():
     load = res.per_actor[("load", NEED)]
     assert np.isinf(load["gp"]) and np.isinf(load["poh"]) and load["wel"] == 0.5
     assert np.isinf(res.mean_hops.loc[NEED, "mean"])
+    # Demand for loneliness only: infinite visits there, none for the needs without demand.
+    with_demand = ReferralModel(model.ecosystem, resolve=model.resolve_table,
+                                entry=model.entry_table, handover_same=1.0, handover_cross=1.0,
+                                max_hops=None, demand=pd.Series({NEED: 10.0})).solve()
+    visits = with_demand.per_actor["visits"]
+    assert np.isinf(visits.loc["gp", NEED]) and np.isinf(visits.loc["gp", "total"])
+    assert visits.loc["gp", "debt"] == 0.0 and visits.loc["wel", "total"] == 5.0
+    assert np.isinf(with_demand.per_actor.loc["poh", ("load", "total")])
+    assert with_demand.outcomes.loc[("total", "exceeded"), "count"] == pytest.approx(7.5)
+    assert np.isinf(with_demand.mean_hops.loc["total", "mean"])
     sim = model.simulate(2000, seed=3, record=True)
     rec = sim.record[sim.record["need"] == NEED]
     assert set(rec.loc[rec["outcome"] == "exceeded", "hops"]) == {-1}

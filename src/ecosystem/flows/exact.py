@@ -78,15 +78,19 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
     step_t = c.step.T  # CSC view of M^T: no copy
     doomed = _doomed(c, cont) if hops_max is None else None
 
+    ones = np.ones(n)
+    # One small dense product per hop gives both the mass lost in handovers and the mass that
+    # leaves (column sums of the n x needs block by BLAS; numpy's axis-0 sum is much slower).
+    ends = np.ascontiguousarray(np.stack([c.loss, ones]))
     v = c.entry.copy()
     forever = np.zeros(k_needs)
     if doomed is not None:
         hit = v * doomed  # arrival mass at doomed actors
-        forever += hit.sum(axis=0)
+        forever += ones @ hit
         v[doomed] = 0.0
     load = v.copy()
-    walking = [v.sum(axis=0)]  # |v_k| after removing the doomed arrivals
-    arrived = [v.sum(axis=0) + forever]  # |v_k| before removing them
+    walking = [ones @ v]  # |v_k| after removing the doomed arrivals
+    arrived = [walking[0] + forever]  # |v_k| before removing them
     lost = np.zeros(k_needs)
     buf = np.empty_like(v)
     k = 0
@@ -97,13 +101,14 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
                 f"(probability still walking {walking[-1].max():.3g} >= tol={tol}); pass a "
                 "finite max_hops or a larger max_iter")
         np.multiply(v, cont, out=buf)
-        lost += c.loss @ buf
+        lost_k, leaving = ends @ buf
+        lost += lost_k
         v = np.asarray(step_t @ buf)
-        arrived.append(v.sum(axis=0))
+        arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a buf(a) (1 - loss(a))
         if doomed is not None:
             arrivals = v * doomed
             hit += arrivals
-            newly = arrivals.sum(axis=0)
+            newly = ones @ arrivals
             forever += newly
             v[doomed] = 0.0
             walking.append(arrived[-1] - newly)
@@ -112,7 +117,7 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
         load += v
         k += 1
 
-    exceeded = (cont * v).sum(axis=0) if hops_max is not None else forever
+    exceeded = ones @ (cont * v) if hops_max is not None else forever
     # Residents whose outcome came after k referrals: walking at k minus arriving at k + 1.
     ended = (np.array(walking[:-1]).reshape(-1, k_needs)
              - np.array(arrived[1:]).reshape(-1, k_needs))
@@ -121,11 +126,12 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
     else:
         hops = ended if k else np.zeros((1, k_needs))
     resolved_at = load * c.resolve
-    stuck = (load * (1.0 - c.resolve))[c.sink].sum(axis=0)
+    stuck = c.sink.astype(np.float64) @ (load * (1.0 - c.resolve))
+    appropriate = ones @ (resolved_at * c.appropriate)
     fractions = np.vstack([
-        (resolved_at * c.appropriate).sum(axis=0),
-        (resolved_at * ~c.appropriate).sum(axis=0),
-        (resolved_at * c.medicalised).sum(axis=0),
+        appropriate,
+        ones @ resolved_at - appropriate,
+        ones @ (resolved_at * c.medicalised),
         stuck, lost, exceeded,
     ])
     if n == 0:

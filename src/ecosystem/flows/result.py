@@ -113,8 +113,12 @@ class FlowResult:
 
 def _total(mix: np.ndarray, values: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mix-weighted total over needs (last axis) and its standard error."""
-    total = values @ mix
-    total_se = np.sqrt((se**2) @ (mix**2))
+    with np.errstate(invalid="ignore"):  # inf x zero share: the need does not count
+        total = values @ mix
+        total_se = np.sqrt((se**2) @ (mix**2))
+        if np.isnan(total).any() or np.isnan(total_se).any():
+            total = np.where(mix > 0, values, 0.0) @ mix
+            total_se = np.sqrt(np.where(mix > 0, se, 0.0) ** 2 @ (mix**2))
     return total, total_se
 
 
@@ -171,24 +175,29 @@ def build(
         {"mean": np.append(mean_hops, m_tot), "se": np.append(mean_hops_se, m_tot_se)},
         index=pd.Index(labels, name="need"))
 
-    blocks = {}
-    with np.errstate(invalid="ignore"):  # inf load x 0 share stays inf, never NaN
-        load_tot = np.where(mix > 0, load, 0.0) @ mix if len(needs) else np.zeros(len(load))
-        res_tot = resolved @ mix if len(needs) else np.zeros(len(load))
-    blocks["load"] = np.column_stack([load, load_tot])
-    blocks["resolved"] = np.column_stack([resolved, res_tot])
-    if demand is None:
-        blocks["visits"] = np.full_like(blocks["load"], np.nan)
-        blocks["resolutions"] = np.full_like(blocks["load"], np.nan)
-    else:
-        with np.errstate(invalid="ignore"):
-            visits = np.where(demand > 0, load, 0.0) * demand
-        blocks["visits"] = np.column_stack([visits, visits.sum(axis=1)])
-        res = resolved * demand
-        blocks["resolutions"] = np.column_stack([res, res.sum(axis=1)])
-    columns = pd.MultiIndex.from_product([list(blocks), labels], names=["measure", "need"])
-    per_actor = pd.DataFrame(np.hstack(list(blocks.values())), index=model.ecosystem.index,
-                             columns=columns)
+    # Columns-first buffer (one row per column): its transpose is the single block pandas keeps
+    # without copying, and each need's column is filled by one strided copy.
+    measures = ("load", "resolved", "visits", "resolutions")
+    width = len(labels)
+    data = np.empty((len(measures) * width, len(load)))
+    for i, (values, scale) in enumerate(((load, None), (resolved, None), (load, demand),
+                                         (resolved, demand))):
+        rows = data[i * width:(i + 1) * width]
+        if i >= 2 and demand is None:
+            rows[:] = np.nan
+            continue
+        rows[:-1] = values.T
+        weights = mix if scale is None else np.ones(len(needs))
+        with np.errstate(invalid="ignore"):  # an infinite load only counts where it has weight
+            if scale is not None:
+                rows[:-1] *= scale[:, None]
+                if np.isnan(rows[:-1]).any():  # inf visits x zero demand: none
+                    rows[:-1] = np.where(scale[:, None] > 0, rows[:-1], 0.0)
+            rows[-1] = weights @ rows[:-1] if len(needs) else 0.0
+            if np.isnan(rows[-1]).any():
+                rows[-1] = np.where(weights[:, None] > 0, rows[:-1], 0.0).sum(axis=0)
+    columns = pd.MultiIndex.from_product([list(measures), labels], names=["measure", "need"])
+    per_actor = pd.DataFrame(data.T, index=model.ecosystem.index, columns=columns, copy=False)
     per_actor.index.name = "id"
     return FlowResult(outcomes=outcomes, per_actor=per_actor, hops=hops_table,
                       mean_hops=mean_table, solver=solver, max_hops=model.max_hops,
