@@ -1,0 +1,494 @@
+"""Comparison studies: scenarios x interventions x replicates -> tidy results, on any executor.
+
+A study runs every configuration (a profile, an ecosystem or a function of a seed) under every
+intervention for every replicate, and computes every metric on the result. Replicate ``r`` has
+its own seed, derived with :func:`numpy.random.SeedSequence.spawn` from the study's seed
+(:func:`ecosystem.core.random.spawn`): the same ecosystem is generated from it for every
+intervention (a paired design) and metric ``k`` gets the child seed ``k`` of it. No random
+state is shared between replicates, so the results are bit-identical whichever executor runs
+them, in whatever order.
+
+Work goes to the executor in chunks of replicates of one configuration; a chunk is pickled
+once (with ``cloudpickle`` when installed, so lambdas work), so a fixed ecosystem travels once
+per chunk and not once per replicate. An exception in a replicate is caught and reported in
+:attr:`Comparison.failures` with its seed; the other replicates are kept.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecosystem.core.ecosystem import Ecosystem
+from ecosystem.core.errors import ConfigError
+from ecosystem.core.random import Seed, spawn
+from ecosystem.generate import Profile, generate_neighbourhood
+from ecosystem.interventions import Intervention, compose
+from ecosystem.study.metrics import resolve_metrics
+from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
+
+__all__ = ["Comparison", "compare"]
+
+RESULT_COLUMNS = ("scenario", "configuration", "intervention", "neighbourhood", "replicate",
+                  "seed", "metric", "value")
+FAILURE_COLUMNS = ("scenario", "configuration", "intervention", "replicate", "seed", "stage",
+                   "metric", "error", "traceback")
+ALL = "all"
+
+
+# ------------------------------------------------------------------ the work of one chunk
+@dataclass(frozen=True)
+class _Chunk:
+    config: int
+    scenario: Any  # Profile | Ecosystem | callable(seed)
+    interventions: tuple[Intervention, ...]
+    metrics: tuple[tuple[str, Callable[..., Any], bool], ...]
+    replicates: tuple[tuple[int, int], ...]  # (replicate, seed)
+
+
+def _child_seeds(seed: int, n: int) -> list[int]:
+    return [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1))
+            for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def _make(scenario: Any, seed: int) -> Ecosystem:
+    if isinstance(scenario, Ecosystem):
+        return scenario
+    if isinstance(scenario, Profile):
+        return generate_neighbourhood(scenario, seed=seed)
+    eco = scenario(seed)
+    if not isinstance(eco, Ecosystem):
+        raise ConfigError(f"the scenario function returned {type(eco).__name__}, not an "
+                          "Ecosystem")
+    return eco
+
+
+def _rows(value: Any, name: str) -> Iterator[tuple[str, str, float]]:
+    """(metric, neighbourhood, value) rows of one metric result."""
+    if isinstance(value, pd.Series):
+        for nb, v in value.items():
+            yield name, str(nb), float(v)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield f"{name}.{k}", ALL, float(v)
+    else:
+        yield name, ALL, float(value)
+
+
+def _failure(chunk: _Chunk, ii: int | None, rep: int, seed: int, stage: str, metric: str | None,
+             exc: BaseException) -> tuple:
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return (chunk.config, ii, rep, seed, stage, metric, repr(exc), tb)
+
+
+def _run_chunk(chunk: _Chunk) -> tuple[list[tuple], list[tuple]]:
+    """Rows ``(config, intervention, replicate, seed, metric, neighbourhood, value)`` and
+    failures ``(config, intervention, replicate, seed, stage, metric, error, traceback)``."""
+    rows: list[tuple] = []
+    fails: list[tuple] = []
+    n_metrics = len(chunk.metrics)
+    for rep, seed in chunk.replicates:
+        try:
+            eco = _make(chunk.scenario, seed)
+        except Exception as exc:
+            fails.append(_failure(chunk, None, rep, seed, "scenario", None, exc))
+            continue
+        metric_seeds = _child_seeds(seed, n_metrics)
+        for ii, intervention in enumerate(chunk.interventions):
+            try:
+                e = intervention(eco)
+            except Exception as exc:
+                fails.append(_failure(chunk, ii, rep, seed, "intervention", None, exc))
+                continue
+            for (name, func, takes_seed), mseed in zip(chunk.metrics, metric_seeds,
+                                                        strict=True):
+                try:
+                    value = func(e, seed=mseed) if takes_seed else func(e)
+                    got = list(_rows(value, name))
+                except Exception as exc:
+                    fails.append(_failure(chunk, ii, rep, seed, "metric", name, exc))
+                    continue
+                rows.extend((chunk.config, ii, rep, seed, m, nb, v) for m, nb, v in got)
+    return rows, fails
+
+
+def _run_payload(payload: bytes) -> tuple[list[tuple], list[tuple]]:
+    """Worker entry point: unpickle one chunk and run it."""
+    return _run_chunk(pickle.loads(payload))
+
+
+def _dumps(obj: Any) -> bytes:
+    try:
+        import cloudpickle
+    except ImportError:  # plain pickle: metrics and scenarios must be module-level functions
+        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# ------------------------------------------------------------------ the study
+def compare(
+    scenarios: Mapping[str, Profile | Ecosystem | Callable[[int], Ecosystem] | str]
+    | Sequence[str],
+    *,
+    interventions: Mapping[str, Intervention | Sequence[Intervention] | None]
+    | Sequence[Intervention] | None = None,
+    metrics: Any = ("flows",),
+    replicates: int = 30,
+    seed: Seed = None,
+    executor: Executor | int | None = None,
+    progress: bool = True,
+    baseline: str | None = None,
+    chunksize: int | None = None,
+) -> Comparison:
+    """Run a comparison study and return its tidy results.
+
+    Every configuration in ``scenarios`` is run under every intervention for every replicate:
+    a :class:`~ecosystem.generate.Profile` (or preset name) generates a fresh neighbourhood
+    per replicate with :func:`~ecosystem.generate.generate_neighbourhood` and the
+    replicate's seed; an :class:`~ecosystem.Ecosystem` is used as is; a function is called
+    with the replicate's seed (an int) and returns an ecosystem. Each intervention is applied
+    to the same ecosystem of the replicate, and each metric computed on the result (metric
+    ``k`` with the ``k``-th child seed of the replicate's seed, identical across
+    interventions: common random numbers).
+
+    Parameters
+    ----------
+    scenarios
+        Mapping name -> configuration, or a list of preset names.
+    interventions
+        Mapping name -> :class:`~ecosystem.interventions.Intervention` (or a list, composed;
+        or ``None`` for no change), or a list of interventions named by their ``name``.
+        ``None``: one intervention ``"none"``.
+    metrics
+        Built-in names (:data:`ecosystem.study.metrics.BUILTIN`), callables ``f(eco)`` or
+        ``f(eco, seed=...)`` returning a number, a mapping of numbers or a Series by
+        neighbourhood, or a mapping name -> either. Default: ``"flows"``.
+    replicates
+        Replicates per scenario.
+    seed
+        Seed of the study (int, SeedSequence or Generator). ``None`` draws fresh entropy,
+        recorded in :attr:`Comparison.seed` so the study can be repeated.
+    executor
+        ``None`` runs serially; an int ``n`` runs on ``n`` local processes; any
+        :class:`concurrent.futures.Executor` is used as given (a Dask cluster's
+        ``Client.get_executor()``, a ``ProcessPoolExecutor``, ...) and not shut down.
+    progress
+        Show a progress bar when ``tqdm`` is installed.
+    baseline
+        Scenario that :meth:`Comparison.summary` compares against; the first one by default.
+    chunksize
+        Replicates per task sent to the executor; by default about four tasks per worker.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> from ecosystem.study import compare
+    >>> from ecosystem.interventions import social_prescribing
+    >>> study = compare({"low": "low_ses"}, interventions={"none": None,
+    ...                 "prescribing": social_prescribing()}, metrics=["medicalised"],
+    ...                 replicates=4, seed=1, progress=False)
+    >>> study.results.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['scenario', 'configuration', 'intervention', 'neighbourhood', 'replicate', 'seed',
+     'metric', 'value']
+    >>> study.summary()[["n", "mean", "diff"]].round(4)
+                                   n    mean    diff
+    scenario          metric
+    low / none        medicalised  4  0.0286  0.0000
+    low / prescribing medicalised  4  0.0274 -0.0012
+    """
+    func = "compare"
+    configs = _configs(scenarios, func)
+    ints = _interventions(interventions, func)
+    mets = tuple(resolve_metrics(metrics, func))
+    if not (isinstance(replicates, (int, np.integer)) and replicates >= 1):
+        raise ConfigError(f"{func}(): replicates={replicates!r} must be an int >= 1")
+    if seed is None:
+        seed = np.random.SeedSequence().entropy
+    rep_seeds = [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1))
+                 for s in spawn(seed, int(replicates))]
+    names = [(c, i) for c, _ in configs for i, _ in ints]
+    scen = [f"{c} / {i}" if interventions is not None else c for c, i in names]
+    if baseline is not None and baseline not in scen:
+        raise ConfigError(f"{func}(): baseline '{baseline}' is not a scenario; scenarios: "
+                          f"{scen}")
+    exe, owned, workers = _executor(executor, func)
+    if chunksize is None:
+        total = len(configs) * replicates
+        chunksize = 1 if exe is None else max(1, math.ceil(total / (4 * workers)))
+    if not (isinstance(chunksize, (int, np.integer)) and chunksize >= 1):
+        raise ConfigError(f"{func}(): chunksize={chunksize!r} must be an int >= 1")
+    intervention_list = tuple(i for _, i in ints)
+    chunks = [
+        _Chunk(ci, value, intervention_list, mets,
+               tuple((r, rep_seeds[r]) for r in range(start, min(start + chunksize,
+                                                                 replicates))))
+        for ci, (_, value) in enumerate(configs)
+        for start in range(0, replicates, chunksize)
+    ]
+    rows, fails = [], []
+    bar = _progress(progress, len(configs) * replicates)
+    try:
+        if exe is None:
+            for ch in chunks:
+                r, f = _run_chunk(ch)
+                rows += r
+                fails += f
+                bar.update(len(ch.replicates))
+        else:
+            futures = {exe.submit(_run_payload, _dumps(ch)): ch for ch in chunks}
+            for fut in as_completed(futures):
+                ch = futures[fut]
+                try:
+                    r, f = fut.result()
+                except Exception as exc:  # the chunk died (worker lost, unpicklable, ...)
+                    r = []
+                    f = [_failure(ch, None, rep, s, "executor", None, exc)
+                         for rep, s in ch.replicates]
+                rows += r
+                fails += f
+                bar.update(len(ch.replicates))
+    finally:
+        bar.close()
+        if owned:
+            exe.shutdown(wait=True, cancel_futures=True)
+    return _comparison(rows, fails, configs, ints, mets, scen, interventions is not None,
+                       baseline or scen[0], seed, int(replicates))
+
+
+def _configs(scenarios: Any, func: str) -> list[tuple[str, Any]]:
+    if isinstance(scenarios, Mapping):
+        items = list(scenarios.items())
+    elif isinstance(scenarios, Sequence) and not isinstance(scenarios, str):
+        items = [(s, s) for s in scenarios]
+    else:
+        raise ConfigError(f"{func}(): scenarios must be a mapping name -> configuration or a "
+                          f"list of preset names, got {type(scenarios).__name__}")
+    if not items:
+        raise ConfigError(f"{func}(): no scenarios given")
+    out = []
+    for name, value in items:
+        if isinstance(value, str):
+            try:
+                value = Profile.preset(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{func}(): scenario '{name}': {exc}") from None
+        if not (isinstance(value, (Profile, Ecosystem)) or callable(value)):
+            raise ConfigError(f"{func}(): scenario '{name}' must be a Profile, a preset name, "
+                              f"an Ecosystem or a function of a seed, got "
+                              f"{type(value).__name__}")
+        out.append((str(name), value))
+    return out
+
+
+def _interventions(interventions: Any, func: str) -> list[tuple[str, Intervention]]:
+    if interventions is None:
+        return [("none", compose())]
+    if isinstance(interventions, Intervention):
+        interventions = [interventions]
+    try:
+        if isinstance(interventions, Mapping):
+            out = [(str(k), compose(v)) for k, v in interventions.items()]
+        else:
+            out = [(i.name, compose(i)) for i in interventions]
+    except (ConfigError, AttributeError) as exc:
+        raise ConfigError(f"{func}(): interventions: {exc}") from None
+    names = [n for n, _ in out]
+    if not out or len(set(names)) != len(names):
+        raise ConfigError(f"{func}(): intervention names must be unique and not empty, got "
+                          f"{names}; pass a mapping name -> intervention")
+    return out
+
+
+def _executor(executor: Any, func: str) -> tuple[Executor | None, bool, int]:
+    """(executor or None for serial, whether we own it, number of workers)."""
+    if executor is None:
+        return None, False, 1
+    if isinstance(executor, (int, np.integer)) and not isinstance(executor, bool):
+        if executor < 1:
+            raise ConfigError(f"{func}(): executor={executor} must be >= 1 processes")
+        return ProcessPoolExecutor(max_workers=int(executor)), True, int(executor)
+    if isinstance(executor, Executor):
+        return executor, False, _workers(executor)
+    raise ConfigError(f"{func}(): executor must be None, an int or a concurrent.futures."
+                      f"Executor (e.g. dask's Client.get_executor()), got "
+                      f"{type(executor).__name__}")
+
+
+def _workers(executor: Executor) -> int:
+    n = getattr(executor, "_max_workers", None)
+    if isinstance(n, int) and n > 0:
+        return n
+    client = getattr(executor, "_client", None)  # dask.distributed ClientExecutor
+    try:
+        return max(1, sum(w.get("nthreads", 1) for w in
+                          client.scheduler_info()["workers"].values()))
+    except Exception:
+        return 4
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(progress: bool, total: int) -> Any:
+    if not progress:
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # optional: no bar without tqdm
+        return _NoBar()
+    return tqdm(total=total, desc="replicates", unit="rep")
+
+
+def _comparison(rows, fails, configs, ints, mets, scen, named, baseline, seed, replicates):
+    n_int = len(ints)
+    cfg_names = [c for c, _ in configs]
+    int_names = [i for i, _ in ints]
+    metric_order = {m: k for k, (m, _, _) in enumerate(mets)}
+    res = pd.DataFrame(rows, columns=["c", "i", "replicate", "seed", "metric", "neighbourhood",
+                                      "value"])
+    # deterministic order whatever the executor: scenario, replicate, metric, neighbourhood
+    res["_m"] = res["metric"].str.split(".").str[0].map(metric_order)
+    res = res.sort_values(["c", "i", "replicate", "_m", "metric", "neighbourhood"],
+                          kind="stable").reset_index(drop=True)
+    code = (res["c"] * n_int + res["i"]).to_numpy(dtype=np.int64)
+    results = pd.DataFrame({
+        "scenario": pd.Series(np.asarray(scen, dtype=object)[code], dtype="str"),
+        "configuration": pd.Series(np.asarray(cfg_names, dtype=object)[res["c"].to_numpy(
+            dtype=np.int64)], dtype="str"),
+        "intervention": pd.Series(np.asarray(int_names, dtype=object)[res["i"].to_numpy(
+            dtype=np.int64)], dtype="str"),
+        "neighbourhood": res["neighbourhood"].astype("str"),
+        "replicate": res["replicate"].astype(np.int64),
+        "seed": res["seed"].astype(np.int64),
+        "metric": res["metric"].astype("str"),
+        "value": res["value"].astype(np.float64),
+    })
+    f = pd.DataFrame(fails, columns=["c", "i", "replicate", "seed", "stage", "metric", "error",
+                                     "traceback"])
+    f["i"] = f["i"].fillna(-1).astype(np.int64)  # -1: the step failed before interventions
+    f = f.sort_values(["c", "replicate", "i"], kind="stable")
+    failures = pd.DataFrame({
+        "scenario": [scen[c * n_int + i] if i >= 0 else cfg_names[c]
+                     for c, i in zip(f["c"], f["i"], strict=True)],
+        "configuration": [cfg_names[c] for c in f["c"]],
+        "intervention": [int_names[i] if i >= 0 else None for i in f["i"]],
+        "replicate": f["replicate"].to_numpy(dtype=np.int64),
+        "seed": f["seed"].to_numpy(dtype=np.int64),
+        "stage": f["stage"].to_numpy(dtype=object),
+        "metric": f["metric"].to_numpy(dtype=object),
+        "error": f["error"].to_numpy(dtype=object),
+        "traceback": f["traceback"].to_numpy(dtype=object),
+    }, columns=list(FAILURE_COLUMNS))
+    if len(failures):
+        import warnings
+
+        warnings.warn(f"compare(): {len(failures)} replicate step(s) failed; see "
+                      "Comparison.failures (each with its seed)", RuntimeWarning, stacklevel=3)
+    return Comparison(results, failures, baseline, int(seed) if isinstance(
+        seed, (int, np.integer)) else None, replicates, tuple(scen))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare` returns.
+
+    Attributes
+    ----------
+    results
+        Tidy long table, one row per scenario, neighbourhood, replicate and metric: columns
+        ``scenario, configuration, intervention, neighbourhood, replicate, seed, metric,
+        value``. ``seed`` is the replicate's seed (what a scenario function received).
+    failures
+        One row per failed step: ``scenario, configuration, intervention, replicate, seed,
+        stage`` (``scenario``, ``intervention``, ``metric`` or ``executor``), ``metric``,
+        ``error`` and ``traceback``. Empty when everything ran.
+    baseline
+        Default baseline scenario of :meth:`summary`.
+    seed
+        The study's seed when it was an int (or the entropy drawn for ``seed=None``).
+    replicates
+        Replicates per scenario.
+    scenarios
+        Scenario names in order.
+    """
+
+    results: pd.DataFrame
+    failures: pd.DataFrame
+    baseline: str
+    seed: int | None
+    replicates: int
+    scenarios: tuple[str, ...]
+
+    def summary(
+        self,
+        *,
+        baseline: str | None = None,
+        confidence: float = 0.95,
+        n_resamples: int = 4000,
+        seed: Seed = 0,
+    ) -> pd.DataFrame:
+        """Mean, bootstrap CI and effect size against a baseline, per scenario and metric.
+
+        Columns: ``n`` (replicates with a value), ``mean``, ``sd`` (ddof 1), ``ci_low``,
+        ``ci_high`` (percentile bootstrap of the mean, :func:`bootstrap_mean_ci`), and
+        against the ``baseline`` scenario: ``diff`` (mean of the differences paired by
+        replicate, over replicates both have), ``diff_ci_low``, ``diff_ci_high`` (bootstrap of
+        the paired differences) and ``cohen_d`` (difference of the means over the pooled
+        standard deviation, :func:`cohen_d`). Rows are indexed by ``scenario, metric`` and,
+        when any metric is per neighbourhood, ``neighbourhood``.
+        """
+        base = self.baseline if baseline is None else baseline
+        if base not in self.scenarios:
+            raise ConfigError(f"Comparison.summary(): baseline '{base}' is not a scenario; "
+                              f"scenarios: {list(self.scenarios)}")
+        r = self.results
+        per_nb = bool((r["neighbourhood"] != ALL).any())
+        keys = ["scenario", "metric", *(["neighbourhood"] if per_nb else [])]
+        wide = r.pivot_table(index=[*keys[1:], "replicate"], columns="scenario",
+                             values="value", aggfunc="first", sort=False)
+        out = []
+        rng_seed = seed
+        for scenario in self.scenarios:
+            if scenario not in wide.columns:
+                continue
+            for key, block in wide.groupby(level=list(range(len(keys) - 1)), sort=False):
+                key = key if isinstance(key, tuple) else (key,)
+                x = block[scenario].dropna().to_numpy()
+                row = {"scenario": scenario, **dict(zip(keys[1:], key, strict=True)),
+                       "n": len(x), "mean": x.mean() if len(x) else np.nan,
+                       "sd": x.std(ddof=1) if len(x) > 1 else np.nan}
+                lo, hi = bootstrap_mean_ci(x, confidence=confidence, n_resamples=n_resamples,
+                                           seed=rng_seed)
+                row["ci_low"], row["ci_high"] = lo[0], hi[0]
+                if base in block.columns:
+                    both = block[[scenario, base]].dropna()
+                    d = (both[scenario] - both[base]).to_numpy()
+                    dlo, dhi = bootstrap_mean_ci(d, confidence=confidence,
+                                                 n_resamples=n_resamples, seed=rng_seed)
+                    row.update(diff=d.mean() if len(d) else np.nan, diff_ci_low=dlo[0],
+                               diff_ci_high=dhi[0],
+                               cohen_d=cohen_d(x, block[base].dropna().to_numpy()))
+                out.append(row)
+        table = pd.DataFrame(out)
+        return table.set_index(keys)
+
+    def __repr__(self) -> str:
+        return (f"<Comparison: {len(self.scenarios)} scenarios x {self.replicates} replicates, "
+                f"{self.results['metric'].nunique()} metrics, {len(self.results)} rows, "
+                f"{len(self.failures)} failures>")

@@ -1,0 +1,183 @@
+"""Metrics for comparison studies: named functions of an ecosystem (and a seed) -> numbers.
+
+A metric is any callable ``f(eco)`` or ``f(eco, seed=...)`` returning
+
+* a number: one result row (neighbourhood ``"all"``);
+* a mapping ``{name: number}``: one row per entry, metric ``"<metric>.<name>"``;
+* a :class:`pandas.Series` indexed by neighbourhood: one row per neighbourhood.
+
+Built-ins, by name (:data:`BUILTIN`): ``actors``, ``ties``, ``density`` (the ecosystem's size),
+``flows`` (every referral-flow outcome share in total, one exact solve; with the demand of a
+generated ecosystem, see :func:`ecosystem.generate.demand_of`), each outcome alone
+(``resolved_appropriate``, ``resolved_elsewhere``, ``medicalised``, ``stuck``, ``lost``,
+``exceeded``, ``mean_hops``), ``ei_domain`` (Krackhardt and Stern's E-I index between domains),
+``mean_constraint`` (Burt's constraint averaged over actors with contacts) and ``gaps`` (number
+of bridging gaps found). The analysis modules are imported when the metric runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ecosystem.core.ecosystem import Ecosystem
+from ecosystem.core.errors import ConfigError, suggest
+
+__all__ = ["BUILTIN", "FlowMetric", "flow_metric"]
+
+_OUTCOMES = ("resolved_appropriate", "resolved_elsewhere", "medicalised", "stuck", "lost",
+             "exceeded")
+
+
+def _demand(eco: Ecosystem):
+    from ecosystem.generate import demand_of
+
+    try:
+        return demand_of(eco)
+    except ConfigError:
+        return None
+
+
+@dataclass(frozen=True)
+class FlowMetric:
+    """Referral-flow outcome shares of an ecosystem (``"total"`` over needs).
+
+    Parameters
+    ----------
+    outcomes
+        Outcome names (rows of :attr:`FlowResult.outcomes`) and/or ``"mean_hops"``. One gives a
+        number; several give a mapping.
+    residents
+        ``None``: the exact solver. An int: a fresh Monte-Carlo simulation of that many
+        residents per need, seeded by the study.
+    options
+        Keyword arguments of :class:`~ecosystem.flows.ReferralModel` (``max_hops``, ...). The
+        demand of a generated ecosystem is used unless ``demand`` is given.
+    """
+
+    outcomes: tuple[str, ...] = _OUTCOMES
+    residents: int | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def __call__(self, eco: Ecosystem, seed: Any = None) -> float | dict[str, float]:
+        from ecosystem.flows import ReferralModel
+
+        opts = dict(self.options)
+        opts.setdefault("demand", _demand(eco))
+        model = ReferralModel(eco, **opts)
+        res = model.solve() if self.residents is None else model.simulate(self.residents,
+                                                                          seed=seed)
+        out = {}
+        for o in self.outcomes:
+            if o == "mean_hops":
+                out[o] = float(res.mean_hops.loc["total", "mean"])
+            else:
+                out[o] = float(res.outcomes.loc[("total", o), "fraction"])
+        return out[self.outcomes[0]] if len(self.outcomes) == 1 else out
+
+
+def flow_metric(
+    outcomes: str | Iterable[str] = _OUTCOMES, *, residents: int | None = None, **options: Any
+) -> FlowMetric:
+    """A flow metric for :func:`~ecosystem.study.compare`.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> from ecosystem.study import flow_metric
+    >>> round(flow_metric("lost")(datasets.example()), 4)
+    0.1802
+    """
+    outs = (outcomes,) if isinstance(outcomes, str) else tuple(outcomes)
+    known = (*_OUTCOMES, "mean_hops")
+    for o in outs:
+        if o not in known:
+            raise ConfigError(f"flow_metric(): outcome '{o}' is not known" + suggest(o, known)
+                              + f" Known: {', '.join(known)}")
+    if residents is not None and not (isinstance(residents, int) and residents > 0):
+        raise ConfigError(f"flow_metric(): residents={residents!r} must be a positive int")
+    return FlowMetric(outs, residents, tuple(sorted(options.items())))
+
+
+def _actors(eco: Ecosystem) -> float:
+    return float(eco.n_actors)
+
+
+def _ties(eco: Ecosystem) -> float:
+    return float(eco.n_ties)
+
+
+def _density(eco: Ecosystem) -> float:
+    return eco.summary().density
+
+
+def _ei_domain(eco: Ecosystem) -> float:
+    from ecosystem.algorithms.mixing import mixing
+
+    return float(mixing(eco, "domain").overall["ei"])
+
+
+def _mean_constraint(eco: Ecosystem) -> float:
+    from ecosystem.algorithms.structural_holes import structural_holes
+
+    c = structural_holes(eco)["constraint"].to_numpy(dtype=np.float64)
+    return float(np.nanmean(c)) if np.isfinite(c).any() else float("nan")
+
+
+def _gaps(eco: Ecosystem) -> float:
+    from ecosystem.algorithms.gaps import gaps
+
+    return float(len(gaps(eco)))
+
+
+#: Built-in metrics by name.
+BUILTIN: Mapping[str, Callable[..., Any]] = {
+    "actors": _actors,
+    "ties": _ties,
+    "density": _density,
+    "flows": FlowMetric(),
+    **{o: FlowMetric((o,)) for o in (*_OUTCOMES, "mean_hops")},
+    "ei_domain": _ei_domain,
+    "mean_constraint": _mean_constraint,
+    "gaps": _gaps,
+}
+
+
+def resolve_metrics(metrics: Any, func: str) -> list[tuple[str, Callable[..., Any], bool]]:
+    """``[(name, callable, takes_seed)]`` from names, callables, a list or a mapping."""
+    if isinstance(metrics, (str, Callable)) and not isinstance(metrics, Mapping):
+        metrics = [metrics]
+    items = list(metrics.items()) if isinstance(metrics, Mapping) else [
+        (m if isinstance(m, str) else getattr(m, "__name__", type(m).__name__), m)
+        for m in metrics]
+    out = []
+    for name, m in items:
+        if isinstance(m, str):
+            if m not in BUILTIN:
+                raise ConfigError(f"{func}(): metric '{m}' is not known" + suggest(m, BUILTIN)
+                                  + f" Known: {', '.join(BUILTIN)}; or pass a function")
+            m = BUILTIN[m]
+        if not callable(m):
+            raise ConfigError(f"{func}(): metric '{name}' is not callable: {m!r}")
+        out.append((str(name), m, _takes_seed(m)))
+    if not out:
+        raise ConfigError(f"{func}(): no metrics given")
+    names = [n for n, _, _ in out]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{func}(): metric names must be unique, got {names}")
+    return out
+
+
+def _takes_seed(m: Callable[..., Any]) -> bool:
+    if isinstance(m, FlowMetric):
+        return True
+    try:
+        params = inspect.signature(m).parameters
+    except (TypeError, ValueError):
+        return False
+    return "seed" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                   for p in params.values())
