@@ -8,6 +8,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from ecosystem import ConfigError, datasets
@@ -243,3 +245,82 @@ def test_bad_arguments():
         compare(["average"], baseline="x", replicates=1, progress=False)
     with pytest.raises(ConfigError, match="not a preset"):
         compare(["avrage"], replicates=1)
+
+
+def test_fixed_ecosystem_is_pickled_once_per_chunk(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ecosystem import Ecosystem
+
+    calls = []
+    original = Ecosystem.__getstate__
+
+    def counting(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(Ecosystem, "__getstate__", counting)
+    with ThreadPoolExecutor(2) as pool:
+        study = compare({"e": datasets.example()}, metrics=["ties"], replicates=12, seed=0,
+                        executor=pool, chunksize=4, progress=False)
+    assert len(calls) == 3  # 12 replicates in 3 chunks: one pickle per chunk
+    assert study.results["value"].eq(datasets.example().n_ties).all()
+
+
+@given(chunksize=st.integers(1, 7), replicates=st.integers(1, 7))
+@settings(max_examples=15)
+def test_results_do_not_depend_on_chunking(chunksize, replicates):
+    from concurrent.futures import ThreadPoolExecutor
+
+    eco = datasets.example()
+    kw = dict(metrics={"noisy": _noisy}, replicates=replicates, seed=9, progress=False)
+    serial = compare({"e": eco}, **kw)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = compare({"e": eco}, executor=pool, chunksize=chunksize, **kw)
+    pd.testing.assert_frame_equal(serial.results, threaded.results)
+    assert list(serial.results["replicate"]) == list(range(replicates))
+
+
+@given(x=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40),
+       shift=st.floats(-1e3, 1e3), seed=st.integers(0, 2**31))
+def test_bootstrap_bounds_and_translation(x, shift, seed):
+    a = np.array(x)
+    lo, hi = bootstrap_mean_ci(a, n_resamples=200, seed=seed)
+    assert a.min() - 1e-6 <= lo[0] <= hi[0] <= a.max() + 1e-6
+    lo2, hi2 = bootstrap_mean_ci(a + shift, n_resamples=200, seed=seed)
+    tol = 1e-9 * (np.abs(a).max() + abs(shift) + 1)
+    assert abs(lo2[0] - (lo[0] + shift)) <= tol and abs(hi2[0] - (hi[0] + shift)) <= tol
+
+
+def test_region_table_scenario_and_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    table = pd.DataFrame({"neighbourhood": ["a", "b"], "residents": [1500, 2500],
+                          "ses": [-1.0, 0.5]})
+    study = compare({"region": table}, metrics=["actors", "mean_constraint", "gaps"],
+                    replicates=2, seed=4, progress=True)
+    assert "replicates" in capsys.readouterr().err  # the tqdm bar
+    from ecosystem.algorithms.gaps import gaps
+    from ecosystem.algorithms.structural_holes import structural_holes
+    from ecosystem.generate import generate_region
+
+    row = study.results[study.results["replicate"] == 1].set_index("metric")["value"]
+    eco = generate_region(table, seed=int(study.results["seed"].iloc[-1]))
+    assert row["actors"] == eco.n_actors
+    assert row["mean_constraint"] == pytest.approx(
+        np.nanmean(structural_holes(eco)["constraint"]))
+    assert row["gaps"] == len(gaps(eco))
+
+
+def _per_nb(eco):
+    return eco.actors.groupby("neighbourhood").size().astype(float)
+
+
+def test_per_neighbourhood_metric_rows():
+    study = compare({"ex": datasets.example()}, metrics={"size": _per_nb}, replicates=2,
+                    seed=0, progress=False)
+    r = study.results
+    assert sorted(set(r["neighbourhood"])) == ["Oosterwijk", "Westdorp"]
+    assert r.groupby("neighbourhood")["value"].first().to_dict() == {"Oosterwijk": 18.0,
+                                                                     "Westdorp": 15.0}
+    s = study.summary()
+    assert s.index.names == ["scenario", "metric", "neighbourhood"]

@@ -30,7 +30,7 @@ import pandas as pd
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, spawn
-from ecosystem.generate import Profile, generate_neighbourhood
+from ecosystem.generate import Profile, generate_neighbourhood, generate_region
 from ecosystem.interventions import Intervention, compose
 from ecosystem.study.metrics import resolve_metrics
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
@@ -48,7 +48,7 @@ ALL = "all"
 @dataclass(frozen=True)
 class _Chunk:
     config: int
-    scenario: Any  # Profile | Ecosystem | callable(seed)
+    scenario: Any  # Profile | DataFrame | Ecosystem | callable(seed)
     interventions: tuple[Intervention, ...]
     metrics: tuple[tuple[str, Callable[..., Any], bool], ...]
     replicates: tuple[tuple[int, int], ...]  # (replicate, seed)
@@ -64,6 +64,8 @@ def _make(scenario: Any, seed: int) -> Ecosystem:
         return scenario
     if isinstance(scenario, Profile):
         return generate_neighbourhood(scenario, seed=seed)
+    if isinstance(scenario, pd.DataFrame):
+        return generate_region(scenario, seed=seed)
     eco = scenario(seed)
     if not isinstance(eco, Ecosystem):
         raise ConfigError(f"the scenario function returned {type(eco).__name__}, not an "
@@ -153,11 +155,12 @@ def compare(
     Every configuration in ``scenarios`` is run under every intervention for every replicate:
     a :class:`~ecosystem.generate.Profile` (or preset name) generates a fresh neighbourhood
     per replicate with :func:`~ecosystem.generate.generate_neighbourhood` and the
-    replicate's seed; an :class:`~ecosystem.Ecosystem` is used as is; a function is called
-    with the replicate's seed (an int) and returns an ecosystem. Each intervention is applied
-    to the same ecosystem of the replicate, and each metric computed on the result (metric
-    ``k`` with the ``k``-th child seed of the replicate's seed, identical across
-    interventions: common random numbers).
+    replicate's seed; a table of neighbourhoods (DataFrame) a fresh region with
+    :func:`~ecosystem.generate.generate_region`; an :class:`~ecosystem.Ecosystem` is used as
+    is; a function is called with the replicate's seed (an int) and returns an ecosystem.
+    Each intervention is applied to the same ecosystem of the replicate, and each metric
+    computed on the result (metric ``k`` with the ``k``-th child seed of the replicate's
+    seed, identical across interventions: common random numbers).
 
     Parameters
     ----------
@@ -283,9 +286,10 @@ def _configs(scenarios: Any, func: str) -> list[tuple[str, Any]]:
                 value = Profile.preset(value)
             except ConfigError as exc:
                 raise ConfigError(f"{func}(): scenario '{name}': {exc}") from None
-        if not (isinstance(value, (Profile, Ecosystem)) or callable(value)):
+        if not (isinstance(value, (Profile, Ecosystem, pd.DataFrame)) or callable(value)):
             raise ConfigError(f"{func}(): scenario '{name}' must be a Profile, a preset name, "
-                              f"an Ecosystem or a function of a seed, got "
+                              f"a table of neighbourhoods, an Ecosystem or a function of a "
+                              f"seed, got "
                               f"{type(value).__name__}")
         out.append((str(name), value))
     return out
