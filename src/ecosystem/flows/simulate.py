@@ -26,22 +26,39 @@ __all__ = ["simulate"]
 # Outcome codes of a finished walker.
 _APPROPRIATE, _ELSEWHERE, _STUCK, _LOST, _EXCEEDED = range(5)
 _FLUSH = 1 << 24  # visit codes buffered before counting them (bounds memory)
+_LOW = (1 << 32) - 1
 
 
 class _Walk:
-    """The finished state of every walker, filled in as walkers stop."""
+    """Finished walkers, logged in chunks (walker ids, outcome, final actor, hops).
 
-    def __init__(self, size: int) -> None:
-        self.outcome = np.full(size, -1, dtype=np.int8)
-        self.final = np.zeros(size, dtype=np.int64)
-        self.hops = np.zeros(size, dtype=np.int64)
+    Only aggregated counts are needed unless a per-resident record is asked for, so finished
+    walkers are not scattered into resident order until the end (and only for the record).
+    """
+
+    def __init__(self) -> None:
+        self.walker: list[np.ndarray] = []
+        self.outcome: list[np.ndarray] = []
+        self.final: list[np.ndarray] = []
+        self.hops: list[np.ndarray] = []
         self.steps = 0
 
     def stop(self, walker: np.ndarray, outcome: np.ndarray | int, final: np.ndarray, hops: int
              ) -> None:
-        self.outcome[walker] = outcome
-        self.final[walker] = final
-        self.hops[walker] = hops
+        if len(walker):
+            self.walker.append(walker)
+            self.outcome.append(np.broadcast_to(np.int8(outcome), walker.shape)
+                                if np.ndim(outcome) == 0 else outcome.astype(np.int8))
+            self.final.append(final)
+            self.hops.append(np.full(len(walker), hops, dtype=np.int32))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(walker, outcome, final, hops) of every finished walker, in finishing order."""
+        if not self.walker:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.astype(np.int8), empty, empty.astype(np.int32)
+        return (np.concatenate(self.walker), np.concatenate(self.outcome),
+                np.concatenate(self.final).astype(np.int64), np.concatenate(self.hops))
 
 
 class _Rows:
@@ -72,16 +89,21 @@ class _Rows:
         d = degree[rows].astype(np.float64)
         # Entry j starts cells ceil(cn[j-1] d) .. ceil(cn[j] d) - 1 of its row: d cells a row.
         cells = np.ceil(cn * d).astype(np.int64) - np.ceil(previous * d).astype(np.int64)
-        self.guide = np.repeat(np.arange(len(cn), dtype=np.int64), cells)
+        # 32-bit positions where they fit: half the memory traffic of the random gathers.
+        self.itype = np.int32 if len(cn) < 2**31 - 1 and n < 2**31 - 1 else np.int64
+        self.guide = np.repeat(np.arange(len(cn), dtype=self.itype), cells)
         self.cn = cn
         self.success = previous + c.handover * (cn - previous)
-        self.start = c.indptr[:-1].astype(np.int64)
-        self.degree = degree.astype(np.int64)
+        self.start = c.indptr[:-1].astype(self.itype)
+        self.degree = degree.astype(self.itype)
+        self.target = c.indices.astype(self.itype)
 
-    def pick(self, pos: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Entry j of each walker's row with cn[j-1] <= u < cn[j] (rows must be non-empty)."""
-        d = self.degree[pos]
-        j = self.guide[self.start[pos] + np.minimum((u * d).astype(np.int64), d - 1)]
+    def pick(self, pos: np.ndarray, d: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Entry j of each walker's row with cn[j-1] <= u < cn[j]; ``d`` = row degree > 0."""
+        cell = (u * d).astype(self.itype)
+        np.minimum(cell, d - 1, out=cell)
+        cell += self.start[pos]
+        j = self.guide[cell]
         ahead = np.flatnonzero(self.cn[j] <= u)
         while len(ahead):  # short forward search from the guide cell
             j[ahead] += 1
@@ -152,64 +174,79 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     # Entry: residents of need k start at actors drawn from e_k by cumulative-weight sampling
     # with sorted uniforms (normalised sums of exponentials are the order statistics of m
     # uniforms), which makes the search cache-friendly; residents are exchangeable.
-    need = np.repeat(np.arange(k_needs, dtype=np.int64), m)
-    pos = np.empty(k_needs * m, dtype=np.int64)
+    size = k_needs * m
+    if size >= 2**32 or n * k_needs >= 2**31:
+        raise ConfigError(
+            f"simulate(): {size} walkers on {n} actors x {k_needs} needs is too large for one "
+            "call (limits: 2**32 walkers, 2**31 actor-need pairs); simulate in batches")
+    entry_pos = np.empty(size, dtype=np.int64)
     for k in range(k_needs):  # one vectorised draw per need
         cum = np.cumsum(c.entry[:, k])
         spacings = np.cumsum(rng.exponential(size=m + 1))
         u = spacings[:-1] / spacings[-1] * cum[-1]
-        pos[k * m:(k + 1) * m] = np.minimum(np.searchsorted(cum, u, side="right"), n - 1)
-    entry_pos = pos.copy()
-    walker = np.arange(k_needs * m)
-    walk = _Walk(k_needs * m)
+        entry_pos[k * m:(k + 1) * m] = np.minimum(np.searchsorted(cum, u, side="right"), n - 1)
+    # A walker's whole state is one int64 key: (actor x needs + need) << 32 | walker id. Sorting
+    # the keys every hop orders walkers by actor, so every gather from the per-actor and
+    # per-tie tables below runs forward through memory instead of jumping at random.
+    walker = np.arange(size, dtype=np.int64)
+    code = entry_pos * k_needs + walker // m
+    key = np.sort((code << 32) | walker)
+    walk = _Walk()
     visits = np.zeros(n * k_needs, dtype=np.int64)
+    appropriate = c.appropriate.ravel()
     buffered: list[np.ndarray] = []
     size = 0
-    if doomed_flat is not None:  # entering where nobody can finish: circulates for ever
-        code = pos * k_needs + need
-        trapped = doomed_flat[code]
-        walk.stop(walker[trapped], _EXCEEDED, pos[trapped], -1)
-        keep = ~trapped
-        walker, pos, need = walker[keep], pos[keep], need[keep]
-
     k = 0
-    while len(walker):
-        walk.steps += len(walker)
-        code = pos * k_needs + need
+    while len(key):
+        code = key >> 32
+        walker = key & _LOW
+        pos = code // k_needs
+        if doomed_flat is not None:  # where nobody can finish: circulates for ever
+            trapped = doomed_flat[code]
+            if trapped.any():
+                walk.stop(walker[trapped], _EXCEEDED, pos[trapped], -1)
+                keep = ~trapped
+                code, walker, pos = code[keep], walker[keep], pos[keep]
+                if not len(code):
+                    break
+        walk.steps += len(code)
         buffered.append(code)
         size += len(code)
         if size >= _FLUSH:
             visits += np.bincount(np.concatenate(buffered), minlength=n * k_needs)
             buffered, size = [], 0
-        resolved = rng.random(len(walker)) < resolve[code]
+        resolved = rng.random(len(code)) < resolve[code]
         degree = rows.degree[pos]
-        moving = ~resolved & (degree > 0)
-        if hops_max is not None and k == hops_max:
-            outcome = np.where(moving, _EXCEEDED, _STUCK)
-        else:
-            outcome = np.full(len(walker), _STUCK, dtype=np.int8)
-        outcome[resolved] = np.where(c.appropriate.ravel()[code[resolved]], _APPROPRIATE,
-                                     _ELSEWHERE)
-        if hops_max is not None and k == hops_max:
+        has_ties = degree > 0
+        if hops_max is not None and k == hops_max:  # last hop: everyone finishes here
+            outcome = np.where(resolved, np.where(appropriate[code], _APPROPRIATE, _ELSEWHERE),
+                               np.where(has_ties, _EXCEEDED, _STUCK))
             walk.stop(walker, outcome, pos, k)
             break
+        moving = has_ties & ~resolved
         done = np.flatnonzero(~moving)
-        walk.stop(walker[done], outcome[done], pos[done], k)
+        if len(done):
+            outcome = np.where(resolved[done],
+                               np.where(appropriate[code[done]], _APPROPRIATE, _ELSEWHERE),
+                               _STUCK)
+            walk.stop(walker[done], outcome, pos[done], k)
         w = np.flatnonzero(moving)
         u = rng.random(len(w))
-        j = rows.pick(pos[w], u)
+        j = rows.pick(pos[w], degree[w], u)
         ok = u < rows.success[j]
-        lost = w[~ok]
-        walk.stop(walker[lost], _LOST, pos[lost], k)
-        w, j = w[ok], j[ok]
-        walker, pos, need = walker[w], c.indices[j].astype(np.int64), need[w]
+        if not ok.all():
+            lost = w[~ok]
+            walk.stop(walker[lost], _LOST, pos[lost], k)
+            w, j = w[ok], j[ok]
+        # next code = target x needs + need, where need = code - pos x needs
+        nxt = rows.target[j].astype(np.int64)
+        nxt -= pos[w]
+        nxt *= k_needs
+        nxt += code[w]
+        nxt <<= 32
+        nxt |= walker[w]
+        key = np.sort(nxt)
         k += 1
-        if doomed_flat is not None and len(walker):
-            trapped = doomed_flat[pos * k_needs + need]
-            if trapped.any():
-                walk.stop(walker[trapped], _EXCEEDED, pos[trapped], -1)
-                keep = ~trapped
-                walker, pos, need = walker[keep], pos[keep], need[keep]
     if buffered:
         visits += np.bincount(np.concatenate(buffered), minlength=n * k_needs)
     return _tables(model, walk, visits.reshape(n, k_needs), entry_pos, m, record)
@@ -219,52 +256,53 @@ def _tables(model, walk: _Walk, visits: np.ndarray, entry_pos: np.ndarray, m: in
             record: bool) -> FlowResult:
     c = model._compiled
     n, k_needs = c.n, len(c.needs)
-    need = np.repeat(np.arange(k_needs), m)
-    outcome = walk.outcome.astype(np.int64)
-    counts = np.zeros((5, k_needs))
-    np.add.at(counts, (outcome, need), 1.0)
-    medical = c.medicalised.ravel()[walk.final * k_needs + need] & (outcome == _ELSEWHERE)
+    walker, outcome8, final, hops_of = walk.arrays()
+    need = walker // m  # walkers are numbered need by need
+    outcome = outcome8.astype(np.int64)
+    counts = np.bincount(outcome * k_needs + need, minlength=5 * k_needs).reshape(5, k_needs)
+    medical = c.medicalised.ravel()[final * k_needs + need] & (outcome == _ELSEWHERE)
     medicalised = np.bincount(need[medical], minlength=k_needs).astype(np.float64)
     shares = np.vstack([counts[0], counts[1], medicalised, counts[2], counts[3], counts[4]]) / m
     se = np.sqrt(shares * (1.0 - shares) / m)
 
-    finite = walk.hops >= 0  # -1: circulates for ever (max_hops=None)
-    top = int(walk.hops.max(initial=0))
-    hop_counts = np.zeros((top + 1, k_needs))
-    np.add.at(hop_counts, (walk.hops[finite], need[finite]), 1.0)
+    finite = hops_of >= 0  # -1: circulates for ever (max_hops=None)
+    top = int(hops_of.max(initial=0))
+    hop_counts = np.bincount(hops_of[finite] * k_needs + need[finite],
+                             minlength=(top + 1) * k_needs).reshape(top + 1, k_needs)
     hops = hop_counts / m
     hops_se = np.sqrt(hops * (1.0 - hops) / m)
-    mean = np.full(k_needs, np.inf)
-    mean_se = np.zeros(k_needs)
-    for k in range(k_needs):  # per need (few), over residents vectorised
-        h = walk.hops[k * m:(k + 1) * m]
-        if (h >= 0).all():
-            mean[k] = h.mean()
-            mean_se[k] = h.std(ddof=1) / np.sqrt(m) if m > 1 else np.nan
-        else:
-            mean_se[k] = np.nan
+    h = hops_of.astype(np.float64)
+    total = np.bincount(need, weights=h, minlength=k_needs)
+    squares = np.bincount(need, weights=h * h, minlength=k_needs)
+    forever = np.bincount(need[~finite], minlength=k_needs) > 0
+    mean = np.where(forever, np.inf, total / m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = np.maximum(squares - total * total / m, 0.0) / (m - 1)
+        mean_se = np.where(forever | (m < 2), np.nan, np.sqrt(variance / m))
 
     load = visits / m
-    resolved = np.zeros(n * k_needs)
     done = outcome <= _ELSEWHERE
-    np.add.at(resolved, walk.final[done] * k_needs + need[done], 1.0)
+    resolved = np.bincount(final[done] * k_needs + need[done], minlength=n * k_needs)
     rec = None
-    if record:
+    if record:  # back into resident order: one scatter per column
         ids = model.ecosystem.index.to_numpy()
+        order = np.empty(len(walker), dtype=np.int64)
+        order[walker] = np.arange(len(walker))
         rec = pd.DataFrame({
-            "need": pd.Categorical.from_codes(need, categories=list(c.needs)),
+            "need": pd.Categorical.from_codes(np.repeat(np.arange(k_needs), m),
+                                              categories=list(c.needs)),
             "entry_id": pd.Series(ids[entry_pos], dtype="str"),
-            "hops": walk.hops,
-            "outcome": pd.Categorical.from_codes(outcome, categories=list(MAIN_OUTCOMES)),
-            "final_id": pd.Series(ids[walk.final], dtype="str"),
-            "medicalised": medical,
+            "hops": hops_of[order].astype(np.int64),
+            "outcome": pd.Categorical.from_codes(outcome[order],
+                                                 categories=list(MAIN_OUTCOMES)),
+            "final_id": pd.Series(ids[final[order]], dtype="str"),
+            "medicalised": medical[order],
         })
         rec.index.name = "resident"
-    result = build(model, fractions=shares, fractions_se=se, hops=hops, hops_se=hops_se,
-                   mean_hops=mean, mean_hops_se=mean_se, load=load,
-                   resolved=resolved.reshape(n, k_needs) / m, solver="simulation",
-                   n_residents=m, record=rec, walker_steps=walk.steps)
-    return result
+    return build(model, fractions=shares, fractions_se=se, hops=hops, hops_se=hops_se,
+                 mean_hops=mean, mean_hops_se=mean_se, load=load,
+                 resolved=resolved.reshape(n, k_needs) / m, solver="simulation",
+                 n_residents=m, record=rec, walker_steps=walk.steps)
 
 
 def _empty(model, m: int, record: bool) -> FlowResult:
