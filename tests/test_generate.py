@@ -95,6 +95,22 @@ def test_shared_actors_and_catchments(region):
     assert len(gp_h) == (a["kind"] == "gp").sum()  # p = 1.0
 
 
+def test_counts_and_shares_over_many_seeds():
+    # 100 seeds of one neighbourhood: informal carers (x = 83.75 per neighbourhood, so 83 or
+    # 84) and the per-source rule "a carer refers to a GP with p = 0.5" over ~8,400 carers.
+    carers, referring = [], []
+    for seed in range(100):
+        a, t = _frames(generate_neighbourhood("average", seed=seed))
+        ids = a.loc[a["kind"] == "informal_carer", "id"]
+        carers.append(len(ids))
+        referring.append(t[(t["sk"] == "informal_carer") & (t["tk"] == "gp")]["source"].nunique())
+    x = AVG.actors["informal_carer"] * AVG.residents / 1000
+    assert set(carers) <= {np.floor(x), np.ceil(x)}
+    assert abs(np.mean(carers) - x) <= Z * np.sqrt((x % 1) * (1 - x % 1) / 100)
+    share = sum(referring) / sum(carers)
+    assert abs(share - 0.5) <= Z * np.sqrt(0.25 / sum(carers))
+
+
 # ---------------------------------------------------------------- tie densities
 PAIR_RULES = [r for r in AVG.rules if r.per == "pair" and len(r.target) == 1]
 
