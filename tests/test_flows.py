@@ -138,15 +138,20 @@ def test_cycle_unlimited_is_a_geometric_series():
 
 def test_closed_loop_without_endings_circulates_for_ever():
     # Nobody resolves and handovers never fail: with no limit, residents never finish.
-    eco = _eco([("gp", "gp"), ("poh", "practice_nurse"), ("wel", "welfare")],
-               [("gp", "poh", "collaboration", 1.0), ("wel", "gp", "referral", 1.0)])
-    model = _model(eco, {"gp": 0.0, "poh": 0.0, "wel": 0.5}, {"gp": 1.0, "wel": 1.0},
-                   handover_same=1.0, handover_cross=1.0, max_hops=None)
+    # Weights 0.1 and 0.7 out of gp: the row sums to 1 only up to rounding.
+    eco = _eco([("gp", "gp"), ("poh", "practice_nurse"), ("wel", "welfare"),
+                ("hosp", "hospital")],
+               [("gp", "poh", "collaboration", 0.1), ("wel", "gp", "referral", 1.0),
+                ("gp", "hosp", "collaboration", 0.7)])
+    model = _model(eco, {"gp": 0.0, "poh": 0.0, "wel": 0.5, "hosp": 0.0},
+                   {"gp": 1.0, "wel": 1.0}, handover_same=1.0, handover_cross=1.0,
+                   max_hops=None)
     res = model.solve()
     assert _frac(res, "exceeded") == pytest.approx(0.75, abs=1e-14)  # all but wel's half
     assert _frac(res, "resolved_appropriate") == pytest.approx(0.25, abs=1e-14)
     load = res.per_actor[("load", NEED)]
     assert np.isinf(load["gp"]) and np.isinf(load["poh"]) and load["wel"] == 0.5
+    assert np.isinf(load["hosp"])
     assert np.isinf(res.mean_hops.loc[NEED, "mean"])
     # Demand for loneliness only: infinite visits there, none for the needs without demand.
     with_demand = ReferralModel(model.ecosystem, resolve=model.resolve_table,

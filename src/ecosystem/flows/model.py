@@ -441,7 +441,9 @@ def _compile(model: ReferralModel) -> _Compiled:
     handover = _handover(model, adj, rows, domain)
     prob = weight / out_weight[rows] * handover if len(rows) else np.zeros(0)
     step = sp.csr_array((prob, indices, indptr), shape=(n, n))
-    loss = np.where(sink, 0.0, np.clip(1.0 - np.bincount(rows, prob, minlength=n), 0.0, 1.0))
+    # Summed from 1 - h (not as 1 - row sum) so that handovers that never fail give exactly 0.
+    failed = weight / out_weight[rows] * (1.0 - handover) if len(rows) else np.zeros(0)
+    loss = np.clip(np.bincount(rows, failed, minlength=n), 0.0, 1.0)
     return _Compiled(n=n, needs=needs, resolve=resolve, entry=entry, mix=mix, demand=demand,
                      domain=domain, appropriate=appropriate,
                      medicalised=np.ascontiguousarray(medicalised), indptr=indptr,

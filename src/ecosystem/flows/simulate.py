@@ -93,7 +93,7 @@ class _Rows:
         self.itype = np.int32 if len(cn) < 2**31 - 1 and n < 2**31 - 1 else np.int64
         self.guide = np.repeat(np.arange(len(cn), dtype=self.itype), cells)
         self.cn = cn
-        self.success = previous + c.handover * (cn - previous)
+        self.success = np.where(c.handover >= 1.0, cn, previous + c.handover * (cn - previous))
         self.start = c.indptr[:-1].astype(self.itype)
         self.degree = degree.astype(self.itype)
         self.target = c.indices.astype(self.itype)
