@@ -180,6 +180,10 @@ def test_simulation_agrees_with_exact(case):
             se = sim.outcomes.loc[(need, outcome), "se"]
             assert se == pytest.approx(np.sqrt(observed * (1 - observed) / M))
     assert sim.n_residents == M and sim.solver == "simulation"
+    if model.max_hops is not None:  # the same tables from both solvers
+        assert sim.hops.index.equals(exact.hops.index)
+    assert sim.per_actor.columns.equals(exact.per_actor.columns)
+    assert sim.outcomes.index.equals(exact.outcomes.index)
 
 
 def test_simulation_agrees_with_exact_on_the_example_with_loads(example):

@@ -520,8 +520,9 @@ def _neighbourhood_entry(weights: np.ndarray, demand: pd.DataFrame, actors: pd.D
     code = pd.Index(names).get_indexer(nb)  # -1: shared or without demand
     shared = nb.isna().to_numpy()
     d = demand.to_numpy(dtype=np.float64)  # X x K
-    own = np.zeros_like(d)
-    np.add.at(own, code[code >= 0], weights[code >= 0])
+    inside = code >= 0
+    own = np.column_stack([np.bincount(code[inside], weights[inside, k], minlength=len(names))
+                           for k in range(d.shape[1])]) if d.shape[1] else np.zeros_like(d)
     reach = own + weights[shared].sum(axis=0)[None, :]  # S[X, n]
     empty = (reach <= 0) & (d > 0)
     if empty.any():

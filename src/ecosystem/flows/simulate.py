@@ -266,7 +266,7 @@ def _tables(model, walk: _Walk, visits: np.ndarray, entry_pos: np.ndarray, m: in
     se = np.sqrt(shares * (1.0 - shares) / m)
 
     finite = hops_of >= 0  # -1: circulates for ever (max_hops=None)
-    top = int(hops_of.max(initial=0))
+    top = int(hops_of.max(initial=0)) if model.max_hops is None else model.max_hops
     hop_counts = np.bincount(hops_of[finite] * k_needs + need[finite],
                              minlength=(top + 1) * k_needs).reshape(top + 1, k_needs)
     hops = hop_counts / m
