@@ -316,6 +316,15 @@ def test_summary_counts(example):
     assert "<table" in html and "Oosterwijk" in html
 
 
+def test_empty_tables_of_any_dtype_are_accepted():
+    empty = pd.Series([], dtype=float)
+    eco = from_frames(pd.DataFrame({"id": empty, "kind": empty}),
+                      pd.DataFrame({"source": empty, "target": empty}))
+    assert eco.n_actors == 0 and eco.n_ties == 0
+    with pytest.raises(MissingIdError, match="row 0"):
+        from_frames(pd.DataFrame({"id": [np.nan], "kind": ["gp"]}))
+
+
 def test_empty_ecosystem():
     eco = from_frames(pd.DataFrame({"id": pd.Series([], dtype="str"),
                                     "kind": pd.Series([], dtype="str")}))

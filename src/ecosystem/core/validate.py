@@ -75,7 +75,7 @@ def _strings(col: pd.Series, name: str, where: Where, *, required: bool) -> pd.S
     missing = values.isna().to_numpy()
     if not (pd.api.types.is_string_dtype(values.dtype) and values.dtype != object):
         kinds = pd.api.types.infer_dtype(values[~missing], skipna=True)
-        if kinds not in ("string", "empty"):
+        if kinds not in ("string", "empty") and (~missing).any():
             nonstr = values[~missing].map(lambda v: not isinstance(v, str)).to_numpy()
             row = int(np.flatnonzero(~missing)[np.flatnonzero(nonstr)[0]])
             raise WrongTypeError(
