@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -44,9 +44,47 @@ def demo(_: argparse.Namespace) -> int:
     return 0
 
 
-def _analyses() -> list[tuple[str, object]]:
+def _analyses() -> list[tuple[str, Callable[[Ecosystem], None]]]:
     """The analyses the demo shows, in order (each prints its own table)."""
-    return []
+    import ecosystem as es
+
+    def brokers(eco: Ecosystem) -> None:
+        cent = es.centrality(eco, ["degree", "betweenness", "cross_domain_betweenness"])
+        print("Who holds the network together (top 8 by cross-domain betweenness):")
+        _show(cent.sort_values("cross_domain_betweenness", ascending=False), 8)
+
+    def holes(eco: Ecosystem) -> None:
+        sh = es.structural_holes(eco, ties=["referral", "collaboration"])
+        print("Burt's structural holes on referral and collaboration ties "
+              "(low constraint = broker across holes; actors without such ties left out):")
+        _show(sh[sh["effective_size"] > 0].sort_values("constraint"), 8)
+
+    def roles(eco: Ecosystem) -> None:
+        br = es.brokerage(eco, "domain", ties=["referral", "collaboration"])
+        print("Gould-Fernandez brokerage roles between domains (top 8 by total):")
+        _show(br.sort_values("total", ascending=False), 8)
+
+    def meet(eco: Ecosystem) -> None:
+        mx = es.mixing(eco, "domain", ties=["referral", "collaboration"], n_permutations=999,
+                       seed=2026)
+        print("Referral and collaboration ties by domain (rows: from, columns: to):")
+        _show(mx.counts)
+        print("\nKrackhardt's E-I index (-1: all ties within the domain, +1: all across):")
+        _show(mx.overall)
+
+    def find_gaps(eco: Ecosystem) -> None:
+        g = es.gaps(eco)
+        print(f"{len(g)} bridging gaps found, most severe first:")
+        _show(g.sort_values("severity", ascending=False)[
+            ["neighbourhood", "kind_of_gap", "detail", "severity"]], 12)
+
+    return [
+        ("Centrality: the brokers between domains", brokers),
+        ("Structural holes", holes),
+        ("Brokerage roles", roles),
+        ("Mixing between domains", meet),
+        ("Bridging gaps", find_gaps),
+    ]
 
 
 def validate(args: argparse.Namespace) -> int:
