@@ -2,7 +2,8 @@
 
 Usage: ``python benchmarks/bench_structural_holes.py [--scale 1.0] [--nx-sample 200]``.
 Scale 1 is the issue's size: 1,000,000 actors and 5,000,000 ties (several GB; run by hand).
-The Ecosystem's views are built before timing (building them is the foundation's benchmark).
+The Ecosystem's views (the CSR adjacency and the undirected simple graph whose triangles
+structural_holes lists) are built before timing: building them is the foundation's benchmark.
 
 networkx is timed at 100,000 actors x scale (scaled down with the rest) on a random sample of
 ``--nx-sample`` actors with its per-node code path, and extrapolated linearly to all actors
@@ -34,6 +35,7 @@ def main() -> None:
     eco = Ecosystem(*frames(n, m, seed=0))
     g = eco.graph(parallel="sum")  # the simple summed view: the same graph for both tools
     eco.adjacency()
+    eco.graph(directed=False, weight=None, parallel="sum")  # the contact graph's triangles
     w = g.es["weight"]
     print(f"ecosystem: {eco.n_actors:,} actors, {eco.n_ties:,} ties; "
           f"view: {g.vcount():,} vertices, {g.ecount():,} edges")
@@ -50,6 +52,7 @@ def main() -> None:
     n_nx = int(100_000 * args.scale)
     small = Ecosystem(*frames(n_nx, 5 * n_nx, seed=1))
     small.adjacency()
+    small.graph(directed=False, weight=None, parallel="sum")
     t_small, _ = timed(structural_holes, small, repeat=args.repeat)
     sg = small.graph(parallel="sum")
     gx = nx.DiGraph()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import random
 import warnings
@@ -14,10 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecosystem import Ecosystem
-from ecosystem.algorithms import centrality as mod
 from ecosystem.algorithms.centrality import MEASURES, centrality
 from ecosystem.core.errors import ConfigError
 from tests.strategies import ecosystems, permuted
+
+# The module (the package attribute of the same name is the function).
+mod = importlib.import_module("ecosystem.algorithms.centrality")
 
 KINDS = ["gp", "social_team", "community_network"]  # one actor kind per domain
 
@@ -289,3 +292,14 @@ def test_by_neighbourhood_equals_each_subset(eco):
     for nb in eco.neighbourhoods:
         sub = eco.subset(neighbourhoods=nb, include_shared=True)
         pd.testing.assert_frame_equal(got.loc[nb], centrality(sub, _STABLE))
+
+
+def test_clustering_row_blocks_give_the_same_result(monkeypatch):
+    import ecosystem.algorithms._sparse as sparse
+    from ecosystem import datasets
+
+    eco = datasets.example()
+    whole = centrality(eco, ["clustering"], weight="weight")
+    monkeypatch.setattr(sparse, "BLOCK_ENTRIES", 7)  # many small row blocks
+    pd.testing.assert_frame_equal(centrality(eco, ["clustering"], weight="weight"), whole,
+                                  rtol=1e-13, atol=1e-13)

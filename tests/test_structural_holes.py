@@ -199,13 +199,12 @@ def test_zero_strength_ties_are_not_contacts():
     assert structural_holes(eco).loc["v2"].tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
-def test_blocks_give_the_same_result(monkeypatch):
-    eco = _random_eco(5, n=60, m=300)
-    whole = structural_holes(eco)
-    import ecosystem.algorithms.structural_holes as mod
-
-    monkeypatch.setattr(mod, "_BLOCK_ENTRIES", 7)  # many small row blocks
-    pd.testing.assert_frame_equal(structural_holes(eco), whole, rtol=1e-13, atol=1e-13)
+def test_zero_strength_ties_close_no_triangle():
+    # v0-v1-v2 is a triangle in the graph, but the v0-v2 tie has zero strength: v2 is no
+    # contact of v0, so the triangle adds nothing and the result equals the open path's.
+    with_zero = _eco(3, [(0, 1), (1, 2), (0, 2)], weights=[1.0, 1.0, 0.0])
+    path = _eco(3, [(0, 1), (1, 2)])
+    pd.testing.assert_frame_equal(structural_holes(with_zero), structural_holes(path))
 
 
 def test_empty_and_errors():

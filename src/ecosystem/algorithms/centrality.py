@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
-from ecosystem.algorithms.structural_holes import _at_pattern, _blocks, _row_sum
+from ecosystem.algorithms._sparse import _at_pattern, _blocks, _row_sum
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, EcosystemError, suggest
 from ecosystem.core.random import Seed, as_generator
@@ -457,7 +457,7 @@ def _clustering(eco, g, w, dist, directed, normalized, sources, spec):
     rows = np.repeat(np.arange(n), np.diff(x.indptr))
     cost = _row_sum(rows, np.diff(x.indptr)[x.indices].astype(float), n)
     cube = np.zeros(n)
-    for lo, hi in _blocks(cost, 20_000_000):
+    for lo, hi in _blocks(cost):
         a0, b0 = x.indptr[lo], x.indptr[hi]
         blk = sp.csr_array((x.data[a0:b0], x.indices[a0:b0], x.indptr[lo:hi + 1] - a0),
                            shape=(hi - lo, n))

@@ -1,8 +1,8 @@
 """Burt's structural holes: constraint, effective size, efficiency and hierarchy per actor.
 
 Computed for every actor at once from the Ecosystem's sparse adjacency view: the two-step sums
-of Burt's formulas are sparse matrix products evaluated only at existing contact pairs, in row
-blocks so memory stays bounded. There is no per-actor Python loop.
+of Burt's formulas are sums over the triangles of the contact graph (listed by igraph in C),
+gathered with vectorised NumPy. There is no per-actor Python loop.
 """
 
 from __future__ import annotations
@@ -12,17 +12,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
+from ecosystem.algorithms._sparse import _row_sum
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, EcosystemError
 
 __all__ = ["structural_holes"]
 
 COLUMNS = ["constraint", "effective_size", "efficiency", "hierarchy"]
-
-# Upper bound on the stored entries of one block's two-step product (about 16 bytes each), so a
-# block needs a few hundred MB at most whatever the size of the ecosystem.
-_BLOCK_ENTRIES = 20_000_000
-
 
 def structural_holes(
     eco: Ecosystem,
@@ -135,12 +131,23 @@ def _structural_holes(eco: Ecosystem, *, ties: TieSelection, weight: str | None,
         adj = eco.adjacency(ties, directed=directed, weight=weight)
     except EcosystemError as exc:
         raise type(exc)(f"structural_holes(): {exc}") from None
-    cols = _burt(adj)
+    # The two-step sums of Burt's formulas run over q in N(i) and N(j) for contacts i, j: the
+    # triangles of the contact graph. igraph lists them in C from the cached undirected view,
+    # far fewer than the wedges a sparse matrix product would store.
+    und = eco.graph(ties, directed=False, weight=None, parallel="sum")
+    triangles = np.asarray(und.list_triangles(), dtype=np.int64).reshape(-1, 3)
+    cols = _burt(adj, triangles)
     return pd.DataFrame(dict(zip(COLUMNS, cols, strict=True)), index=eco.index)
 
 
-def _burt(adj: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Constraint, effective size, efficiency and hierarchy from an adjacency matrix."""
+def _burt(adj: sp.csr_array, triangles: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Constraint, effective size, efficiency and hierarchy from an adjacency matrix.
+
+    ``triangles`` (t x 3 actor positions) are the triangles of the undirected graph with the
+    pattern of ``adj + adj.T`` (they may include triangles over zero-strength ties, which are
+    dropped here).
+    """
     n = adj.shape[0]
     s = _mutual(adj)
     deg = np.diff(s.indptr)
@@ -149,18 +156,8 @@ def _burt(adj: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     # m^T: column j holds m_{jq} for q, so (p @ m^T)_{ij} = sum_q p_iq m_jq. p and m^T share
     # s's (symmetric) pattern, so one complex product p @ (p + i m^T) gives both two-step sums
     # in a single pass over the wedges: real part p @ p, imaginary part p @ m^T.
-    m_t = _scale_rows(s, _row_reduce(np.maximum, s, n)).T.tocsr()
-    m_t.sort_indices()
-    both = sp.csr_array((p.data + 1j * m_t.data, p.indices, p.indptr), shape=p.shape)
-    # Per-row size of the two-step product: sum of the contacts' degrees.
-    cost = _row_sum(rows, deg[s.indices], n)
-    two = np.empty(s.nnz, dtype=np.complex128)  # the product at the stored (i, j), s's order
-    for lo, hi in _blocks(cost, _BLOCK_ENTRIES):
-        a, b = s.indptr[lo], s.indptr[hi]
-        pattern = sp.csr_array((np.ones(b - a), s.indices[a:b], s.indptr[lo:hi + 1] - a),
-                               shape=(hi - lo, n))
-        two[a:b] = _at_pattern(p[lo:hi] @ both, pattern)
-    pp, pm = two.real, two.imag
+    m = _scale_rows(s, _row_reduce(np.maximum, s, n))
+    pp, pm = _two_step_sums(s, p.data, m.data, triangles)
     local = (p.data + pp) ** 2
     constraint = _row_sum(rows, local, n)
     effective = deg - _row_sum(rows, pm, n)
@@ -185,11 +182,6 @@ def _mutual(adj: sp.csr_array) -> sp.csr_array:
     return s
 
 
-def _row_sum(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sum of ``values`` per row id (float even when empty, which bincount is not)."""
-    return np.bincount(rows, weights=values, minlength=n).astype(np.float64, copy=False)
-
-
 def _row_reduce(ufunc: np.ufunc, s: sp.csr_array, n: int) -> np.ndarray:
     """Row-wise sum or max of the stored entries (1 for empty rows, never used)."""
     out = np.ones(n)
@@ -204,27 +196,28 @@ def _scale_rows(s: sp.csr_array, by: np.ndarray) -> sp.csr_array:
     return sp.csr_array((s.data / by[rows], s.indices, s.indptr), shape=s.shape)
 
 
-def _at_pattern(prod: sp.csr_array, pattern: sp.csr_array) -> np.ndarray:
-    """Values of ``prod`` at the stored entries of ``pattern`` (0 where prod has none)."""
-    hit = pattern.multiply(prod).tocsr()
-    hit.sum_duplicates()
-    hit.sort_indices()
-    # hit's entries are a subset of pattern's, both sorted row-major: align by position keys.
-    ncol = pattern.shape[1]
-    key_p = np.repeat(np.arange(pattern.shape[0], dtype=np.int64), np.diff(pattern.indptr)) \
-        * ncol + pattern.indices
-    key_h = np.repeat(np.arange(hit.shape[0], dtype=np.int64), np.diff(hit.indptr)) \
-        * ncol + hit.indices
-    out = np.zeros(pattern.nnz, dtype=hit.dtype)
-    out[np.searchsorted(key_p, key_h)] = hit.data
-    return out
+def _two_step_sums(s: sp.csr_array, p: np.ndarray, m: np.ndarray, triangles: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """sum_q p_iq p_qj and sum_q p_iq m_jq at every stored (i, j) of ``s``, in s's order.
 
+    A term is non-zero only when q is a contact of both i and j, i.e. when (i, q, j) is a
+    triangle; each triangle gives its six orderings.
+    """
+    n = s.shape[0]
+    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(s.indptr)) * n + s.indices
+    order = np.array([(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)])
+    i, q, j = (triangles[:, order[:, c]].ravel() for c in range(3))
 
-def _blocks(cost: np.ndarray, budget: int) -> list[tuple[int, int]]:
-    """Consecutive row ranges whose summed ``cost`` stays near ``budget`` (at least one row)."""
-    n = len(cost)
-    if n == 0:
-        return []
-    ends = np.searchsorted(np.cumsum(cost), np.arange(1, int(cost.sum() // budget) + 1) * budget)
-    cuts = np.unique(np.concatenate([[0], np.clip(ends, 1, n), [n]]))
-    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+    def at(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = r * n + c
+        pos = np.minimum(np.searchsorted(keys, k), max(len(keys) - 1, 0))
+        return pos, (keys[pos] == k) if len(keys) else np.zeros(len(k), dtype=bool)
+
+    iq, ok_iq = at(i, q)
+    qj, ok_qj = at(q, j)
+    jq, _ = at(j, q)  # s is symmetric: (j, q) is stored whenever (q, j) is
+    ij, ok_ij = at(i, j)
+    ok = ok_iq & ok_qj & ok_ij  # a triangle over a zero-strength tie is not one of contacts
+    pp = np.bincount(ij[ok], weights=p[iq[ok]] * p[qj[ok]], minlength=s.nnz)
+    pm = np.bincount(ij[ok], weights=p[iq[ok]] * m[jq[ok]], minlength=s.nnz)
+    return pp.astype(np.float64, copy=False), pm.astype(np.float64, copy=False)
