@@ -37,19 +37,20 @@ __all__ = ["ReferralModel"]
 _DEFAULT_TIES = ("referral", "collaboration")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Compiled:
-    """The model as arrays (positions = actor positions; column k = need k)."""
+    """The model as arrays: need-major (row k = need k, column a = actor position a)."""
 
     n: int
     needs: tuple[str, ...]
-    resolve: np.ndarray  # n x K, r(a, n)
-    entry: np.ndarray  # n x K, columns sum to 1 (0 when the ecosystem has no actors)
+    resolve: np.ndarray  # K x n, r(a, n)
+    entry: np.ndarray  # K x n, rows sum to 1 (0 when the ecosystem has no actors)
     mix: np.ndarray  # K, share of residents with each need (demand shares or equal)
     demand: np.ndarray | None  # K, residents per year, or None
     domain: np.ndarray  # n, index into DOMAINS
-    appropriate: np.ndarray  # n x K bool: actor's domain is appropriate for the need
-    medicalised: np.ndarray  # n x K bool: medical actor, need without the medical domain
+    domain_appropriate: np.ndarray  # domains x K bool: the domain is appropriate for the need
+    appropriate: np.ndarray  # K x n bool: actor's domain is appropriate for the need
+    medicalised: np.ndarray  # K x n bool: medical actor, need without the medical domain
     indptr: np.ndarray  # CSR of the merged referral view (positive weights only)
     indices: np.ndarray
     weight: np.ndarray  # merged tie weight w_ab
@@ -57,6 +58,11 @@ class _Compiled:
     step: sp.csr_array  # M[a, b] = (w_ab / W_a) h_ab
     sink: np.ndarray  # n bool: no outgoing tie of the chosen kinds with positive weight
     loss: np.ndarray  # n, 1 - sum_b M[a, b] (probability a referral from a fails); 0 at sinks
+
+    @cached_property
+    def step_t(self) -> sp.csr_array:
+        """M^T in CSR form (rows = receiving actors): the gather form of the visit update."""
+        return self.step.T.tocsr()
 
 
 class ReferralModel:
@@ -427,10 +433,11 @@ def _compile(model: ReferralModel) -> _Compiled:
     weights = _actor_overrides(np.ascontiguousarray(weights), model, "entry_", np.inf)
     entry, mix, demand = _entry_distribution(weights, model, actors)
 
-    appr = np.array([[d in schema.needs[nd].appropriate for nd in needs] for d in DOMAINS])
-    appropriate = np.ascontiguousarray(appr[domain]) if n else np.zeros((0, k_needs), bool)
+    appr = np.array([[d in schema.needs[nd].appropriate for nd in needs] for d in DOMAINS],
+                    dtype=bool).reshape(len(DOMAINS), k_needs)
+    appropriate = np.ascontiguousarray(appr.T[:, domain]) if n else np.zeros((k_needs, 0), bool)
     non_medical_need = ~appr[DOMAINS.index("medical")]
-    medicalised = (domain == DOMAINS.index("medical"))[:, None] & non_medical_need[None, :]
+    medicalised = non_medical_need[:, None] & (domain == DOMAINS.index("medical"))[None, :]
 
     adj = eco.adjacency(sorted(model._spec.kinds), directed=True, weight=model._spec.weight)
     # (cached view: positive weights only, parallel ties summed)
@@ -444,8 +451,9 @@ def _compile(model: ReferralModel) -> _Compiled:
     # Summed from 1 - h (not as 1 - row sum) so that handovers that never fail give exactly 0.
     failed = weight / out_weight[rows] * (1.0 - handover) if len(rows) else np.zeros(0)
     loss = np.clip(np.bincount(rows, failed, minlength=n), 0.0, 1.0)
-    return _Compiled(n=n, needs=needs, resolve=resolve, entry=entry, mix=mix, demand=demand,
-                     domain=domain, appropriate=appropriate,
+    return _Compiled(n=n, needs=needs, resolve=np.ascontiguousarray(resolve.T),
+                     entry=np.ascontiguousarray(entry.T), mix=mix, demand=demand,
+                     domain=domain, domain_appropriate=appr, appropriate=appropriate,
                      medicalised=np.ascontiguousarray(medicalised), indptr=indptr,
                      indices=indices, weight=weight, handover=handover, step=step, sink=sink,
                      loss=loss)

@@ -32,9 +32,10 @@ class FlowResult:
         :math:`\\sqrt{\\sum_n m_n^2 se_n^2}` for need shares :math:`m_n`.
     per_actor
         Indexed by actor id; columns ``(measure, need)`` with ``measure`` in ``load`` (expected
-        visits per resident with the need, counting the entry visit), ``resolved`` (expected
-        resolutions there per resident), ``visits`` and ``resolutions`` (the same times the
-        demand: per year; NaN without demand), and ``need`` in the needs and ``"total"``.
+        visits per resident with the need, counting the entry visit) and ``resolved`` (expected
+        resolutions there per resident), plus, when the model has a demand, ``visits`` and
+        ``resolutions`` (the same times the demand: per year), and ``need`` in the needs and
+        ``"total"`` (mix-weighted for per-resident measures, summed for per-year ones).
         ``load`` is infinite at actors where residents circulate for ever (``max_hops=None``).
     hops
         Index ``(need, hops)``; columns ``probability`` (share of residents whose final outcome
@@ -142,7 +143,7 @@ def build(
 
     ``fractions`` and ``fractions_se`` are outcomes x needs (rows in :data:`OUTCOMES` order),
     ``hops`` and ``hops_se`` are (hops + 1) x needs, ``mean_hops`` and its se have one value per
-    need, ``load`` and ``resolved`` are actors x needs.
+    need, ``load`` and ``resolved`` are needs x actors.
     """
     c = model._compiled
     needs = list(c.needs)
@@ -176,17 +177,15 @@ def build(
         index=pd.Index(labels, name="need"))
 
     # Columns-first buffer (one row per column): its transpose is the single block pandas keeps
-    # without copying, and each need's column is filled by one strided copy.
-    measures = ("load", "resolved", "visits", "resolutions")
+    # without copying; each need's column is one contiguous copy of a need-major row.
+    measures = ("load", "resolved") if demand is None else (
+        "load", "resolved", "visits", "resolutions")
     width = len(labels)
-    data = np.empty((len(measures) * width, len(load)))
+    data = np.empty((len(measures) * width, load.shape[1]))
     for i, (values, scale) in enumerate(((load, None), (resolved, None), (load, demand),
-                                         (resolved, demand))):
+                                         (resolved, demand))[:len(measures)]):
         rows = data[i * width:(i + 1) * width]
-        if i >= 2 and demand is None:
-            rows[:] = np.nan
-            continue
-        rows[:-1] = values.T
+        rows[:-1] = values
         weights = mix if scale is None else np.ones(len(needs))
         with np.errstate(invalid="ignore"):  # an infinite load only counts where it has weight
             if scale is not None:

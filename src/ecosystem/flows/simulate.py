@@ -168,7 +168,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     hops_max = model.max_hops
     rows = _Rows(c)
     resolve = c.resolve.ravel()
-    doomed = _doomed(c, (1.0 - c.resolve) * (~c.sink)[:, None]) if hops_max is None else None
+    doomed = _doomed(c, (1.0 - c.resolve) * (~c.sink)[None, :]) if hops_max is None else None
     doomed_flat = None if doomed is None else doomed.ravel()
 
     # Entry: residents of need k start at actors drawn from e_k by cumulative-weight sampling
@@ -181,15 +181,15 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
             "call (limits: 2**32 walkers, 2**31 actor-need pairs); simulate in batches")
     entry_pos = np.empty(size, dtype=np.int64)
     for k in range(k_needs):  # one vectorised draw per need
-        cum = np.cumsum(c.entry[:, k])
+        cum = np.cumsum(c.entry[k])
         spacings = np.cumsum(rng.exponential(size=m + 1))
         u = spacings[:-1] / spacings[-1] * cum[-1]
         entry_pos[k * m:(k + 1) * m] = np.minimum(np.searchsorted(cum, u, side="right"), n - 1)
-    # A walker's whole state is one int64 key: (actor x needs + need) << 32 | walker id. Sorting
-    # the keys every hop orders walkers by actor, so every gather from the per-actor and
-    # per-tie tables below runs forward through memory instead of jumping at random.
+    # A walker's whole state is one int64 key: (need x actors + actor) << 32 | walker id.
+    # Sorting the keys every hop orders walkers by need and actor, so every gather from the
+    # per-actor and per-tie tables below runs forward through memory instead of at random.
     walker = np.arange(size, dtype=np.int64)
-    code = entry_pos * k_needs + walker // m
+    code = (walker // m) * n + entry_pos
     key = np.sort((code << 32) | walker)
     walk = _Walk()
     visits = np.zeros(n * k_needs, dtype=np.int64)
@@ -200,7 +200,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     while len(key):
         code = key >> 32
         walker = key & _LOW
-        pos = code // k_needs
+        pos = code % n
         if doomed_flat is not None:  # where nobody can finish: circulates for ever
             trapped = doomed_flat[code]
             if trapped.any():
@@ -238,10 +238,9 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
             lost = w[~ok]
             walk.stop(walker[lost], _LOST, pos[lost], k)
             w, j = w[ok], j[ok]
-        # next code = target x needs + need, where need = code - pos x needs
+        # next code = need x actors + target = code - pos + target
         nxt = rows.target[j].astype(np.int64)
         nxt -= pos[w]
-        nxt *= k_needs
         nxt += code[w]
         nxt <<= 32
         nxt |= walker[w]
@@ -249,7 +248,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
         k += 1
     if buffered:
         visits += np.bincount(np.concatenate(buffered), minlength=n * k_needs)
-    return _tables(model, walk, visits.reshape(n, k_needs), entry_pos, m, record)
+    return _tables(model, walk, visits.reshape(k_needs, n), entry_pos, m, record)
 
 
 def _tables(model, walk: _Walk, visits: np.ndarray, entry_pos: np.ndarray, m: int,
@@ -260,7 +259,7 @@ def _tables(model, walk: _Walk, visits: np.ndarray, entry_pos: np.ndarray, m: in
     need = walker // m  # walkers are numbered need by need
     outcome = outcome8.astype(np.int64)
     counts = np.bincount(outcome * k_needs + need, minlength=5 * k_needs).reshape(5, k_needs)
-    medical = c.medicalised.ravel()[final * k_needs + need] & (outcome == _ELSEWHERE)
+    medical = c.medicalised.ravel()[need * n + final] & (outcome == _ELSEWHERE)
     medicalised = np.bincount(need[medical], minlength=k_needs).astype(np.float64)
     shares = np.vstack([counts[0], counts[1], medicalised, counts[2], counts[3], counts[4]]) / m
     se = np.sqrt(shares * (1.0 - shares) / m)
@@ -282,7 +281,7 @@ def _tables(model, walk: _Walk, visits: np.ndarray, entry_pos: np.ndarray, m: in
 
     load = visits / m
     done = outcome <= _ELSEWHERE
-    resolved = np.bincount(final[done] * k_needs + need[done], minlength=n * k_needs)
+    resolved = np.bincount(need[done] * n + final[done], minlength=n * k_needs)
     rec = None
     if record:  # back into resident order: one scatter per column
         ids = model.ecosystem.index.to_numpy()
@@ -301,7 +300,7 @@ def _tables(model, walk: _Walk, visits: np.ndarray, entry_pos: np.ndarray, m: in
         rec.index.name = "resident"
     return build(model, fractions=shares, fractions_se=se, hops=hops, hops_se=hops_se,
                  mean_hops=mean, mean_hops_se=mean_se, load=load,
-                 resolved=resolved.reshape(n, k_needs) / m, solver="simulation",
+                 resolved=resolved.reshape(k_needs, n) / m, solver="simulation",
                  n_residents=m, record=rec, walker_steps=walk.steps)
 
 
@@ -319,6 +318,6 @@ def _empty(model, m: int, record: bool) -> FlowResult:
         rec.index.name = "resident"
     return build(model, fractions=nan, fractions_se=nan, hops=np.full((1, k_needs), np.nan),
                  hops_se=np.full((1, k_needs), np.nan), mean_hops=np.full(k_needs, np.nan),
-                 mean_hops_se=np.full(k_needs, np.nan), load=np.zeros((0, k_needs)),
-                 resolved=np.zeros((0, k_needs)), solver="simulation", n_residents=m,
+                 mean_hops_se=np.full(k_needs, np.nan), load=np.zeros((k_needs, 0)),
+                 resolved=np.zeros((k_needs, 0)), solver="simulation", n_residents=m,
                  record=rec, walker_steps=0)
