@@ -126,10 +126,24 @@ def test_cycle_unlimited_is_a_geometric_series():
     load = res.per_actor[("load", NEED)]
     assert load["gp"] == pytest.approx(1 / (1 - q**2), abs=1e-11)
     assert load["poh"] == pytest.approx(q / (1 - q**2), abs=1e-11)
+    # The series is summed hop by hop for hop_detail=10 referrals, the rest by BiCGSTAB: the
+    # last row holds P(hops >= 10) = q^10.
     hops = res.hops.loc[NEED, "probability"].to_numpy()
-    k = np.arange(len(hops))
-    np.testing.assert_allclose(hops, q**k * (1 - q), atol=1e-13)  # geometric
+    k = np.arange(10)
+    assert len(hops) == 11
+    np.testing.assert_allclose(hops[:10], q**k * (1 - q), atol=1e-13)  # geometric
+    assert hops[10] == pytest.approx(q**10, abs=1e-13)
     assert res.mean_hops.loc[NEED, "mean"] == pytest.approx(q / (1 - q), abs=1e-10)
+    # Summed to the end hop by hop, the whole distribution is geometric.
+    full = _model(eco, {"gp": r, "poh": r}, {"gp": 1.0}, handover_same=h,
+                  max_hops=None).solve(hop_detail=10_000)
+    hops = full.hops.loc[NEED, "probability"].to_numpy()
+    k = np.arange(len(hops))
+    np.testing.assert_allclose(hops, q**k * (1 - q), atol=1e-13)
+    assert q ** len(hops) < 1e-12  # stopped once the walking mass was below tol
+    pd.testing.assert_frame_equal(full.outcomes, res.outcomes, check_exact=False, atol=1e-11,
+                                  rtol=0)
+    np.testing.assert_allclose(full.per_actor, res.per_actor, atol=1e-11)
     # With a limit H the resident still walking after H referrals is exceeded.
     limited = _model(eco, {"gp": r, "poh": r}, {"gp": 1.0}, handover_same=h,
                      max_hops=4).solve()
@@ -168,6 +182,27 @@ def test_closed_loop_without_endings_circulates_for_ever():
     assert set(rec.loc[rec["outcome"] == "exceeded", "hops"]) == {-1}
     # Binomial(2000, 0.75): 4 standard errors is 0.039.
     assert abs(_frac(sim, "exceeded") - 0.75) < 4 * np.sqrt(0.75 * 0.25 / 2000)
+
+
+def test_iterative_tail_with_a_closed_loop_agrees_with_the_series():
+    # A slow social cycle (r = 0.05, handover 0.99) that leaks into a closed medical loop
+    # (r = 0, handover 1): the default solve cuts the series at 10 hops and solves the rest
+    # by BiCGSTAB; summing the series to the end must give the same numbers.
+    eco = _eco([("a", "welfare"), ("b", "social_team"), ("gp", "gp"),
+                ("poh", "practice_nurse")],
+               [("a", "b", "collaboration", 5.0, 0.99), ("a", "gp", "referral", 1.0, 1.0),
+                ("gp", "poh", "collaboration", 1.0, 1.0)])
+    model = _model(eco, {"a": 0.05, "b": 0.05, "gp": 0.0, "poh": 0.0}, {"a": 1.0},
+                   max_hops=None)
+    cut, full = model.solve(), model.solve(hop_detail=100_000)
+    assert len(cut.hops.loc[NEED]) == 11 and len(full.hops.loc[NEED]) > 100
+    pd.testing.assert_frame_equal(cut.outcomes, full.outcomes, check_exact=False, atol=1e-10,
+                                  rtol=0)
+    assert 0.1 < _frac(cut, "exceeded") < 0.9  # some residents do circulate for ever
+    np.testing.assert_allclose(cut.per_actor, full.per_actor, atol=1e-10)
+    assert np.isinf(cut.per_actor.loc["gp", ("load", NEED)])
+    tail = full.hops.loc[NEED, "probability"].to_numpy()[10:].sum()
+    assert cut.hops.loc[(NEED, 10), "probability"] == pytest.approx(tail, abs=1e-10)
 
 
 def test_sink_and_zero_weight_ties_are_stuck():
@@ -429,4 +464,10 @@ def test_unlimited_solver_reports_non_convergence():
     model = _model(eco, {"gp": 1e-6, "poh": 1e-6}, {"gp": 1.0}, handover_same=1.0,
                    max_hops=None)
     with pytest.raises(ConfigError, match="did not converge in max_iter=50"):
-        model.solve(max_iter=50)
+        model.solve(max_iter=50, hop_detail=10_000)
+    # The iterative solve of the tail copes: everyone is resolved after ~10^6 referrals.
+    res = model.solve()
+    assert _frac(res, "resolved_elsewhere") == pytest.approx(1.0, abs=1e-9)
+    assert res.mean_hops.loc[NEED, "mean"] == pytest.approx(1e6 - 1, rel=1e-6)
+    with pytest.raises(ConfigError, match="hop_detail=-1"):
+        model.solve(hop_detail=-1)

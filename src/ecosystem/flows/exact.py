@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import breadth_first_order
 
 from ecosystem.core.errors import ConfigError
@@ -45,7 +46,8 @@ from ecosystem.flows.result import OUTCOMES, FlowResult, build
 __all__ = ["solve"]
 
 
-def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
+def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10
+          ) -> FlowResult:
     """Exact outcomes of a :class:`~ecosystem.flows.ReferralModel` (see the module docstring).
 
     Parameters
@@ -56,7 +58,13 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
         ``max_hops=None`` only: stop when the probability that a resident is still walking is
         below ``tol`` for every need (bounds the error of every outcome fraction).
     max_iter
-        ``max_hops=None`` only: give up (ConfigError) after this many referrals.
+        ``max_hops=None`` only: give up (ConfigError) after this many referrals or iterations.
+    hop_detail
+        ``max_hops=None`` only: the series is summed hop by hop for at most this many
+        referrals (giving the hops distribution row by row); if residents are still walking
+        then, the rest of the series :math:`v_K (I - Q_n)^{-1}` is solved per need by BiCGSTAB
+        to a relative residual (2-norm) below ``tol``, and the last row of the hops
+        distribution holds the probability of ``hop_detail`` or more referrals.
 
     Returns
     -------
@@ -75,6 +83,10 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
         raise ConfigError(f"solve(): tol={tol!r} is not accepted; use a number in (0, 1)")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
         raise ConfigError(f"solve(): max_iter={max_iter!r} is not accepted; use an int >= 1")
+    if isinstance(hop_detail, bool) or not isinstance(hop_detail, int | np.integer) \
+            or hop_detail < 0:
+        raise ConfigError(
+            f"solve(): hop_detail={hop_detail!r} is not accepted; use an int >= 0")
     c = model._compiled
     n, k_needs = c.n, len(c.needs)
     hops_max = model.max_hops
@@ -98,31 +110,47 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
     buf = np.empty_like(v)
     spare = np.empty_like(v)  # v_{k+1} is written here, then the two swap: no fresh pages
     k = 0
-    while (k < hops_max) if hops_max is not None else (walking[-1].max(initial=0.0) >= tol):
-        if hops_max is None and k >= max_iter:
-            raise ConfigError(
-                f"solve(): max_hops=None did not converge in max_iter={max_iter} referrals "
-                f"(probability still walking {walking[-1].max():.3g} >= tol={tol}); pass a "
-                "finite max_hops or a larger max_iter")
-        np.multiply(v, cont, out=buf)
-        lost_k = buf @ c.loss
-        lost += lost_k
-        leaving = buf.sum(axis=1)
-        for j in range(k_needs):
-            product(buf[j], out=spare[j])
-        v, spare = spare, v
-        arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a buf(a) (1 - loss(a))
-        if doomed is not None:
-            arrivals = v * doomed
-            hit += arrivals
-            newly = arrivals.sum(axis=1)
-            forever += newly
-            v[doomed] = 0.0
-            walking.append(arrived[-1] - newly)
-        else:
-            walking.append(arrived[-1])
-        load += v
-        k += 1
+    tail_failed = False
+
+    def more() -> bool:
+        if hops_max is not None:
+            return k < hops_max
+        return walking[-1].max(initial=0.0) >= tol and (k < hop_detail or tail_failed)
+
+    while True:
+        while more():
+            if k >= max_iter:
+                raise ConfigError(
+                    f"solve(): max_hops=None did not converge in max_iter={max_iter} referrals "
+                    f"(probability still walking {walking[-1].max():.3g} >= tol={tol}); pass "
+                    "a finite max_hops or a larger max_iter")
+            np.multiply(v, cont, out=buf)
+            lost_k = buf @ c.loss
+            lost += lost_k
+            leaving = buf.sum(axis=1)
+            for j in range(k_needs):
+                product(buf[j], out=spare[j])
+            v, spare = spare, v
+            arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a buf(a) (1 - loss(a))
+            if doomed is not None:
+                arrivals = v * doomed
+                hit += arrivals
+                newly = arrivals.sum(axis=1)
+                forever += newly
+                v[doomed] = 0.0
+                walking.append(arrived[-1] - newly)
+            else:
+                walking.append(arrived[-1])
+            load += v
+            k += 1
+        if hops_max is not None or walking[-1].max(initial=0.0) < tol:
+            tail = None
+            break
+        # Cut at hop_detail referrals: the rest of the series, x = v_K (I - Q)^-1, by BiCGSTAB.
+        tail = _tail(c.step_t, cont, doomed, v, tol=tol, max_iter=max_iter)
+        if tail is not None:
+            break
+        tail_failed = True  # a Krylov breakdown: sum the series to the end instead
 
     if hops_max is not None:
         np.multiply(v, cont, out=buf)
@@ -134,6 +162,18 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
              - np.array(arrived[1:]).reshape(-1, k_needs))
     if hops_max is not None:  # the rest end at H (resolved, stuck or exceeded)
         hops = np.vstack([ended, walking[-1][None]])
+    elif tail is not None:  # the last row holds K or more referrals (finite)
+        later = np.zeros(k_needs)  # residents who reach a doomed actor after hop K
+        if doomed is not None:
+            arrivals = tail * doomed
+            hit += arrivals
+            later = arrivals.sum(axis=1)
+            tail[doomed] = 0.0
+        hops = np.vstack([ended, (walking[-1] - later)[None]])
+        exceeded = forever + later
+        load += tail - v
+        np.multiply(tail, cont, out=buf)
+        lost += buf @ c.loss
     else:
         hops = ended if k else np.zeros((1, k_needs))
     resolved_at = np.multiply(load, c.resolve, out=buf)
@@ -156,14 +196,39 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
     if n == 0:
         fractions[:] = np.nan
         hops[:] = np.nan
-    mean = np.arange(len(hops)) @ hops
-    mean = np.where(forever > 0, np.inf, mean)
+    # Every finished resident visits hops + 1 actors, so the mean is the total load minus 1.
+    mean = np.where(exceeded > 0 if hops_max is None else False, np.inf,
+                    load.sum(axis=1) - 1.0)
     if doomed is not None:  # actors where residents circulate for ever: infinite visits
         load = np.where(_reachable(c, hit > 0), np.inf, load)
     assert fractions.shape[0] == len(OUTCOMES)
     return build(model, fractions=fractions, fractions_se=np.zeros_like(fractions), hops=hops,
                  hops_se=np.zeros_like(hops), mean_hops=mean, mean_hops_se=np.zeros(k_needs),
                  load=load, resolved=resolved_at, solver="exact")
+
+
+def _tail(step_t: sp.csr_array, cont: np.ndarray, doomed: np.ndarray | None, v: np.ndarray,
+          *, tol: float, max_iter: int) -> np.ndarray | None:
+    """Needs x actors: x_n = v_n (I - Q_n)^-1 by BiCGSTAB, or None on a breakdown.
+
+    Doomed actors absorb (no outflow), so the system is non-singular; x there is the mass
+    arriving at them.
+    """
+    out = np.empty_like(v)
+    n = v.shape[1]
+    for j in range(v.shape[0]):
+        b = v[j]
+        if not b.any():
+            out[j] = 0.0
+            continue
+        c = cont[j] if doomed is None else np.where(doomed[j], 0.0, cont[j])
+        op = spla.LinearOperator((n, n), matvec=lambda y, c=c: y - step_t @ (c * y),
+                                 dtype=np.float64)
+        x, info = spla.bicgstab(op, b, x0=b.copy(), rtol=tol, atol=0.0, maxiter=max_iter)
+        if info != 0 or not np.isfinite(x).all():
+            return None
+        out[j] = x
+    return out
 
 
 class _Product:

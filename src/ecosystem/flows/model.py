@@ -238,13 +238,15 @@ class ReferralModel:
                 f"handover_cross={self._handover_cross}, ties={sorted(self._spec.kinds)})")
 
     # ------------------------------------------------------------------ solvers
-    def solve(self, *, tol: float = 1e-12, max_iter: int = 100_000) -> FlowResult:
+    def solve(self, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10
+              ) -> FlowResult:
         r"""Exact outcomes, hops and per-actor loads (see :func:`ecosystem.flows.exact.solve`).
 
         With :math:`Q_n[a, b] = (1 - r(a, n)) (w_{ab} / W_a) h_{ab}` the visit vector after
         :math:`k` referrals is :math:`v_k = e_n Q_n^k`; the expected visits are
         :math:`\sum_{k \le H} v_k` for ``max_hops`` :math:`H`, and :math:`e_n (I - Q_n)^{-1}`
-        (summed to a remaining walking mass below ``tol``) for ``max_hops=None``.
+        for ``max_hops=None`` (the series hop by hop for ``hop_detail`` referrals, then a
+        sparse iterative solve to ``tol``).
 
         Examples
         --------
@@ -256,7 +258,7 @@ class ReferralModel:
         """
         from ecosystem.flows.exact import solve
 
-        return solve(self, tol=tol, max_iter=max_iter)
+        return solve(self, tol=tol, max_iter=max_iter, hop_detail=hop_detail)
 
     def simulate(
         self, n_residents: int, *, seed: Seed = None, record: bool = False
