@@ -40,7 +40,9 @@ class FlowResult:
     hops
         Index ``(need, hops)``; columns ``probability`` (share of residents whose final outcome
         came after exactly that many successful referrals) and ``se``. Residents who circulate
-        for ever (``max_hops=None``) are not in it.
+        for ever (``max_hops=None``) are not in it. With ``max_hops=None`` the exact solver's
+        last row ``K`` holds ``K`` or more referrals when it summed the series hop by hop only
+        up to ``hop_detail`` (see :func:`ecosystem.flows.exact.solve`).
     mean_hops
         Index ``need`` (and ``"total"``); columns ``mean`` and ``se``.
     solver
