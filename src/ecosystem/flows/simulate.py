@@ -29,36 +29,57 @@ _FLUSH = 1 << 24  # visit codes buffered before counting them (bounds memory)
 _LOW = (1 << 32) - 1
 
 
-class _Walk:
-    """Finished walkers, logged in chunks (walker ids, outcome, final actor, hops).
+class _Tally:
+    """Counts of finished walkers, gathered as they stop (and a per-walker log for a record).
 
-    Only aggregated counts are needed unless a per-resident record is asked for, so finished
-    walkers are not scattered into resident order until the end (and only for the record).
+    Walkers stop in chunks sorted by (need, actor), so the per-actor tables they touch are
+    read and written in order.
     """
 
-    def __init__(self) -> None:
-        self.walker: list[np.ndarray] = []
-        self.outcome: list[np.ndarray] = []
-        self.final: list[np.ndarray] = []
-        self.hops: list[np.ndarray] = []
+    def __init__(self, n: int, k_needs: int, medicalised: np.ndarray, record: bool) -> None:
+        self.n, self.k = n, k_needs
+        self.medicalised_flat = medicalised.ravel()
+        self.counts = np.zeros((5, k_needs), dtype=np.int64)
+        self.medicalised = np.zeros(k_needs, dtype=np.int64)
+        self.by_hops: dict[int, np.ndarray] = {}  # hops -> finished per need (-1: for ever)
+        self.resolved = np.zeros(n * k_needs, dtype=np.int64)
+        self.resolved_codes: list[np.ndarray] = []
+        self.buffered = 0
         self.steps = 0
+        self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] | None = (
+            [] if record else None)
 
-    def stop(self, walker: np.ndarray, outcome: np.ndarray | int, final: np.ndarray, hops: int
-             ) -> None:
-        if len(walker):
-            self.walker.append(walker)
-            self.outcome.append(np.broadcast_to(np.int8(outcome), walker.shape)
-                                if np.ndim(outcome) == 0 else outcome.astype(np.int8))
-            self.final.append(final)
-            self.hops.append(np.full(len(walker), hops, dtype=np.int32))
+    def stop(self, code: np.ndarray, pos: np.ndarray, walker: np.ndarray,
+             outcome: np.ndarray | int, hops: int) -> None:
+        if not len(code):
+            return
+        k = self.k
+        need = code // self.n
+        if np.ndim(outcome) == 0:
+            self.counts[outcome] += np.bincount(need, minlength=k)
+        else:
+            self.counts += np.bincount(outcome * k + need, minlength=5 * k).reshape(5, k)
+            done = outcome <= _ELSEWHERE
+            resolved = code[done]
+            self.resolved_codes.append(resolved)
+            self.buffered += len(resolved)
+            if self.buffered >= _FLUSH:
+                self.flush()
+            elsewhere = outcome == _ELSEWHERE
+            medical = self.medicalised_flat[code[elsewhere]]
+            self.medicalised += np.bincount(need[elsewhere][medical], minlength=k)
+        per_need = np.bincount(need, minlength=k)
+        self.by_hops[hops] = self.by_hops.get(hops, 0) + per_need
+        if self.log is not None:
+            out = np.broadcast_to(np.int8(outcome), code.shape) if np.ndim(outcome) == 0 \
+                else outcome.astype(np.int8)
+            self.log.append((walker, out, pos, hops))
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(walker, outcome, final, hops) of every finished walker, in finishing order."""
-        if not self.walker:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty.astype(np.int8), empty, empty.astype(np.int32)
-        return (np.concatenate(self.walker), np.concatenate(self.outcome),
-                np.concatenate(self.final).astype(np.int64), np.concatenate(self.hops))
+    def flush(self) -> None:
+        if self.resolved_codes:
+            self.resolved += np.bincount(np.concatenate(self.resolved_codes),
+                                         minlength=self.n * self.k)
+        self.resolved_codes, self.buffered = [], 0
 
 
 class _Rows:
@@ -191,7 +212,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     walker = np.arange(size, dtype=np.int64)
     code = (walker // m) * n + entry_pos
     key = np.sort((code << 32) | walker)
-    walk = _Walk()
+    walk = _Tally(n, k_needs, c.medicalised, record)
     visits = np.zeros(n * k_needs, dtype=np.int64)
     appropriate = c.appropriate.ravel()
     buffered: list[np.ndarray] = []
@@ -204,7 +225,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
         if doomed_flat is not None:  # where nobody can finish: circulates for ever
             trapped = doomed_flat[code]
             if trapped.any():
-                walk.stop(walker[trapped], _EXCEEDED, pos[trapped], -1)
+                walk.stop(code[trapped], pos[trapped], walker[trapped], _EXCEEDED, -1)
                 keep = ~trapped
                 code, walker, pos = code[keep], walker[keep], pos[keep]
                 if not len(code):
@@ -221,7 +242,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
         if hops_max is not None and k == hops_max:  # last hop: everyone finishes here
             outcome = np.where(resolved, np.where(appropriate[code], _APPROPRIATE, _ELSEWHERE),
                                np.where(has_ties, _EXCEEDED, _STUCK))
-            walk.stop(walker, outcome, pos, k)
+            walk.stop(code, pos, walker, outcome, k)
             break
         moving = has_ties & ~resolved
         done = np.flatnonzero(~moving)
@@ -229,14 +250,14 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
             outcome = np.where(resolved[done],
                                np.where(appropriate[code[done]], _APPROPRIATE, _ELSEWHERE),
                                _STUCK)
-            walk.stop(walker[done], outcome, pos[done], k)
+            walk.stop(code[done], pos[done], walker[done], outcome, k)
         w = np.flatnonzero(moving)
         u = rng.random(len(w))
         j = rows.pick(pos[w], degree[w], u)
         ok = u < rows.success[j]
         if not ok.all():
             lost = w[~ok]
-            walk.stop(walker[lost], _LOST, pos[lost], k)
+            walk.stop(code[lost], pos[lost], walker[lost], _LOST, k)
             w, j = w[ok], j[ok]
         # next code = need x actors + target = code - pos + target
         nxt = rows.target[j].astype(np.int64)
@@ -251,56 +272,58 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     return _tables(model, walk, visits.reshape(k_needs, n), entry_pos, m, record)
 
 
-def _tables(model, walk: _Walk, visits: np.ndarray, entry_pos: np.ndarray, m: int,
+def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: int,
             record: bool) -> FlowResult:
     c = model._compiled
     n, k_needs = c.n, len(c.needs)
-    walker, outcome8, final, hops_of = walk.arrays()
-    need = walker // m  # walkers are numbered need by need
-    outcome = outcome8.astype(np.int64)
-    counts = np.bincount(outcome * k_needs + need, minlength=5 * k_needs).reshape(5, k_needs)
-    medical = c.medicalised.ravel()[need * n + final] & (outcome == _ELSEWHERE)
-    medicalised = np.bincount(need[medical], minlength=k_needs).astype(np.float64)
-    shares = np.vstack([counts[0], counts[1], medicalised, counts[2], counts[3], counts[4]]) / m
+    walk.flush()
+    counts = walk.counts
+    shares = np.vstack([counts[0], counts[1], walk.medicalised, counts[2], counts[3],
+                        counts[4]]) / m
     se = np.sqrt(shares * (1.0 - shares) / m)
 
-    finite = hops_of >= 0  # -1: circulates for ever (max_hops=None)
-    top = int(hops_of.max(initial=0)) if model.max_hops is None else model.max_hops
-    hop_counts = np.bincount(hops_of[finite] * k_needs + need[finite],
-                             minlength=(top + 1) * k_needs).reshape(top + 1, k_needs)
+    forever = walk.by_hops.pop(-1, np.zeros(k_needs, dtype=np.int64)) > 0
+    top = max(walk.by_hops, default=0) if model.max_hops is None else model.max_hops
+    hop_counts = np.zeros((top + 1, k_needs))
+    for h, per_need in walk.by_hops.items():
+        hop_counts[h] = per_need
     hops = hop_counts / m
     hops_se = np.sqrt(hops * (1.0 - hops) / m)
-    h = hops_of.astype(np.float64)
-    total = np.bincount(need, weights=h, minlength=k_needs)
-    squares = np.bincount(need, weights=h * h, minlength=k_needs)
-    forever = np.bincount(need[~finite], minlength=k_needs) > 0
+    steps = np.arange(top + 1, dtype=np.float64)
+    total = steps @ hop_counts
+    squares = (steps * steps) @ hop_counts
     mean = np.where(forever, np.inf, total / m)
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = np.maximum(squares - total * total / m, 0.0) / (m - 1)
         mean_se = np.where(forever | (m < 2), np.nan, np.sqrt(variance / m))
 
     load = visits / m
-    done = outcome <= _ELSEWHERE
-    resolved = np.bincount(need[done] * n + final[done], minlength=n * k_needs)
     rec = None
     if record:  # back into resident order: one scatter per column
-        ids = model.ecosystem.index.to_numpy()
+        log = walk.log or []
+        walker = np.concatenate([x[0] for x in log])
+        outcome = np.concatenate([x[1] for x in log])
+        final = np.concatenate([x[2] for x in log])
+        hops_of = np.concatenate([np.full(len(x[0]), x[3], dtype=np.int64) for x in log])
         order = np.empty(len(walker), dtype=np.int64)
         order[walker] = np.arange(len(walker))
+        need = np.repeat(np.arange(k_needs), m)
+        final = final[order]
+        outcome = outcome[order].astype(np.int64)
+        medical = c.medicalised.ravel()[need * n + final] & (outcome == _ELSEWHERE)
+        ids = model.ecosystem.index.to_numpy()
         rec = pd.DataFrame({
-            "need": pd.Categorical.from_codes(np.repeat(np.arange(k_needs), m),
-                                              categories=list(c.needs)),
+            "need": pd.Categorical.from_codes(need, categories=list(c.needs)),
             "entry_id": pd.Series(ids[entry_pos], dtype="str"),
-            "hops": hops_of[order].astype(np.int64),
-            "outcome": pd.Categorical.from_codes(outcome[order],
-                                                 categories=list(MAIN_OUTCOMES)),
-            "final_id": pd.Series(ids[final[order]], dtype="str"),
-            "medicalised": medical[order],
+            "hops": hops_of[order],
+            "outcome": pd.Categorical.from_codes(outcome, categories=list(MAIN_OUTCOMES)),
+            "final_id": pd.Series(ids[final], dtype="str"),
+            "medicalised": medical,
         })
         rec.index.name = "resident"
     return build(model, fractions=shares, fractions_se=se, hops=hops, hops_se=hops_se,
                  mean_hops=mean, mean_hops_se=mean_se, load=load,
-                 resolved=resolved.reshape(k_needs, n) / m, solver="simulation",
+                 resolved=walk.resolved.reshape(k_needs, n) / m, solver="simulation",
                  n_residents=m, record=rec, walker_steps=walk.steps)
 
 
