@@ -49,7 +49,7 @@ class _Tally:
         self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] | None = (
             [] if record else None)
 
-    def stop(self, code: np.ndarray, pos: np.ndarray, walker: np.ndarray,
+    def stop(self, code: np.ndarray, pos: np.ndarray, key: np.ndarray,
              outcome: np.ndarray | int, hops: int) -> None:
         if not len(code):
             return
@@ -73,7 +73,7 @@ class _Tally:
         if self.log is not None:
             out = np.broadcast_to(np.int8(outcome), code.shape) if np.ndim(outcome) == 0 \
                 else outcome.astype(np.int8)
-            self.log.append((walker, out, pos, hops))
+            self.log.append((key & _LOW, out, pos, hops))
 
     def flush(self) -> None:
         if self.resolved_codes:
@@ -220,14 +220,13 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     k = 0
     while len(key):
         code = key >> 32
-        walker = key & _LOW
         pos = code % n
         if doomed_flat is not None:  # where nobody can finish: circulates for ever
             trapped = doomed_flat[code]
             if trapped.any():
-                walk.stop(code[trapped], pos[trapped], walker[trapped], _EXCEEDED, -1)
+                walk.stop(code[trapped], pos[trapped], key[trapped], _EXCEEDED, -1)
                 keep = ~trapped
-                code, walker, pos = code[keep], walker[keep], pos[keep]
+                code, key, pos = code[keep], key[keep], pos[keep]
                 if not len(code):
                     break
         walk.steps += len(code)
@@ -242,7 +241,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
         if hops_max is not None and k == hops_max:  # last hop: everyone finishes here
             outcome = np.where(resolved, np.where(appropriate[code], _APPROPRIATE, _ELSEWHERE),
                                np.where(has_ties, _EXCEEDED, _STUCK))
-            walk.stop(code, pos, walker, outcome, k)
+            walk.stop(code, pos, key, outcome, k)
             break
         moving = has_ties & ~resolved
         done = np.flatnonzero(~moving)
@@ -250,21 +249,20 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
             outcome = np.where(resolved[done],
                                np.where(appropriate[code[done]], _APPROPRIATE, _ELSEWHERE),
                                _STUCK)
-            walk.stop(code[done], pos[done], walker[done], outcome, k)
+            walk.stop(code[done], pos[done], key[done], outcome, k)
         w = np.flatnonzero(moving)
         u = rng.random(len(w))
         j = rows.pick(pos[w], degree[w], u)
         ok = u < rows.success[j]
         if not ok.all():
             lost = w[~ok]
-            walk.stop(code[lost], pos[lost], walker[lost], _LOST, k)
+            walk.stop(code[lost], pos[lost], key[lost], _LOST, k)
             w, j = w[ok], j[ok]
-        # next code = need x actors + target = code - pos + target
+        # next code = need x actors + target = code - pos + target, in the key's high half
         nxt = rows.target[j].astype(np.int64)
         nxt -= pos[w]
-        nxt += code[w]
         nxt <<= 32
-        nxt |= walker[w]
+        nxt += key[w]
         key = np.sort(nxt)
         k += 1
     if buffered:
