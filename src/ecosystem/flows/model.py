@@ -9,7 +9,7 @@ handover succeeds, the hop limit, the demand); :meth:`ReferralModel.solve` and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -58,6 +58,7 @@ class _Compiled:
     step: sp.csr_array  # M[a, b] = (w_ab / W_a) h_ab
     sink: np.ndarray  # n bool: no outgoing tie of the chosen kinds with positive weight
     loss: np.ndarray  # n, 1 - sum_b M[a, b] (probability a referral from a fails); 0 at sinks
+    cache: dict = field(default_factory=dict)  # solver tables derived once per model
 
     @cached_property
     def step_t(self) -> sp.csr_array:

@@ -32,13 +32,13 @@ _LOW = (1 << 32) - 1
 class _Tally:
     """Counts of finished walkers, gathered as they stop (and a per-walker log for a record).
 
-    Walkers stop in chunks sorted by (need, actor), so the per-actor tables they touch are
-    read and written in order.
+    Walkers stop in chunks sorted by (actor, need); ``code = actor x needs + need``, so the
+    per-(actor, need) tables they touch are read and written in order.
     """
 
     def __init__(self, n: int, k_needs: int, medicalised: np.ndarray, record: bool) -> None:
         self.n, self.k = n, k_needs
-        self.medicalised_flat = medicalised.ravel()
+        self.medicalised_flat = medicalised  # actor-major, indexed by code
         self.counts = np.zeros((5, k_needs), dtype=np.int64)
         self.medicalised = np.zeros(k_needs, dtype=np.int64)
         self.by_hops: dict[int, np.ndarray] = {}  # hops -> finished per need (-1: for ever)
@@ -54,7 +54,7 @@ class _Tally:
         if not len(code):
             return
         k = self.k
-        need = code // self.n
+        need = code - pos * k
         if np.ndim(outcome) == 0:
             self.counts[outcome] += np.bincount(need, minlength=k)
         else:
@@ -132,6 +132,37 @@ class _Rows:
         return j
 
 
+def _guide(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised cumulative weights and their guide table (as in ``_Rows``, for one row)."""
+    n = len(weights)
+    cn = np.cumsum(weights)
+    cn /= cn[-1]
+    last = int(np.flatnonzero(weights > 0)[-1])
+    cn[last:] = 1.0
+    previous = np.concatenate([[0.0], cn[:-1]])
+    cells = np.ceil(cn * n).astype(np.int64) - np.ceil(previous * n).astype(np.int64)
+    return cn, np.repeat(np.arange(n, dtype=np.int64), cells)
+
+
+def _draw(table: tuple[np.ndarray, np.ndarray], m: int, rng: np.random.Generator
+          ) -> np.ndarray:
+    """``m`` actors drawn with probability proportional to the weights behind ``table``.
+
+    Cumulative-weight sampling with a guide table over the n actors: the first j with
+    ``cn[j] > u``, found from cell ``floor(u n)`` by a short forward search. Actors of weight
+    0 are never drawn.
+    """
+    cn, guide = table
+    n = len(cn)
+    u = rng.random(m)
+    j = guide[np.minimum((u * n).astype(np.int64), n - 1)]
+    ahead = np.flatnonzero(cn[j] <= u)
+    while len(ahead):
+        j[ahead] += 1
+        ahead = ahead[cn[j[ahead]] <= u[ahead]]
+    return j
+
+
 def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
              ) -> FlowResult:
     """Simulate ``n_residents`` residents per need through a :class:`ReferralModel`.
@@ -187,40 +218,41 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
         return _empty(model, n_residents, record)
     m = int(n_residents)
     hops_max = model.max_hops
-    rows = _Rows(c)
-    resolve = c.resolve.ravel()
+    if "rows" not in c.cache:
+        c.cache["rows"] = _Rows(c)
+    rows = c.cache["rows"]
+    # Actor-major copies (index actor x needs + need): walkers are sorted by actor, so the
+    # needs of one actor sit together with the actor's ties in every sweep.
+    resolve = np.ascontiguousarray(c.resolve.T).ravel()
+    appropriate = np.ascontiguousarray(c.appropriate.T).ravel()
     doomed = _doomed(c, (1.0 - c.resolve) * (~c.sink)[None, :]) if hops_max is None else None
-    doomed_flat = None if doomed is None else doomed.ravel()
+    doomed_flat = None if doomed is None else np.ascontiguousarray(doomed.T).ravel()
 
-    # Entry: residents of need k start at actors drawn from e_k by cumulative-weight sampling
-    # with sorted uniforms (normalised sums of exponentials are the order statistics of m
-    # uniforms), which makes the search cache-friendly; residents are exchangeable.
+    # Entry: residents of need k start at actors drawn from e_k (guide-table sampling).
     size = k_needs * m
     if size >= 2**32 or n * k_needs >= 2**31:
         raise ConfigError(
             f"simulate(): {size} walkers on {n} actors x {k_needs} needs is too large for one "
             "call (limits: 2**32 walkers, 2**31 actor-need pairs); simulate in batches")
     entry_pos = np.empty(size, dtype=np.int64)
+    if "entry" not in c.cache:  # sampling tables depend on the model only: build them once
+        c.cache["entry"] = [_guide(c.entry[k]) for k in range(k_needs)]
     for k in range(k_needs):  # one vectorised draw per need
-        cum = np.cumsum(c.entry[k])
-        spacings = np.cumsum(rng.exponential(size=m + 1))
-        u = spacings[:-1] / spacings[-1] * cum[-1]
-        entry_pos[k * m:(k + 1) * m] = np.minimum(np.searchsorted(cum, u, side="right"), n - 1)
-    # A walker's whole state is one int64 key: (need x actors + actor) << 32 | walker id.
-    # Sorting the keys every hop orders walkers by need and actor, so every gather from the
-    # per-actor and per-tie tables below runs forward through memory instead of at random.
+        entry_pos[k * m:(k + 1) * m] = _draw(c.cache["entry"][k], m, rng)
+    # A walker's whole state is one int64 key: (actor x needs + need) << 32 | walker id.
+    # Sorting the keys every hop orders walkers by actor, so every gather from the per-actor
+    # and per-tie tables below runs forward through memory instead of jumping at random.
     walker = np.arange(size, dtype=np.int64)
-    code = (walker // m) * n + entry_pos
+    code = entry_pos * k_needs + walker // m
     key = np.sort((code << 32) | walker)
-    walk = _Tally(n, k_needs, c.medicalised, record)
+    walk = _Tally(n, k_needs, np.ascontiguousarray(c.medicalised.T).ravel(), record)
     visits = np.zeros(n * k_needs, dtype=np.int64)
-    appropriate = c.appropriate.ravel()
     buffered: list[np.ndarray] = []
     size = 0
     k = 0
     while len(key):
         code = key >> 32
-        pos = code % n
+        pos = code // k_needs
         if doomed_flat is not None:  # where nobody can finish: circulates for ever
             trapped = doomed_flat[code]
             if trapped.any():
@@ -258,16 +290,16 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
             lost = w[~ok]
             walk.stop(code[lost], pos[lost], key[lost], _LOST, k)
             w, j = w[ok], j[ok]
-        # next code = need x actors + target = code - pos + target, in the key's high half
+        # next code = target x needs + need = code + (target - pos) x needs, in the high half
         nxt = rows.target[j].astype(np.int64)
         nxt -= pos[w]
-        nxt <<= 32
+        nxt *= k_needs << 32
         nxt += key[w]
         key = np.sort(nxt)
         k += 1
     if buffered:
         visits += np.bincount(np.concatenate(buffered), minlength=n * k_needs)
-    return _tables(model, walk, visits.reshape(k_needs, n), entry_pos, m, record)
+    return _tables(model, walk, visits.reshape(n, k_needs).T, entry_pos, m, record)
 
 
 def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: int,
@@ -321,7 +353,7 @@ def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: i
         rec.index.name = "resident"
     return build(model, fractions=shares, fractions_se=se, hops=hops, hops_se=hops_se,
                  mean_hops=mean, mean_hops_se=mean_se, load=load,
-                 resolved=walk.resolved.reshape(k_needs, n) / m, solver="simulation",
+                 resolved=walk.resolved.reshape(n, k_needs).T / m, solver="simulation",
                  n_residents=m, record=rec, walker_steps=walk.steps)
 
 
