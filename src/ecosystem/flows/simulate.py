@@ -7,8 +7,14 @@ picks the referral target by cumulative-weight sampling on :math:`a`'s CSR row: 
 stored pair :math:`j` of the row whose normalised cumulative weight exceeds a fresh uniform,
 found from a per-row guide table with a short forward search (see ``_Rows``); where the uniform
 falls inside :math:`j`'s interval decides the handover (success with probability
-:math:`h_{ab}`). A walker is a position in a few NumPy arrays, never a Python
-object, and finished walkers are dropped each iteration.
+:math:`h_{ab}`).
+
+A walker is one int64 key, ``(actor x needs + need) << 32 | resident``, never a Python
+object. The keys are sorted every hop, so walkers at the same actor sit together and every
+table lookup (resolve probabilities, ties, guide tables) runs forward through memory; on large
+graphs this is what makes the walk fast (random lookups into tables of tens of megabytes miss
+the cache). Finished walkers are counted as they stop and dropped. The sampling tables depend
+on the model only and are built once per model.
 """
 
 from __future__ import annotations
