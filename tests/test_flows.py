@@ -323,9 +323,15 @@ def test_custom_schema_with_extra_kind_works():
 
 
 # ---------------------------------------------------------------------- contract
-@pytest.mark.parametrize("case", ["empty", "one", "isolated", "unicode"])
+@pytest.mark.parametrize("case", ["empty", "one", "isolated", "unicode", "no needs"])
 def test_contract_on_edge_case_ecosystems(case):
-    if case == "empty":
+    if case == "no needs":
+        s = Schema.default()
+        eco = Ecosystem(pd.DataFrame({"id": ["a", "b"], "kind": ["gp", "welzijn"]}),
+                        pd.DataFrame({"source": ["a"], "target": ["b"]}),
+                        schema=Schema(list(s.actor_kinds.values()), list(s.tie_kinds.values()),
+                                      []))
+    elif case == "empty":
         eco = Ecosystem(pd.DataFrame({"id": pd.Series([], dtype="str"),
                                       "kind": pd.Series([], dtype="str")}))
     elif case == "one":
@@ -349,10 +355,10 @@ def test_contract_on_edge_case_ecosystems(case):
         assert list(res.mean_hops.index) == needs
         assert set(res.to_frame().columns) == {"need", "metric", "actor_id", "hops", "value",
                                                "se"}
-        if eco.n_actors:
+        if eco.n_actors and model.needs:
             total = res.outcomes.loc["total"].loc[list(MAIN_OUTCOMES), "fraction"].sum()
             assert total == pytest.approx(1.0, abs=1e-12)
-        else:
+        else:  # nobody to count: undefined shares
             assert res.outcomes["fraction"].isna().all()
 
 

@@ -158,8 +158,8 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
     else:
         exceeded = forever
     # Residents whose outcome came after k referrals: walking at k minus arriving at k + 1.
-    ended = (np.array(walking[:-1]).reshape(-1, k_needs)
-             - np.array(arrived[1:]).reshape(-1, k_needs))
+    ended = (np.array(walking[:-1]).reshape(len(walking) - 1, k_needs)
+             - np.array(arrived[1:]).reshape(len(walking) - 1, k_needs))
     if hops_max is not None:  # the rest end at H (resolved, stuck or exceeded)
         hops = np.vstack([ended, walking[-1][None]])
     elif tail is not None:  # the last row holds K or more referrals (finite)

@@ -115,7 +115,9 @@ class FlowResult:
 
 
 def _total(mix: np.ndarray, values: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mix-weighted total over needs (last axis) and its standard error."""
+    """Mix-weighted total over needs (last axis) and its standard error (NaN without needs)."""
+    if mix.size == 0:
+        return np.full(values.shape[:-1], np.nan), np.full(values.shape[:-1], np.nan)
     with np.errstate(invalid="ignore"):  # inf x zero share: the need does not count
         total = values @ mix
         total_se = np.sqrt((se**2) @ (mix**2))
@@ -194,7 +196,7 @@ def build(
                 rows[:-1] *= scale[:, None]
                 if np.isnan(rows[:-1]).any():  # inf visits x zero demand: none
                     rows[:-1] = np.where(scale[:, None] > 0, rows[:-1], 0.0)
-            rows[-1] = weights @ rows[:-1] if len(needs) else 0.0
+            rows[-1] = weights @ rows[:-1] if len(needs) else np.nan
             if np.isnan(rows[-1]).any():
                 rows[-1] = np.where(weights[:, None] > 0, rows[:-1], 0.0).sum(axis=0)
     columns = pd.MultiIndex.from_product([list(measures), labels], names=["measure", "need"])

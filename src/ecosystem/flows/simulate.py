@@ -336,7 +336,8 @@ def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: i
     load = visits / m
     rec = None
     if record:  # back into resident order: one scatter per column
-        log = walk.log or []
+        empty = np.zeros(0, dtype=np.int64)
+        log = walk.log or [(empty, empty.astype(np.int8), empty, 0)]
         walker = np.concatenate([x[0] for x in log])
         outcome = np.concatenate([x[1] for x in log])
         final = np.concatenate([x[2] for x in log])
