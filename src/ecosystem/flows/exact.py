@@ -124,12 +124,14 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
                     f"solve(): max_hops=None did not converge in max_iter={max_iter} referrals "
                     f"(probability still walking {walking[-1].max():.3g} >= tol={tol}); pass "
                     "a finite max_hops or a larger max_iter")
-            np.multiply(v, cont, out=buf)
-            lost_k = buf @ c.loss
+            lost_k = np.empty(k_needs)
+            leaving = np.empty(k_needs)
+            for j in range(k_needs):  # need by need, so each vector is still in cache
+                x = np.multiply(v[j], cont[j], out=buf[j])
+                lost_k[j] = x @ c.loss
+                leaving[j] = x.sum()
+                load[j] += product(x, out=spare[j])
             lost += lost_k
-            leaving = buf.sum(axis=1)
-            for j in range(k_needs):
-                product(buf[j], out=spare[j])
             v, spare = spare, v
             arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a buf(a) (1 - loss(a))
             if doomed is not None:
@@ -138,10 +140,10 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
                 newly = arrivals.sum(axis=1)
                 forever += newly
                 v[doomed] = 0.0
+                load -= arrivals  # doomed arrivals are counted apart (infinite visits)
                 walking.append(arrived[-1] - newly)
             else:
                 walking.append(arrived[-1])
-            load += v
             k += 1
         if hops_max is not None or walking[-1].max(initial=0.0) < tol:
             tail = None
