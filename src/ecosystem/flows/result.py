@@ -17,7 +17,7 @@ OUTCOMES = ("resolved_appropriate", "resolved_elsewhere", "medicalised", "stuck"
             "exceeded")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FlowResult:
     """Where residents' needs end up, from :meth:`ReferralModel.solve` or ``simulate``.
 
