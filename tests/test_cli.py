@@ -17,10 +17,12 @@ def test_demo_runs_every_section(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     for section in ("The example ecosystem", "Validation", "Centrality", "Structural holes",
-                    "Brokerage roles", "Mixing between domains", "Bridging gaps"):
+                    "Brokerage roles", "Mixing between domains", "Bridging gaps",
+                    "Referral flows"):
         assert f"== {section}" in out
     assert "OK: 40 actors and 102 ties are valid" in out
     assert "gp-welfare: no tie" in out  # Oosterwijk has no social prescribing
+    assert "medicalised" in out
 
 
 def test_validate_good_and_bad_files(tmp_path, example, capsys):

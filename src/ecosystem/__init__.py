@@ -6,7 +6,7 @@ find bridging gaps, compute centrality, simulate referral flows and compare neig
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ecosystem import datasets
+from ecosystem import datasets, flows
 from ecosystem.algorithms import (
     EXPECTED_KIND_PAIRS,
     Mixing,
@@ -45,6 +45,7 @@ from ecosystem.core import (
     WrongTypeError,
     from_frames,
 )
+from ecosystem.flows import FlowResult, ReferralModel
 from ecosystem.io import (
     from_igraph,
     from_networkx,
@@ -77,12 +78,14 @@ __all__ = [
     "Ecosystem",
     "EcosystemError",
     "EcosystemSummary",
+    "FlowResult",
     "FormatError",
     "InvalidWeightError",
     "MissingColumnError",
     "MissingIdError",
     "Mixing",
     "Need",
+    "ReferralModel",
     "Schema",
     "SchemaError",
     "SelfLoopError",
@@ -96,6 +99,7 @@ __all__ = [
     "brokerage",
     "centrality",
     "datasets",
+    "flows",
     "from_frames",
     "from_igraph",
     "from_networkx",

@@ -78,12 +78,25 @@ def _analyses() -> list[tuple[str, Callable[[Ecosystem], None]]]:
         _show(g.sort_values("severity", ascending=False)[
             ["neighbourhood", "kind_of_gap", "detail", "severity"]], 12)
 
+    def flows(eco: Ecosystem) -> None:
+        cols = list(es.flows.OUTCOMES)
+        parts = {}
+        for nb in eco.neighbourhoods:
+            local = eco.subset(neighbourhoods=nb, include_shared=True)
+            result = es.ReferralModel(local).solve()
+            parts[nb] = result.outcomes["fraction"].unstack("outcome")[cols].loc[
+                ["loneliness", "debt", "chronic_disease", "total"]]
+        print("Where residents' needs end up, per neighbourhood (exact solution of the referral "
+              "model\nwith its documented default assumptions; fractions of residents):")
+        _show(pd.concat(parts, names=["neighbourhood"]), 20)
+
     return [
         ("Centrality: the brokers between domains", brokers),
         ("Structural holes", holes),
         ("Brokerage roles", roles),
         ("Mixing between domains", meet),
         ("Bridging gaps", find_gaps),
+        ("Referral flows", flows),
     ]
 
 
