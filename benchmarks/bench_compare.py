@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
     n = args.replicates
+    _run(2, None)  # warm-up: imports and first calls are not part of the serial figure
     print(f"load average before: {os.getloadavg()}")
     t_serial, serial = _run(n, None)
     print(f"serial:        {t_serial:.2f} s  {n / t_serial:.1f} replicates/s")
