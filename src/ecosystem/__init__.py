@@ -6,7 +6,7 @@ find bridging gaps, compute centrality, simulate referral flows and compare neig
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ecosystem import datasets, flows
+from ecosystem import datasets, flows, generate, interventions, study
 from ecosystem.algorithms import (
     EXPECTED_KIND_PAIRS,
     Mixing,
@@ -46,6 +46,8 @@ from ecosystem.core import (
     from_frames,
 )
 from ecosystem.flows import FlowResult, ReferralModel
+from ecosystem.generate import Profile, generate_neighbourhood, generate_region
+from ecosystem.interventions import Intervention
 from ecosystem.io import (
     from_igraph,
     from_networkx,
@@ -60,6 +62,7 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
+from ecosystem.study import Comparison, compare
 
 try:
     __version__ = version("ecosystem")
@@ -71,6 +74,7 @@ __all__ = [
     "EXPECTED_KIND_PAIRS",
     "SECTORS",
     "ActorKind",
+    "Comparison",
     "ConfigError",
     "DanglingTieError",
     "DuplicateIdError",
@@ -80,11 +84,13 @@ __all__ = [
     "EcosystemSummary",
     "FlowResult",
     "FormatError",
+    "Intervention",
     "InvalidWeightError",
     "MissingColumnError",
     "MissingIdError",
     "Mixing",
     "Need",
+    "Profile",
     "ReferralModel",
     "Schema",
     "SchemaError",
@@ -98,12 +104,17 @@ __all__ = [
     "__version__",
     "brokerage",
     "centrality",
+    "compare",
     "datasets",
     "flows",
     "from_frames",
     "from_igraph",
     "from_networkx",
     "gaps",
+    "generate",
+    "generate_neighbourhood",
+    "generate_region",
+    "interventions",
     "mixing",
     "read_csv",
     "read_excel",
@@ -111,6 +122,7 @@ __all__ = [
     "read_json",
     "silos",
     "structural_holes",
+    "study",
     "suggest_bridges",
     "to_igraph",
     "to_networkx",
