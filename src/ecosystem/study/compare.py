@@ -184,7 +184,7 @@ def compare(
         :class:`concurrent.futures.Executor` is used as given (a Dask cluster's
         ``Client.get_executor()``, a ``ProcessPoolExecutor``, ...) and not shut down.
     progress
-        Show a progress bar when ``tqdm`` is installed.
+        Show a progress bar (tqdm) of finished replicates.
     baseline
         Scenario that :meth:`Comparison.summary` compares against; the first one by default.
     chunksize
@@ -352,10 +352,8 @@ class _NoBar:
 def _progress(progress: bool, total: int) -> Any:
     if not progress:
         return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # optional: no bar without tqdm
-        return _NoBar()
+    from tqdm.auto import tqdm
+
     return tqdm(total=total, desc="replicates", unit="rep")
 
 
