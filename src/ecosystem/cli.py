@@ -2,7 +2,13 @@
 
 ``ecosystem demo`` is the main job: the built-in example ecosystem summarised, validated and
 analysed. ``ecosystem validate FILE [TIES]`` checks a user's own data and prints a summary or
-the first problem found (exit code 1).
+the first problem found (exit code 1). ``ecosystem run STUDY.toml`` runs a study file
+(:mod:`ecosystem.study.spec`) and writes its results; ``ecosystem init-study`` writes a commented
+example study file; ``ecosystem describe-profile NAME`` lists a profile's parameters with their
+sources.
+
+Exit codes: 0 on success, 1 on a data or study error (one paragraph on standard error, no
+traceback), 2 on a usage error (argparse).
 """
 
 from __future__ import annotations
@@ -124,6 +130,59 @@ def validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run(args: argparse.Namespace) -> int:
+    """Run a study file and write its results."""
+    from ecosystem.study import load
+
+    study = load(args.study)
+    out = Path(args.out) if args.out else Path(args.study).with_suffix("").name + "-out"
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    result = study.run(out, executor=args.executor, resume=not args.fresh, progress=progress)
+    _print_findings(result, Path(out))
+    return 0
+
+
+def _print_findings(result: object, out: Path) -> None:
+    from ecosystem.study import Comparison
+    from ecosystem.study.outputs import read_json_file
+
+    assert isinstance(result, Comparison)
+    manifest = read_json_file(out / "manifest.json")
+    chunks = manifest["chunks"]
+    print(f"{manifest['study']}: {len(result.scenarios)} scenarios x {result.replicates} "
+          f"replicates; {chunks['total'] - chunks['reused']} chunks run, {chunks['reused']} "
+          f"reused from an earlier run; {manifest['failures']} failures")
+    summary = result.summary()
+    cols = ["n", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high"]
+    _show(summary[cols], 40)
+    print(f"Results, manifest and figures in {out}/")
+
+
+def describe_profile(args: argparse.Namespace) -> int:
+    """Print every parameter of a profile with its value and source."""
+    from ecosystem.generate import Profile
+
+    prof = Profile.preset(args.name)
+    print(f"{prof.name}: {prof.description}")
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 90,
+                           "display.width", 160):
+        print(prof.describe().to_string())
+    return 0
+
+
+def init_study(args: argparse.Namespace) -> int:
+    """Write a commented example study file."""
+    from ecosystem.study.spec import example_study
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        print(f"error: {path} exists; choose another name or pass --force", file=sys.stderr)
+        return 1
+    path.write_text(example_study(args.profile), encoding="utf-8")
+    print(f"wrote {path}; run it with: ecosystem run {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ecosystem`` command."""
     parser = argparse.ArgumentParser(
@@ -137,8 +196,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     v.add_argument("file", help="actors .csv, or an ecosystem .json, .graphml or .xlsx file")
     v.add_argument("ties", nargs="?", default=None, help="ties .csv (with an actors .csv)")
     v.set_defaults(func=validate)
+    r = sub.add_parser("run", help="run a study file (TOML) and write its results")
+    r.add_argument("study", help="the study file, e.g. study.toml")
+    r.add_argument("--out", help="output directory (default: STUDY-out next to where you are)")
+    r.add_argument("--executor", help="override the study's executor: serial, processes:N, "
+                   "dask:local or dask:tcp://HOST:PORT")
+    g = r.add_mutually_exclusive_group()
+    g.add_argument("--resume", dest="fresh", action="store_false", default=False,
+                   help="reuse finished chunks of an interrupted run (default)")
+    g.add_argument("--fresh", dest="fresh", action="store_true",
+                   help="delete finished chunks and start over")
+    r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: on when standard error is a terminal)")
+    r.set_defaults(func=run)
+    d = sub.add_parser("describe-profile", help="every parameter of a profile with its source")
+    d.add_argument("name", help="a preset: average, low_ses, high_ses, rural")
+    d.set_defaults(func=describe_profile)
+    i = sub.add_parser("init-study", help="write a commented example study file")
+    i.add_argument("path", nargs="?", default="study.toml", help="where (default study.toml)")
+    i.add_argument("--profile", default="low_ses", help="profile compared with 'average'")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
+    i.set_defaults(func=init_study)
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except EcosystemError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: finished chunks are kept; run the same command again to resume",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,15 +1,21 @@
-"""Comparison studies: scenarios x interventions x replicates, on any executor, with stats."""
+"""Comparison studies: scenarios x interventions x replicates, on any executor, with stats;
+study files (TOML) that write them down and a runner that persists their results."""
 
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
+from ecosystem.study.spec import Study, StudyError, example_study, load
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
     "BUILTIN",
     "Comparison",
     "FlowMetric",
+    "Study",
+    "StudyError",
     "bootstrap_mean_ci",
     "cohen_d",
     "compare",
+    "example_study",
     "flow_metric",
+    "load",
 ]
