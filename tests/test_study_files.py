@@ -83,7 +83,7 @@ def test_cli_subprocess_no_traceback_and_usage_exit_2(tmp_path):
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr and "study.metrics" in bad.stderr
     usage = subprocess.run([sys.executable, "-m", "ecosystem.cli", "run"],
-                           capture_output=True, text=True, env=env)
+                           capture_output=True, text=True, env=env, report=False)
     assert usage.returncode == 2
 
 
@@ -154,7 +154,7 @@ def test_toml_round_trip_property(name, seed, replicates, chunk, scenarios, resi
 def test_run_equals_compare_and_writes_outputs(tmp_path):
     study = load(_write(tmp_path, SMALL))
     out = tmp_path / "out"
-    result = study.run(out)
+    result = study.run(out, report=False)
     direct = compare(study.scenario_objects(), interventions=study.intervention_objects(),
                      metrics=list(study.metrics), replicates=study.replicates,
                      seed=study.seed, baseline="average / none", progress=False)
@@ -178,36 +178,36 @@ def test_run_equals_compare_and_writes_outputs(tmp_path):
 def test_resume_reuses_chunks_and_refuses_a_changed_study(tmp_path, capsys):
     path = _write(tmp_path, SMALL)
     out = tmp_path / "out"
-    first = load(path).run(out)
+    first = load(path).run(out, report=False)
     chunk_files = sorted((out / "chunks").glob("c*.json"))
     assert len(chunk_files) == 6
     chunk_files[0].unlink()  # as if the run had died before this chunk
-    assert main(["run", str(path), "--out", str(out)]) == 0
+    assert main(["run", str(path), "--out", str(out), "--no-report"]) == 0
     printed = capsys.readouterr().out
     assert "1 chunks run, 5 reused" in printed
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), first.results,
                                   check_dtype=False)
     path.write_text(SMALL.replace("strength = 2.0", "strength = 3.0"))
-    assert main(["run", str(path), "--out", str(out)]) == 1
+    assert main(["run", str(path), "--out", str(out), "--no-report"]) == 1
     assert "different study" in capsys.readouterr().err
-    assert main(["run", str(path), "--out", str(out), "--fresh"]) == 0
+    assert main(["run", str(path), "--out", str(out), "--fresh", "--no-report"]) == 0
     assert "6 chunks run, 0 reused" in capsys.readouterr().out
 
 
 def test_half_written_chunk_is_run_again(tmp_path):
     study = load(_write(tmp_path, SMALL))
     out = tmp_path / "out"
-    first = study.run(out)
+    first = study.run(out, report=False)
     victim = sorted((out / "chunks").glob("c*.json"))[2]
     victim.write_text(victim.read_text()[:20])
-    again = study.run(out)
+    again = study.run(out, report=False)
     pd.testing.assert_frame_equal(again.results, first.results)
 
 
 def test_same_results_on_processes(tmp_path):
     study = load(_write(tmp_path, SMALL))
-    serial = study.run(tmp_path / "serial")
-    parallel = study.run(tmp_path / "par", executor="processes:2")
+    serial = study.run(tmp_path / "serial", report=False)
+    parallel = study.run(tmp_path / "par", executor="processes:2", report=False)
     pd.testing.assert_frame_equal(serial.results, parallel.results)
     assert (tmp_path / "serial" / "results.csv").read_bytes() == (
         tmp_path / "par" / "results.csv").read_bytes()
@@ -218,7 +218,7 @@ def test_small_cell_suppression_blanks_and_lists(tmp_path):
                          '[scenarios.low]\nprofile = "low_ses"\nresidents = 200')
     text += "[output]\nsuppress_below = 30\n"
     study = load(_write(tmp_path, text))
-    result = study.run(tmp_path / "out")
+    result = study.run(tmp_path / "out", report=False)
     sizes = {s.name: s for s in study.scenarios}
     assert sizes
     suppressed = pd.read_csv(tmp_path / "out" / "suppressed.csv")
@@ -242,7 +242,7 @@ metrics = ["actors", "ties"]
 [scenarios.example]
 data = { actors = "actors.csv", ties = "ties.csv" }
 """)
-    res = load(path).run(tmp_path / "out").results
+    res = load(path).run(tmp_path / "out", report=False).results
     assert set(res.loc[res["metric"] == "actors", "value"]) == {float(example.n_actors)}
     assert set(res.loc[res["metric"] == "ties", "value"]) == {float(example.n_ties)}
 
@@ -256,8 +256,8 @@ def test_killed_run_resumes_to_identical_results(tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     proc = subprocess.Popen([sys.executable, "-m", "ecosystem.cli", "run", str(path), "--out",
-                             str(out), "--no-progress"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             str(out), "--no-progress", "--no-report"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if len(list((out / "chunks").glob("c*.json"))) >= 3:
@@ -269,8 +269,8 @@ def test_killed_run_resumes_to_identical_results(tmp_path):
     assert finished, "no chunk finished before the kill"
     for f in finished:
         json.loads(f.read_text())  # never half-written
-    reference = load(path).run(tmp_path / "reference")
-    resumed = load(path).run(out)
+    reference = load(path).run(tmp_path / "reference", report=False)
+    resumed = load(path).run(out, report=False)
     pd.testing.assert_frame_equal(resumed.results, reference.results)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["chunks"]["reused"] >= len(finished) - 0

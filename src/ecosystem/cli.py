@@ -137,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     study = load(args.study)
     out = Path(args.out) if args.out else Path(args.study).with_suffix("").name + "-out"
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    result = study.run(out, executor=args.executor, resume=not args.fresh, progress=progress)
+    result = study.run(out, executor=args.executor, resume=not args.fresh, progress=progress,
+                       report=args.report)
     _print_findings(result, Path(out))
     return 0
 
@@ -208,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="delete finished chunks and start over")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on when standard error is a terminal)")
+    r.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
+                   help="write report.html and figures (default: yes)")
     r.set_defaults(func=run)
     d = sub.add_parser("describe-profile", help="every parameter of a profile with its source")
     d.add_argument("name", help="a preset: average, low_ses, high_ses, rural")

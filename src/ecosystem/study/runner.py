@@ -68,7 +68,7 @@ def _size(eco: Ecosystem) -> pd.Series:
 
 
 def run_study(study: Study, out: str | Path | None, *, executor: str | None = None,
-              resume: bool = True, progress: bool = False) -> Comparison:
+              resume: bool = True, progress: bool = False, report: bool = True) -> Comparison:
     """Run ``study``; see the module docstring for what is written under ``out``.
 
     Parameters
@@ -83,6 +83,8 @@ def run_study(study: Study, out: str | Path | None, *, executor: str | None = No
         Reuse finished chunks of the same study; ``False`` deletes them first.
     progress
         Show a progress bar.
+    report
+        Also write ``report.html`` and ``figures/`` (:func:`~ecosystem.study.report.write_report`).
 
     Returns
     -------
@@ -127,8 +129,12 @@ def run_study(study: Study, out: str | Path | None, *, executor: str | None = No
     full = plan.comparison(rows, fails)
     comparison, suppressed = _suppress(full, study.suppress_below)
     if target is not None:
-        _write(target, study, comparison, suppressed, exe_name, started, timings,
-               sorted(done), plan.rep_seeds)
+        manifest = _write(target, study, comparison, suppressed, exe_name, started, timings,
+                          sorted(done), plan.rep_seeds)
+        if report:
+            from ecosystem.study.report import write_report
+
+            write_report(study, comparison, target, manifest)
     return comparison
 
 
@@ -241,7 +247,7 @@ def _suppress(full: Comparison, threshold: int) -> tuple[Comparison, pd.DataFram
 
 def _write(out: Path, study: Study, comparison: Comparison, suppressed: pd.DataFrame,
            executor: str, started: datetime, timings: dict[str, float], reused: list[str],
-           rep_seeds: list[int]) -> None:
+           rep_seeds: list[int]) -> dict[str, Any]:
     for fmt in study.formats:
         write_table(comparison.results, out / f"results.{fmt}")
     for name, table in (("failures", comparison.failures.drop(columns="traceback")),
@@ -273,6 +279,7 @@ def _write(out: Path, study: Study, comparison: Comparison, suppressed: pd.DataF
         "environment": environment(),
     }
     write_json_file(out / "manifest.json", manifest)
+    return manifest
 
 
 def _sha256(data: bytes) -> str:

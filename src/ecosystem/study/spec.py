@@ -341,7 +341,7 @@ class Study:
         return str(self.path) if self.path is not None else None
 
     def run(self, out: str | Path | None = None, *, executor: str | None = None,
-            resume: bool = True, progress: bool = False) -> Any:
+            resume: bool = True, progress: bool = False, report: bool = True) -> Any:
         """Run the study; with ``out``, write its results, chunks and manifest there.
 
         Parameters
@@ -355,6 +355,8 @@ class Study:
             different study); ``False`` starts over.
         progress
             Show a progress bar.
+        report
+            With ``out``, also write ``report.html`` and the figures.
 
         Returns
         -------
@@ -363,7 +365,8 @@ class Study:
         """
         from ecosystem.study.runner import run_study
 
-        return run_study(self, out, executor=executor, resume=resume, progress=progress)
+        return run_study(self, out, executor=executor, resume=resume, progress=progress,
+                         report=report)
 
 
 def load(path: str | Path) -> Study:
