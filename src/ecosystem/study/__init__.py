@@ -3,7 +3,7 @@ study files (TOML) that write them down and a runner that persists their results
 
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
-from ecosystem.study.spec import Study, StudyError, example_study, load
+from ecosystem.study.spec import Study, StudyError, demo_study, example_study, load
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "bootstrap_mean_ci",
     "cohen_d",
     "compare",
+    "demo_study",
     "example_study",
     "flow_metric",
     "load",
