@@ -402,7 +402,8 @@ class Profile:
                     rest.rsplit(".", 1)[1] in ("p", "strength"):
                 label, attr = rest.rsplit(".", 1)
                 rule = new_rules.get(label, rules[label])
-                new_rules[label] = dataclasses.replace(rule, **{attr: v}, note=source)
+                new_rules[label] = (dataclasses.replace(rule, p=v, note=source) if attr == "p"
+                                    else dataclasses.replace(rule, strength=v, note=source))
             else:
                 raise ConfigError(f"Profile.with_parameters(): '{name}' is not a parameter of "
                                   f"profile '{self.name}'" + suggest(str(name),

@@ -27,7 +27,7 @@ multiples of :data:`BLOCK_SETS`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,8 +173,9 @@ class FlowBatch:
         self.hops0 = model.max_hops
         self._masks: dict[str, np.ndarray] = {}
         for a in self.assumptions:
-            if a.group in ("resolve", "entry") and a.kind not in self._masks:
-                self._masks[a.kind] = np.flatnonzero(self.kind_code == self.kinds.index(a.kind))
+            kind = str(a.kind)
+            if a.group in ("resolve", "entry") and kind not in self._masks:
+                self._masks[kind] = np.flatnonzero(self.kind_code == self.kinds.index(kind))
         self.varies_handover = any(a.group == "handover" for a in self.assumptions)
         self.varies_entry = any(a.group == "entry" for a in self.assumptions)
         self.step_t = c.step_t
@@ -305,9 +306,42 @@ class FlowBatch:
             start = stop
         return Outputs(fr, mh, bk, self.mix)
 
-    def _block(self, x: np.ndarray, by_kind: bool):
-        s, k, n = len(x), self.k, self.n
-        s * k
+    def _block(self, x: np.ndarray, by_kind: bool
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        s, k = len(x), self.k
+        p = self._parameters(x)
+        step_t, loss = self._step(p)
+        load, last = self._propagate(step_t, p["entry"], p["cont"], p["hops"], k)
+        # lost = sum_{k<H} (v_k o c) . loss; exceeded = sum_a (v_H o c)
+        cont = p["cont"]
+        tail = last * cont
+        walked = load * cont - tail
+        if loss is None:
+            lost = (self._loss0 @ walked - np.repeat(p["hs"], k) * (self._loss_same @ walked)
+                    - np.repeat(p["hc"], k) * (self._loss_cross @ walked))
+        else:
+            lost = loss @ walked
+        exceeded = tail.sum(axis=0)
+        resolved_at = load * p["resolve"]
+        by_domain = self.groups_t @ resolved_at  # (domains + sink) x cols
+        appr = self.appr[:, np.tile(np.arange(k), s)]
+        appropriate = (appr * by_domain[:-1]).sum(axis=0)
+        elsewhere = by_domain[:-1].sum(axis=0) - appropriate
+        medicalised = by_domain[self.medical] * ~appr[self.medical]
+        stuck = self.sink_f @ load - by_domain[-1]
+        fr = np.vstack([appropriate, elsewhere, medicalised, stuck, lost, exceeded])
+        fr = fr.reshape(len(OUTCOMES), s, k).transpose(1, 0, 2)
+        mean = (load.sum(axis=0) - 1.0).reshape(s, k)
+        kk = None
+        if by_kind:
+            ind = sp.csr_array((np.ones(self.n), (self.kind_code, np.arange(self.n))),
+                               shape=(len(self.kinds), self.n))
+            kk = (ind @ resolved_at).reshape(len(self.kinds), s, k).transpose(1, 0, 2)
+        return fr, mean, kk
+
+    def _parameters(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The block's arrays: resolve, cont and entry (n x s K), hops, hs, hc (s)."""
+        s, k = len(x), self.k
         resolve = self.resolve0.copy() if s == 1 else np.tile(self.resolve0, (1, s))
         cont = self.cont0.copy() if s == 1 else np.tile(self.cont0, (1, s))
         hops = np.full(s, -1 if self.hops0 is None else self.hops0, dtype=np.int64)
@@ -321,18 +355,16 @@ class FlowBatch:
             elif a.group == "max_hops":
                 hops[:] = np.floor(v).astype(np.int64)
             elif a.group == "resolve":
-                rows = self._masks[a.kind]
-                if len(rows):
-                    at = np.ix_(rows, np.arange(s) * k + self.needs.index(a.need))
-                    resolve[at] = v[None, :]
-                    cont[at] = (1.0 - v)[None, :] * self.open[rows][:, None]
+                rows = self._masks[str(a.kind)]
+                at = np.ix_(rows, np.arange(s) * k + self.needs.index(str(a.need)))
+                resolve[at] = v[None, :]
+                cont[at] = (1.0 - v)[None, :] * self.open[rows][:, None]
             elif a.group == "entry":
                 if weights is None:
                     weights = np.tile(self.weights0, (1, s))
-                rows = self._masks[a.kind]
-                if len(rows):
-                    weights[np.ix_(rows, np.arange(s) * k + self.needs.index(a.need))] = \
-                        v[None, :]
+                rows = self._masks[str(a.kind)]
+                cols = np.arange(s) * k + self.needs.index(str(a.need))
+                weights[np.ix_(rows, cols)] = v[None, :]
         if weights is None:
             entry = self.entry0 if s == 1 else np.tile(self.entry0, (1, s))
         else:
@@ -340,21 +372,33 @@ class FlowBatch:
                                for i in range(s)])
         if (hops < 0).any():  # pragma: no cover - callers route max_hops=None elsewhere
             raise ValueError("FlowBatch needs a finite max_hops")
-        loss = None
-        if self.varies_handover and s == 1:  # this set's step matrix and loss
+        return {"resolve": resolve, "cont": cont, "entry": entry, "hops": hops, "hs": hs,
+                "hc": hc}
+
+    def _step(self, p: dict[str, np.ndarray]
+              ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray | None]:
+        """``y -> M^T y`` for the block, and the loss vector (None: per column, from parts)."""
+        hs, hc = p["hs"], p["hc"]
+        if not self.varies_handover:
+            return self.step_t.__matmul__, self.loss
+        if len(hs) == 1:  # this set's step matrix and loss
             hx = np.where(self._same, hs[0], hc[0])
             self._mt.data[:] = self._pa + self._pb * hx
-            step_t = self._mt.__matmul__
             loss = np.clip(self._loss0 - hs[0] * self._loss_same - hc[0] * self._loss_cross,
                            0.0, 1.0)
-        elif self.varies_handover:  # one product per part, scaled per set
-            a_t, s_t, c_t = self._parts
-            hs_col, hc_col = np.repeat(hs, k), np.repeat(hc, k)
+            return self._mt.__matmul__, loss
+        a_t, s_t, c_t = self._parts  # one product per part, scaled per set
+        hs_col, hc_col = np.repeat(hs, self.k), np.repeat(hc, self.k)
 
-            def step_t(y: np.ndarray) -> np.ndarray:
-                return a_t @ y + (s_t @ y) * hs_col + (c_t @ y) * hc_col
-        else:
-            step_t, loss = self.step_t.__matmul__, self.loss
+        def step_t(y: np.ndarray) -> np.ndarray:
+            return a_t @ y + (s_t @ y) * hs_col + (c_t @ y) * hc_col
+
+        return step_t, None
+
+    @staticmethod
+    def _propagate(step_t: Callable[[np.ndarray], np.ndarray], entry: np.ndarray,
+                   cont: np.ndarray, hops: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Expected visits (load) and the visits after each column's last referral."""
         h_max = int(hops.max())
         load = entry.copy()
         v = entry
@@ -362,42 +406,16 @@ class FlowBatch:
             for _ in range(h_max):
                 v = step_t(v * cont)
                 load += v
-            last = v
-        else:  # each column stops at its own limit: keep v_H, stop propagating it
-            hop_col = np.repeat(hops, k)
-            v = entry.copy()
-            last = np.zeros_like(v)
-            for step in range(h_max + 1):
-                done = hop_col == step
-                if done.any():
-                    last[:, done] = v[:, done]
-                    v[:, done] = 0.0
-                if step < h_max:
-                    v = step_t(v * cont)
-                    load += v
-        # lost = sum_{k<H} (v_k o c) . loss; exceeded = sum_a (v_H o c)
-        tail = last * cont
-        walked = load * cont - tail
-        if loss is None:
-            lost = (self._loss0 @ walked - np.repeat(hs, k) * (self._loss_same @ walked)
-                    - np.repeat(hc, k) * (self._loss_cross @ walked))
-        else:
-            lost = loss @ walked
-        exceeded = tail.sum(axis=0)
-        resolved_at = load * resolve
-        by_domain = self.groups_t @ resolved_at  # (domains + sink) x cols
-        need_of = np.tile(np.arange(k), s)
-        appr = self.appr[:, need_of]
-        appropriate = (appr * by_domain[:-1]).sum(axis=0)
-        elsewhere = by_domain[:-1].sum(axis=0) - appropriate
-        medicalised = by_domain[self.medical] * ~appr[self.medical]
-        stuck = self.sink_f @ load - by_domain[-1]
-        fr = np.vstack([appropriate, elsewhere, medicalised, stuck, lost, exceeded])
-        fr = fr.reshape(len(OUTCOMES), s, k).transpose(1, 0, 2)
-        mean = (load.sum(axis=0) - 1.0).reshape(s, k)
-        kk = None
-        if by_kind:
-            ind = sp.csr_array((np.ones(n), (self.kind_code, np.arange(n))),
-                               shape=(len(self.kinds), n))
-            kk = (ind @ resolved_at).reshape(len(self.kinds), s, k).transpose(1, 0, 2)
-        return fr, mean, kk
+            return load, v
+        hop_col = np.repeat(hops, k)  # each column stops at its own limit
+        v = entry.copy()
+        last = np.zeros_like(v)
+        for step in range(h_max + 1):
+            done = hop_col == step
+            if done.any():
+                last[:, done] = v[:, done]
+                v[:, done] = 0.0
+            if step < h_max:
+                v = step_t(v * cont)
+                load += v
+        return load, last

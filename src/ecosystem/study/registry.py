@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,7 +176,7 @@ def parse(name: object, schema: Schema | None = None, *, func: str = "sensitivit
 def _profile_parameter_ok(parameter: str) -> bool:
     from ecosystem.generate import Profile
 
-    known = set()
+    known: set[str] = set()
     for p in Profile.presets():
         known.update(Profile.preset(p).parameters())
     if parameter in known:
@@ -348,7 +348,8 @@ def assumptions(*, profile: str | object = "average", schema: Schema | None = No
     return out
 
 
-def check_ranges(ranges: Mapping[str, tuple[float, float] | None], schema: Schema, func: str
+def check_ranges(ranges: Mapping[str, tuple[float, float] | None] | Sequence[str],
+                 schema: Schema, func: str
                  ) -> dict[str, tuple[Assumption, tuple[float, float] | None]]:
     """Parse names and check given ranges: numbers, low < high, probabilities in [0, 1]."""
     if not isinstance(ranges, Mapping):
@@ -367,7 +368,7 @@ def check_ranges(ranges: Mapping[str, tuple[float, float] | None], schema: Schem
             out[a.name] = (a, None)
             continue
         try:
-            lo, hi = (float(x) for x in rng)  # type: ignore[union-attr]
+            lo, hi = (float(x) for x in rng)
         except (TypeError, ValueError):
             raise ConfigError(f"{func}(): the range of '{name}' must be (low, high) or None, "
                               f"got {rng!r}") from None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import pickle
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +88,7 @@ def flow_value(parsed: tuple[str, str | None, str | None], out, needs: Sequence[
     if quantity == "mean_hops":
         values = out.mean_hops
     elif quantity == "resolved_by":
-        values = out.by_kind[:, list(kinds).index(kind), :]
+        values = out.by_kind[:, list(kinds).index(str(kind)), :]
     else:
         values = out.fractions[:, _OUTCOMES.index(quantity), :]
     if need is not None:
@@ -101,9 +101,9 @@ def flow_value(parsed: tuple[str, str | None, str | None], out, needs: Sequence[
 class _Metric:
     name: str
     form: str  # "flow" (flow outcome), "eco" (f(eco) or f(eco, seed)), "model" (f(eco, model))
-    parsed: tuple | None = None
+    parsed: Any = None  # (quantity, kind, need) of a flow metric
     options: tuple[tuple[str, Any], ...] = ()
-    func: Callable[..., Any] | None = None
+    func: Any = None  # the function of an "eco" or "model" metric
     takes_seed: bool = False
 
 
@@ -190,9 +190,9 @@ def _on_fixed(spec: _Spec, eco: Ecosystem, x: np.ndarray, start: int, seed: int)
     for i, row in enumerate(x):
         model = apply(base, dict(zip(flows, row, strict=True)))
         if m.form == "flow":
-            kinds = list(eco.schema.actor_kinds)
-            out = outputs_of([model], kinds if m.parsed[0] == "resolved_by" else None)
-            result[i] = flow_value(m.parsed, out, model.needs, kinds)[0]
+            names = list(eco.schema.actor_kinds)
+            out = outputs_of([model], names if m.parsed[0] == "resolved_by" else None)
+            result[i] = flow_value(m.parsed, out, model.needs, names)[0]
         else:
             result[i] = float(m.func(model.ecosystem, model))
     return result
@@ -346,6 +346,48 @@ def sensitivity(
     met = _metric(metric, schema, func)
     combos, labels, output = _outputs(configs, ints, interventions is not None, contrast, func)
     ranges = check_ranges(assumptions, schema, func)
+    _check_profiles(ranges, combos, configs, func)
+    n = _check_options(method, n, replicates, confidence, n_resamples, chunksize, executor,
+                       func)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+    rep_seeds, sample_seed, analysis_seed = _seeds(seed, int(replicates))
+
+    spec = _Spec(tuple(configs), tuple(i for _, i in ints), tuple(combos),
+                 tuple(a for a, _ in ranges.values()), met, rep_seeds)
+    table = _ranges(spec, ranges, configs)
+    names = [str(x) for x in table.index]
+    bounds = [[lo, hi + 1.0 if a.integer else hi] for a, lo, hi in zip(
+        spec.assumptions, table["low"].tolist(), table["high"].tolist(), strict=True)]
+    problem = {"num_vars": len(names), "names": names, "bounds": bounds}
+    x = _sample(problem, method, int(n), sample_seed)
+    y3 = _evaluate(spec, x, executor, progress, chunksize, func)
+    per_output = y3.mean(axis=2)
+    y = per_output[:, 0] - per_output[:, 1] if contrast is not None else per_output[:, 0]
+    bad = np.flatnonzero(~np.isfinite(y))
+    if len(bad):
+        row = dict(zip(names, x[bad[0]].tolist(), strict=True))
+        raise ConfigError(f"{func}(): the metric is not a finite number for {len(bad)} "
+                          f"parameter set(s), e.g. {row}; narrow the ranges")
+    indices = _analyze(problem, method, x, y, confidence, int(n_resamples), analysis_seed,
+                       func)
+    samples = pd.DataFrame(x, columns=pd.Index(names))
+    for j, a in enumerate(spec.assumptions):
+        if a.integer:
+            samples[a.name] = np.floor(x[:, j])
+    for o, label in enumerate(labels):
+        samples[f"value[{label}]"] = per_output[:, o]
+    samples["value"] = y
+    pair = (str(contrast[0]), str(contrast[1])) if contrast is not None else None
+    return Sensitivity(indices=indices, samples=samples, ranges=table, method=method,
+                       metric=met.name, output=output, contrast=pair, n=int(n),
+                       replicates=int(replicates),
+                       seed=int(seed) if isinstance(seed, (int, np.integer)) else None,
+                       confidence=confidence)
+
+
+def _check_profiles(ranges, combos, configs, func: str) -> None:
+    """Profile assumptions need every scenario of the output to be a profile."""
     for a, _ in ranges.values():
         if a.group != "profile":
             continue
@@ -355,6 +397,11 @@ def sensitivity(
                     f"{func}(): assumption '{a.name}' is a profile parameter, but scenario "
                     f"'{configs[ci][0]}' is not a profile (a preset name or Profile); vary "
                     "profile parameters on profile scenarios only")
+
+
+def _check_options(method, n, replicates, confidence, n_resamples, chunksize, executor,
+                   func: str) -> int:
+    """Validate the scalar options; returns ``n`` (with its default)."""
     if method not in METHODS:
         raise ConfigError(f"{func}(): method '{method}' is not known" + suggest(
             str(method), METHODS) + f" Known: {', '.join(METHODS)}")
@@ -378,43 +425,16 @@ def sensitivity(
         raise ConfigError(f"{func}(): chunksize={chunksize!r} must be an int >= 1")
     if executor is not None and not isinstance(executor, (int, np.integer, Executor)):
         _executor(executor, func)  # raises the message of compare()
-    if seed is None:
-        seed = np.random.SeedSequence().entropy
-    children = spawn(seed, int(replicates) + 1)
+    return int(n)
+
+
+def _seeds(seed: Seed, replicates: int) -> tuple[tuple[int, ...], int, int]:
+    """Replicate seeds (as in compare()), and the sampling and bootstrap seeds."""
+    children = spawn(seed, replicates + 1)
     rep_seeds = tuple(int(s.generate_state(1, np.uint64)[0] >> np.uint64(1))
                       for s in children[:-1])
     own = children[-1].generate_state(2, np.uint32)
-    sample_seed, analysis_seed = int(own[0]) + 1, int(own[1]) + 1  # SALib ignores seed 0
-
-    spec = _Spec(tuple(configs), tuple(i for _, i in ints), tuple(combos),
-                 tuple(a for a, _ in ranges.values()), met, rep_seeds)
-    table = _ranges(spec, ranges, configs)
-    problem = {"num_vars": len(table), "names": list(table.index),
-               "bounds": [[lo, hi + 1.0 if a.integer else hi] for a, lo, hi in zip(
-                   spec.assumptions, table["low"], table["high"], strict=True)]}
-    x = _sample(problem, method, int(n), sample_seed)
-    y3 = _evaluate(spec, x, executor, progress, chunksize, func)
-    per_output = y3.mean(axis=2)
-    y = per_output[:, 0] - per_output[:, 1] if contrast is not None else per_output[:, 0]
-    bad = np.flatnonzero(~np.isfinite(y))
-    if len(bad):
-        row = dict(zip(problem["names"], x[bad[0]], strict=True))
-        raise ConfigError(f"{func}(): the metric is not a finite number for {len(bad)} "
-                          f"parameter set(s), e.g. {row}; narrow the ranges")
-    indices = _analyze(problem, method, x, y, confidence, int(n_resamples), analysis_seed,
-                       func)
-    samples = pd.DataFrame(x, columns=problem["names"])
-    for j, a in enumerate(spec.assumptions):
-        if a.integer:
-            samples[a.name] = np.floor(x[:, j])
-    for o, label in enumerate(labels):
-        samples[f"value[{label}]"] = per_output[:, o]
-    samples["value"] = y
-    return Sensitivity(indices=indices, samples=samples, ranges=table, method=method,
-                       metric=met.name, output=output, contrast=tuple(contrast) if contrast
-                       else None, n=int(n), replicates=int(replicates),
-                       seed=int(seed) if isinstance(seed, (int, np.integer)) else None,
-                       confidence=confidence)
+    return rep_seeds, int(own[0]) + 1, int(own[1]) + 1  # SALib ignores a seed of 0
 
 
 def _outputs(configs, ints, named, contrast, func):
@@ -522,8 +542,9 @@ def _evaluate(spec: _Spec, x: np.ndarray, executor, progress: bool, chunksize, f
               ) -> np.ndarray:
     exe, owned, workers = _executor(executor, func)
     total = len(x)
-    if chunksize is None:
-        chunksize = total if exe is None else max(1, math.ceil(total / (4 * workers)))
+    if chunksize is None:  # about four tasks per worker; one solver batch when unknown
+        chunksize = total if exe is None else BLOCK_SETS if workers is None else max(
+            1, math.ceil(total / (4 * workers)))
     # whole solver batches per chunk: the numbers do not depend on the chunking
     chunksize = max(1, math.ceil(chunksize / BLOCK_SETS)) * BLOCK_SETS
     chunks = [_Chunk(spec, s, x[s:s + chunksize]) for s in range(0, total, chunksize)]
@@ -542,7 +563,7 @@ def _evaluate(spec: _Spec, x: np.ndarray, executor, progress: bool, chunksize, f
                 bar.update(len(ch.x))
     finally:
         bar.close()
-        if owned:
+        if owned and exe is not None:
             exe.shutdown(wait=True, cancel_futures=True)
     return out
 
@@ -589,9 +610,9 @@ def _analyze(problem, method, x, y, confidence, n_resamples, seed, func) -> pd.D
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """What :func:`sensitivity` returns.
+    """What :func:`sensitivity` returns (made by it, not by hand).
 
-    Attributes
+    Parameters
     ----------
     indices
         Tidy table, one row per assumption and index: columns ``assumption``, ``index``
@@ -604,12 +625,31 @@ class Sensitivity:
     ranges
         Indexed by assumption: ``low``, ``high``, ``range`` (``"given"`` or ``"default"``)
         and ``in_use`` (the value in the first scenario, from which a default range is made).
-    method, metric, output
-        The method, the metric's name and the analysed output (a scenario or ``"a - b"``).
+    method
+        ``"sobol"`` or ``"morris"``.
+    metric
+        The metric's name.
+    output
+        The analysed output: a scenario, or ``"a - b"`` for a contrast.
     contrast
         The contrast pair, or ``None``.
-    n, replicates, seed, confidence
-        Base sample size, replicates, the study's seed (when an int) and the interval level.
+    n
+        Base sample size.
+    replicates
+        Ecosystems per scenario.
+    seed
+        The study's seed (when an int).
+    confidence
+        Level of the confidence intervals.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> from ecosystem.study import sensitivity
+    >>> s = sensitivity({"e": datasets.example()}, {"handover_cross": (0.4, 0.95)},
+    ...                 metric="lost", n=8, seed=1, progress=False)
+    >>> s.method, s.output, len(s.samples)
+    ('sobol', 'e', 24)
     """
 
     indices: pd.DataFrame
@@ -625,12 +665,28 @@ class Sensitivity:
     confidence: float
 
     def ranking(self, index: str | None = None) -> pd.DataFrame:
-        """Assumptions ordered by an index (``ST`` for Sobol', ``mu_star`` for Morris).
+        """Assumptions ordered by an index, largest first.
+
+        Parameters
+        ----------
+        index
+            ``"ST"``, ``"S1"``, ``"mu_star"``, ``"mu"`` or ``"sigma"``; default ``ST`` for
+            Sobol', ``mu_star`` for Morris.
 
         Returns
         -------
         pandas.DataFrame
             Indexed by assumption, one column per index (values), sorted descending.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.study import sensitivity
+        >>> s = sensitivity({"e": datasets.example()}, {"handover_cross": (0.4, 0.95),
+        ...                 "resolve.hospital.debt": (0.0, 0.1)}, metric="lost", n=8, seed=1,
+        ...                 progress=False)
+        >>> s.ranking().index.tolist()
+        ['handover_cross', 'resolve.hospital.debt']
         """
         index = index or ("ST" if self.method == "sobol" else "mu_star")
         wide = self.indices.pivot(index="assumption", columns="index", values="value")
@@ -643,7 +699,29 @@ class Sensitivity:
         """Tornado chart: assumptions as horizontal bars of an index, largest on top.
 
         Sobol': total index bars with the first-order index overlaid, both with their
-        confidence intervals; Morris: ``mu_star`` with its interval. Returns the axes.
+        confidence intervals; Morris: ``mu_star`` with its interval.
+
+        Parameters
+        ----------
+        ax
+            Matplotlib axes to draw into; a new figure when omitted.
+        index
+            The index of the bars (see :meth:`ranking`).
+        top
+            Show only the ``top`` assumptions (``None``: all).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.study import sensitivity
+        >>> s = sensitivity({"e": datasets.example()}, {"handover_cross": (0.4, 0.95)},
+        ...                 metric="lost", n=8, seed=1, progress=False)
+        >>> s.plot().get_title()
+        'lost: e'
         """
         import matplotlib.pyplot as plt
 
