@@ -61,8 +61,9 @@ def _key_findings(result: object, baseline: str) -> None:
     summary = result.summary(baseline=baseline)
     metrics = [m for m in ("resolved_appropriate", "medicalised", "lost")
                if m in summary.index.get_level_values("metric")]
-    rows = {}
-    for (scenario, metric), r in summary.iterrows():
+    rows: dict[str, dict[str, str]] = {}
+    for key, r in summary.iterrows():
+        scenario, metric = str(key[0]), str(key[1])  # type: ignore[index]
         if metric in metrics and scenario != baseline:
             rows.setdefault(scenario, {})[metric] = (
                 f"{100 * r['diff']:+.1f} [{100 * r['diff_ci_low']:+.1f}, "

@@ -1,8 +1,10 @@
-"""Comparison studies: scenarios x interventions x replicates, on any executor, with stats;
+"""Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats;
 study files (TOML) that write them down and a runner that persists their results."""
 
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
+from ecosystem.study.registry import assumptions
+from ecosystem.study.sensitivity import Sensitivity, sensitivity
 from ecosystem.study.spec import Study, StudyError, demo_study, example_study, load
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
@@ -10,8 +12,10 @@ __all__ = [
     "BUILTIN",
     "Comparison",
     "FlowMetric",
+    "Sensitivity",
     "Study",
     "StudyError",
+    "assumptions",
     "bootstrap_mean_ci",
     "cohen_d",
     "compare",
@@ -19,4 +23,5 @@ __all__ = [
     "example_study",
     "flow_metric",
     "load",
+    "sensitivity",
 ]

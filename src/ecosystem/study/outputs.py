@@ -27,7 +27,7 @@ PACKAGES = ("ecosystem", "numpy", "scipy", "pandas", "igraph", "networkx", "matp
             "pyarrow", "dask", "distributed", "SALib")
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` atomically: ``write(file)`` fills a temporary file in the same directory,
     which is fsynced and renamed onto ``path``. On any error the old file is left intact."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -119,7 +119,7 @@ def _findings(study: Study, comparison: Comparison, out: Path, figures: bool) ->
             _save(fig, out, f"effects_{metric}")
             yield _figure(fig, f"{metric}: difference from {study.baseline_scenario()} "
                                "(mean and 95% CI)")
-        block = summary.xs(metric, level="metric")
+        block = pd.DataFrame(summary.xs(metric, level="metric"))
         yield _table(block[[c for c in cols if c in block.columns]])
 
 

@@ -81,6 +81,26 @@ class StudyError(ConfigError):
     """A study file that cannot be run: wrong type, unknown key, missing file, bad value.
 
     The message names the file, the key path and, where it can be found, the line.
+
+    Parameters
+    ----------
+    message
+        What is wrong and what to do.
+    source
+        The study file.
+    key
+        Dotted key path, e.g. ``scenarios.low_ses.profile``.
+    line
+        Line of the key in the file, where it can be found.
+
+    Examples
+    --------
+    >>> from ecosystem.study import Study, StudyError
+    >>> try:
+    ...     Study.from_dict({"study": {"seed": 1, "replicate": 3}}, source="s.toml")
+    ... except StudyError as err:
+    ...     print(err.key, "|", err.reason)  # doctest: +ELLIPSIS
+    study.replicate | unknown key 'replicate'; did you mean 'replicates'? Known: ...
     """
 
     def __init__(self, message: str, *, source: str | None = None, key: str | None = None,
@@ -213,6 +233,16 @@ class Study:
         ------
         StudyError
             Naming the key path (and line) of the first problem.
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> study.baseline, [s.name for s in study.scenarios]
+        ('avg/none', ['avg'])
         """
         return _Validator(spec, Path(base_dir), source, text).study()
 
@@ -233,6 +263,16 @@ class Study:
         Returns
         -------
         Study
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> Study.from_toml(study.to_toml()) == study
+        True
         """
         try:
             spec = tomllib.loads(text)
@@ -247,6 +287,16 @@ class Study:
         Returns
         -------
         dict
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> study.to_dict()["study"]["replicates"]
+        2
         """
         return {
             "study": {"name": self.name, "seed": self.seed, "replicates": self.replicates,
@@ -264,6 +314,16 @@ class Study:
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> print(study.to_toml().splitlines()[0])
+        [study]
         """
         return _toml(self.to_dict())
 
@@ -275,6 +335,16 @@ class Study:
         -------
         str
             Hex digest.
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> len(study.fingerprint())
+        64
         """
         h = hashlib.sha256(self.to_toml().encode())
         for path in self.data_files():
@@ -288,6 +358,16 @@ class Study:
         Returns
         -------
         list of pathlib.Path
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> study.data_files()  # generated scenarios read no files
+        []
         """
         out = []
         for s in self.scenarios:
@@ -308,6 +388,16 @@ class Study:
         -------
         dict
             Scenario name -> configuration.
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> study.scenario_objects()["avg"].name
+        'average'
         """
         return {s.name: _scenario_object(s, self.base_dir, self._source()) for s in
                 self.scenarios}
@@ -319,6 +409,16 @@ class Study:
         -------
         dict
             Intervention name -> :class:`~ecosystem.interventions.Intervention`.
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> sorted(study.intervention_objects())
+        ['none', 'sp']
         """
         from ecosystem.interventions import compose
 
@@ -333,6 +433,16 @@ class Study:
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> study.baseline_scenario()
+        'avg / none'
         """
         scenario, intervention = self.baseline.split("/", 1)
         return f"{scenario} / {intervention}"
@@ -362,6 +472,17 @@ class Study:
         -------
         Comparison
             As :func:`~ecosystem.study.compare` returns it.
+
+        Examples
+        --------
+        >>> from ecosystem.study import Study
+        >>> study = Study.from_dict({"study": {"seed": 1, "replicates": 2, "metrics": ["lost"]},
+        ...                          "scenarios": {"avg": {"profile": "average"}},
+        ...                          "interventions": {"none": [], "sp": [
+        ...                              {"kind": "social_prescribing", "strength": 2.0}]}})
+        >>> result = study.run()  # in memory; study.run("out/") writes files
+        >>> sorted(result.scenarios)
+        ['avg / none', 'avg / sp']
         """
         from ecosystem.study.runner import run_study
 
@@ -670,8 +791,9 @@ def _read_data(data: Mapping[str, Any], base: Path, key: str, source: str | None
 
     actors = base / data["actors"]
     ties = base / data["ties"] if "ties" in data else None
-    readers = {".csv": io.read_csv, ".json": io.read_json, ".graphml": io.read_graphml,
-               ".xlsx": io.read_excel}
+    readers: dict[str, Callable[..., Any]] = {
+        ".csv": io.read_csv, ".json": io.read_json, ".graphml": io.read_graphml,
+        ".xlsx": io.read_excel}
     reader = readers.get(actors.suffix.lower())
     if reader is None:
         raise StudyError(f"cannot read '{actors.name}': use .csv, .json, .graphml or .xlsx",
