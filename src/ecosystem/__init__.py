@@ -49,12 +49,15 @@ from ecosystem.flows import FlowResult, ReferralModel
 from ecosystem.generate import Profile, generate_neighbourhood, generate_region
 from ecosystem.interventions import Intervention
 from ecosystem.io import (
+    Survey,
     from_igraph,
     from_networkx,
     read_csv,
+    read_ego_survey,
     read_excel,
     read_graphml,
     read_json,
+    read_survey,
     to_igraph,
     to_networkx,
     write_csv,
@@ -62,7 +65,7 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, compare
+from ecosystem.study import Comparison, compare, sensitivity_to_missing
 
 try:
     __version__ = version("ecosystem")
@@ -96,6 +99,7 @@ __all__ = [
     "SchemaError",
     "SelfLoopError",
     "Silos",
+    "Survey",
     "TieKind",
     "UnknownKindError",
     "ValidationError",
@@ -117,9 +121,12 @@ __all__ = [
     "interventions",
     "mixing",
     "read_csv",
+    "read_ego_survey",
     "read_excel",
     "read_graphml",
     "read_json",
+    "read_survey",
+    "sensitivity_to_missing",
     "silos",
     "structural_holes",
     "study",

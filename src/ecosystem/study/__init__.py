@@ -2,6 +2,7 @@
 
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
+from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "cohen_d",
     "compare",
     "flow_metric",
+    "sensitivity_to_missing",
 ]
