@@ -40,7 +40,8 @@ mean            either rating > 0           mean of the two ratings, zeros inclu
 A pair with one respondent uses the respondent's report (``non_respondents="keep"``, the
 default) or is left out (``"drop"``). A pair of two non-respondents is **unknown, never
 absent**: it gets no tie and is counted as unknown in the report. Directed kinds (referral)
-keep the reporter's direction and are not symmetrised. Every tie gets a column
+keep the reporter's direction and are not symmetrised; a mutual tie is stored once, from the
+actor listed first in the sampling frame to the other. Every tie gets a column
 ``reported_by``: ``"both"`` (confirmed by both sides), ``"one"`` (both responded, one reported
 it), ``"respondent"`` (the partner did not respond, or the kind is directed).
 
@@ -100,32 +101,31 @@ class Question:
 
     def ratings(self, values: pd.Series, source: str, rows: np.ndarray,
                 column: pd.Series | str) -> np.ndarray:
-        """Numeric ratings of raw answers (NaN for an empty answer); errors name the row."""
-        empty = values.isna().to_numpy() | (values.astype("str").str.strip() == "").to_numpy()
-        out = np.full(len(values), np.nan)
+        """Numeric ratings of raw answers (NaN for an empty answer); errors name the row.
+
+        Works on the distinct answers (a scale has a handful), so the cost per answer is one
+        array lookup.
+        """
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        text = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
+        empty_u = (text == "").to_numpy()
         if self.scale is not None:
             lookup = {s.strip().casefold(): float(i) for i, s in enumerate(self.scale)}
-            text = values.astype("str").str.strip().str.casefold()
-            mapped = text.map(lookup).to_numpy(dtype=float)
-            bad = ~empty & np.isnan(mapped)
-            if bad.any():
-                k = int(np.flatnonzero(bad)[0])
-                raise ValidationError(
-                    f"answer {values.iloc[k]!r} to question '{self.name}' is not on its scale "
-                    f"{list(self.scale)}" + suggest(str(values.iloc[k]), self.scale),
-                    source=source, row=int(rows[k]), field=_col(column, k))
-            out[~empty] = mapped[~empty]
-            return out
-        nums = pd.to_numeric(values.where(~empty), errors="coerce").to_numpy(dtype=float)
-        bad = ~empty & ~(np.isfinite(nums) & (nums >= 0))
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            raise ValidationError(
-                f"answer {values.iloc[k]!r} to question '{self.name}' must be a number >= 0 "
-                "(or give the question a scale of labels)", source=source, row=int(rows[k]),
-                field=_col(column, k))
-        out[~empty] = nums[~empty]
-        return out
+            mapped = text.str.casefold().map(lookup).to_numpy(dtype=float)
+            why = f"is not on its scale {list(self.scale)}"
+        else:
+            mapped = pd.to_numeric(text.where(~empty_u), errors="coerce").to_numpy(dtype=float)
+            mapped = np.where(np.isfinite(mapped) & (mapped >= 0), mapped, np.nan)
+            why = "must be a number >= 0 (or give the question a scale of labels)"
+        bad_u = ~empty_u & np.isnan(mapped)
+        if bad_u.any():
+            k = int(np.flatnonzero(np.isin(codes, np.flatnonzero(bad_u)))[0])
+            hint = suggest(str(values.iloc[k]), self.scale) if self.scale else ""
+            raise ValidationError(f"answer {values.iloc[k]!r} to question '{self.name}' {why}"
+                                  + hint, source=source, row=int(rows[k]),
+                                  field=_col(column, k))
+        table = np.append(np.where(empty_u, np.nan, mapped), np.nan)  # code -1: missing
+        return table[codes]
 
 
 def _col(column: pd.Series | str, k: int) -> str:
@@ -216,13 +216,11 @@ def _read_text_table(path: Path, *, sep: str | None = None,
             raw.decode(enc)
         except UnicodeDecodeError:
             enc = "cp1252"
-    text = raw.decode(enc)
-    first = text.split("\n", 1)[0]
-    sep = sep or (";" if first.count(";") > first.count(",") else ",")
-    import io
-
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                       na_values=[""], index_col=False)
+    first = raw.split(b"\n", 1)[0]
+    sep = sep or (";" if first.count(b";") > first.count(b",") else ",")
+    # every column as text (ids such as "0123" keep their zeros); pyarrow's parser is 3x faster
+    return pd.read_csv(path, sep=sep, encoding=enc, dtype=str, keep_default_na=False,
+                       na_values=[""], engine="pyarrow")
 
 
 # ------------------------------------------------------------------ the parsed survey
@@ -327,9 +325,9 @@ class Survey:
             answers, notes = _wide(table, respondent, qs, ids, source)
         else:
             answers, notes = _long(table, respondent, qs, ids, source)
-        resp = table[respondent] if respondent in table.columns else table.iloc[:, 0]
-        who = frozenset(resp.astype(str).str.strip())
-        self_rows = answers["respondent"] == answers["partner"]
+        r_pos = answers["respondent"].cat.codes.to_numpy()
+        who = frozenset(ids[np.unique(r_pos)]) | notes.pop("silent_respondents", frozenset())
+        self_rows = r_pos == answers["partner"].cat.codes.to_numpy()
         notes = {**notes, "self_answers_ignored": int((self_rows & answers["rating"].notna()
                                                        ).sum())}
         answers = answers[~self_rows].reset_index(drop=True)
@@ -374,7 +372,7 @@ class Survey:
         ...                                            "reported_by"]]
           source target  weight reported_by
         0     gp   team     1.5        both
-        1    net   team     3.0  respondent
+        1   team    net     3.0  respondent
         """
         func = "read_survey"
         if symmetrize not in SYMMETRIZE:
@@ -385,59 +383,71 @@ class Survey:
             raise ConfigError(f"{func}(): non_respondents={non_respondents!r} must be 'keep' or "
                               "'drop'")
         schema = self.schema or Schema.default()
-        responded = self.frame["id"].isin(self.respondents)
+        responded = self._responded()
         parts, stats = [], {"disagreements": 0, "rating_disagreements": 0}
         for q in self.questions.values():
             if q.tie_kind is None:
                 continue
             r = self._ratings(q, threshold)
+            ids = self.frame["id"].to_numpy(dtype=object)
             mutual = q.tie_kind in schema.mutual_tie_kinds
-            ties, st = (_mutual(r, symmetrize, non_respondents, self.respondents) if mutual
-                        else _directed(r, non_respondents, self.respondents))
+            ties, st = (_mutual(*r, symmetrize, non_respondents, self._responded(), ids)
+                        if mutual else _directed(*r, non_respondents, self._responded(), ids))
             for k in stats:
                 stats[k] += st.get(k, 0)
             parts.append(ties.assign(kind=q.tie_kind))
         ties = pd.concat(parts, ignore_index=True)[["source", "target", "kind", "weight",
                                                     "reported_by"]]
         ties = self._attributes(ties, schema)
-        actors = self.frame.assign(responded=responded.to_numpy())
+        actors = self.frame.assign(responded=responded)
         eco = Ecosystem(actors, ties, schema=schema, name=name or "survey")
         report = self._report(eco, symmetrize, threshold, non_respondents, stats)
         return eco.with_provenance({"step": "read_survey", "source": self.source, **report})
 
-    def _ratings(self, q: Question, threshold: float | str | None) -> pd.DataFrame:
-        r = self.answers[self.answers["question"] == q.name][["respondent", "partner",
-                                                               "rating"]]
-        x = r["rating"].fillna(0.0).to_numpy(dtype=float)
+    def _ratings(self, q: Question, threshold: float | str | None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(respondent positions, partner positions, ratings with empty as 0) of ``q``."""
+        a = self.answers
+        m = (a["question"] == q.name).to_numpy()
+        x = np.nan_to_num(a["rating"].to_numpy(dtype=float)[m], nan=0.0)
         if threshold is not None:
-            t = _threshold(threshold, q)
-            x = np.where(x < t, 0.0, x)
-        return r.assign(rating=x)
+            x = np.where(x < _threshold(threshold, q), 0.0, x)
+        return (a["respondent"].cat.codes.to_numpy()[m].astype(np.int64),
+                a["partner"].cat.codes.to_numpy()[m].astype(np.int64), x)
+
+    def _responded(self) -> np.ndarray:
+        """Boolean per frame row: did the organisation respond."""
+        mask = np.zeros(len(self.frame), dtype=bool)
+        pos = pd.Index(self.frame["id"]).get_indexer(pd.Index(sorted(self.respondents)))
+        mask[pos[pos >= 0]] = True
+        return mask
 
     def _attributes(self, ties: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+        ids = pd.Index(self.frame["id"])
+        n = len(ids)
+        src = ids.get_indexer(ties["source"]).astype(np.int64)
+        tgt = ids.get_indexer(ties["target"]).astype(np.int64)
+        mutual = ties["kind"].isin(schema.mutual_tie_kinds).to_numpy()
         for q in self.questions.values():
             if q.attribute is None:
                 continue
             a = self.answers[(self.answers["question"] == q.name)
                              & self.answers["rating"].notna()]
-            directed = pd.Series(a["rating"].to_numpy(), index=pd.MultiIndex.from_arrays(
-                [a["respondent"], a["partner"]]))
-            lo = np.minimum(a["respondent"].to_numpy(dtype=object),
-                            a["partner"].to_numpy(dtype=object))
-            hi = np.maximum(a["respondent"].to_numpy(dtype=object),
-                            a["partner"].to_numpy(dtype=object))
-            pair_mean = a.assign(lo=lo, hi=hi).groupby(["lo", "hi"])["rating"].mean()
-            mutual = ties["kind"].isin(schema.mutual_tie_kinds).to_numpy()
-            keys = pd.MultiIndex.from_arrays([ties["source"], ties["target"]])
-            val_dir = directed.reindex(keys).to_numpy(dtype=float)
-            val_mut = pair_mean.reindex(keys).to_numpy(dtype=float)
+            i = a["respondent"].cat.codes.to_numpy().astype(np.int64)
+            j = a["partner"].cat.codes.to_numpy().astype(np.int64)
+            x = a["rating"].to_numpy(dtype=float)
+            directed = pd.Series(x, index=i * n + j)
+            pair = pd.Series(x).groupby(np.minimum(i, j) * n + np.maximum(i, j)).mean()
+            val_dir = directed.reindex(src * n + tgt).to_numpy(dtype=float)
+            val_mut = pair.reindex(np.minimum(src, tgt) * n + np.maximum(src, tgt)).to_numpy(
+                dtype=float)
             ties[q.attribute] = np.where(mutual, val_mut, val_dir)
         return ties
 
     def _report(self, eco: Ecosystem, symmetrize: str, threshold: Any, non_respondents: str,
                 stats: Mapping[str, int]) -> dict[str, Any]:
         frame = self.frame
-        responded = frame["id"].isin(self.respondents)
+        responded = pd.Series(self._responded(), index=frame.index)
         by_domain = responded.groupby(frame["domain"]).mean()
         n_non = int((~responded).sum())
         reported = eco.ties["reported_by"].value_counts()
@@ -516,8 +526,8 @@ class Survey:
           source target reported_by
         0     gp   team  respondent
         """
-        drop = set(respondents)
-        keep = ~self.answers["respondent"].isin(drop)
+        drop = {str(r) for r in respondents}
+        keep = ~self.answers["respondent"].isin(list(drop)).to_numpy()
         from dataclasses import replace
 
         return replace(self, answers=self.answers[keep].reset_index(drop=True),
@@ -624,71 +634,85 @@ def _threshold(threshold: float | str, q: Question) -> float:
     return t
 
 
-def _directed(r: pd.DataFrame, non_respondents: str, respondents: frozenset[str]
-              ) -> tuple[pd.DataFrame, dict[str, int]]:
-    keep = r["rating"].to_numpy() > 0
+def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
+              responded: np.ndarray, ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, int]]:
+    keep = x > 0
     if non_respondents == "drop":
-        keep &= r["partner"].isin(respondents).to_numpy()
-    t = r[keep]
-    return pd.DataFrame({"source": t["respondent"].to_numpy(), "target": t["partner"].to_numpy(),
-                         "weight": t["rating"].to_numpy(dtype=float),
-                         "reported_by": "respondent"}), {}
+        keep &= responded[j]
+    return pd.DataFrame({"source": ids[i[keep]], "target": ids[j[keep]],
+                         "weight": x[keep].astype(float), "reported_by": "respondent"}), {}
 
 
-def _mutual(r: pd.DataFrame, rule: str, non_respondents: str, respondents: frozenset[str]
-            ) -> tuple[pd.DataFrame, dict[str, int]]:
-    i = r["respondent"].to_numpy(dtype=object)
-    j = r["partner"].to_numpy(dtype=object)
-    x = r["rating"].to_numpy(dtype=float)
-    a, b = np.where(i < j, i, j), np.where(i < j, j, i)
-    side = pd.DataFrame({"a": a, "b": b, "x": x, "first": i < j})
-    ab = side[side["first"]].set_index(["a", "b"])["x"].rename("x_ab")
-    ba = side[~side["first"]].set_index(["a", "b"])["x"].rename("x_ba")
-    pairs = pd.concat([ab, ba], axis=1)
+def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_respondents: str,
+            responded: np.ndarray, ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, int]]:
+    n = len(ids)
+    a, b = np.minimum(i, j), np.maximum(i, j)
+    keys, inv = np.unique(a * n + b, return_inverse=True)
+    first = i < j  # the answer of the pair's first actor (a) about b
+    x_ab = np.full(len(keys), np.nan)
+    x_ba = np.full(len(keys), np.nan)
+    x_ab[inv[first]] = x[first]
+    x_ba[inv[~first]] = x[~first]
+    pa_, pb_ = keys // n, keys % n
     # a respondent that gave no answer about a partner reported no tie with it
-    a_resp = pairs.index.get_level_values(0).isin(list(respondents))
-    b_resp = pairs.index.get_level_values(1).isin(list(respondents))
-    x_ab = np.where(np.isnan(pairs["x_ab"].to_numpy()) & a_resp, 0.0, pairs["x_ab"].to_numpy())
-    x_ba = np.where(np.isnan(pairs["x_ba"].to_numpy()) & b_resp, 0.0, pairs["x_ba"].to_numpy())
+    a_resp, b_resp = responded[pa_], responded[pb_]
+    x_ab = np.where(np.isnan(x_ab) & a_resp, 0.0, x_ab)
+    x_ba = np.where(np.isnan(x_ba) & b_resp, 0.0, x_ba)
     both_resp = a_resp & b_resp
-    one = ~both_resp
     pa, pb = np.nan_to_num(x_ab), np.nan_to_num(x_ba)
     pos_a, pos_b = pa > 0, pb > 0
     n_pos = pos_a.astype(int) + pos_b.astype(int)
-    if rule == "reciprocated":
-        tie, w = pos_a & pos_b, (pa + pb) / 2
-    elif rule == "union":
-        tie, w = pos_a | pos_b, (pa + pb) / np.maximum(n_pos, 1)
-    elif rule == "max":
-        tie, w = pos_a | pos_b, np.maximum(pa, pb)
-    elif rule == "min":
-        tie, w = pos_a & pos_b, np.minimum(pa, pb)
-    else:  # mean
-        tie, w = pos_a | pos_b, (pa + pb) / 2
+    tie, w = _rule(rule, pa, pb, pos_a, pos_b, n_pos)
     # a pair with one respondent: that respondent's report decides
     single = np.where(np.isnan(x_ab), pb, pa)
-    tie = np.where(one, (single > 0) & (non_respondents == "keep"), tie)
-    w = np.where(one, single, w)
-    reported = np.where(one, "respondent", np.where(pos_a & pos_b, "both", "one"))
+    tie = np.where(both_resp, tie, (single > 0) & (non_respondents == "keep"))
+    w = np.where(both_resp, w, single)
+    reported = np.where(~both_resp, "respondent", np.where(pos_a & pos_b, "both", "one"))
     stats = {"disagreements": int((both_resp & (n_pos == 1)).sum()),
              "rating_disagreements": int((both_resp & (n_pos == 2) & (pa != pb)).sum())}
-    idx = pairs.index
     keep = tie.astype(bool)
-    return pd.DataFrame({"source": idx.get_level_values(0)[keep],
-                         "target": idx.get_level_values(1)[keep],
+    return pd.DataFrame({"source": ids[pa_[keep]], "target": ids[pb_[keep]],
                          "weight": w[keep].astype(float),
                          "reported_by": reported[keep]}), stats
 
 
+def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
+          n_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(tie, weight) of pairs of two respondents under a ``symmetrize`` rule."""
+    if rule == "reciprocated":
+        return pos_a & pos_b, (pa + pb) / 2
+    if rule == "union":
+        return pos_a | pos_b, (pa + pb) / np.maximum(n_pos, 1)
+    if rule == "max":
+        return pos_a | pos_b, np.maximum(pa, pb)
+    if rule == "min":
+        return pos_a & pos_b, np.minimum(pa, pb)
+    return pos_a | pos_b, (pa + pb) / 2  # mean
+
+
 # ------------------------------------------------------------------ layouts
-def _check_ids(values: pd.Series, ids: pd.Index, what: str, source: str, rows: np.ndarray,
-               field: str | pd.Series) -> None:
-    bad = ~values.isin(ids).to_numpy()
+def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
+               field: str) -> np.ndarray:
+    """Positions in the frame of id values (stripped); an unknown id names its first row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
+    pos = ids.get_indexer(pd.Index(names))
+    bad = np.append(pos < 0, True)[codes]  # a missing value (code -1) is never an id
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame (actors)"
                               + suggest(str(values.iloc[k]), [str(i) for i in ids]),
-                              source=source, row=int(rows[k]), field=_col(field, k))
+                              source=source, row=k, field=field)
+    return pos[codes].astype(np.int64)
+
+
+def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
+             q: np.ndarray, rating: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({
+        "respondent": pd.Categorical.from_codes(r, categories=ids),
+        "partner": pd.Categorical.from_codes(p, categories=ids),
+        "question": pd.Categorical.from_codes(q, categories=pd.Index(list(qs))),
+        "rating": rating})
 
 
 def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids: pd.Index,
@@ -697,15 +721,15 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
         raise ValidationError(f"no '{respondent}' column; columns: {list(table.columns)[:8]}"
                               " (name the respondent column with respondent=)", source=source,
                               field=respondent)
-    who = table[respondent].astype("str").str.strip()
     rows = np.arange(len(table))
-    _check_ids(who, ids, "respondent", source, rows, respondent)
-    dup = who.duplicated(keep=False).to_numpy()
+    who = _positions(table[respondent], ids, "respondent", source, respondent)
+    dup = pd.Series(who).duplicated(keep=False).to_numpy()
     if dup.any():
         first, second = np.flatnonzero(dup)[:2]
-        raise DuplicateIdError(f"respondent {who.iloc[first]!r} answered twice (rows {first} "
+        raise DuplicateIdError(f"respondent {ids[who[first]]!r} answered twice (rows {first} "
                                f"and {second}); keep one response per organisation",
                                source=source, row=int(second), field=respondent)
+    qnames = list(qs)
     parts, unused = [], []
     for col in table.columns:
         if col == respondent:
@@ -720,58 +744,52 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
                                   "frame (actors)" + suggest(partner, [str(i) for i in ids]),
                                   source=source, field=str(col))
         ratings = qs[q].ratings(table[col], source, rows, str(col))
-        parts.append(pd.DataFrame({"respondent": who.to_numpy(), "partner": partner,
-                                   "question": q, "rating": ratings}))
+        parts.append((who, np.full(len(who), ids.get_loc(partner)),
+                      np.full(len(who), qnames.index(q)), ratings))
     if unused:
         raise ValidationError(
             f"columns {unused[:5]} are not '<question>: <partner>' for a known question "
             f"({', '.join(qs)}); add them to questions= or remove them", source=source,
             field=unused[0])
-    answers = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["respondent", "partner", "question", "rating"])
-    return answers, {"layout": "wide"}
+    cols = [np.concatenate([pt[k] for pt in parts]) if parts else np.array([], dtype=np.int64)
+            for k in range(4)]
+    answers = _answers(ids, qs, cols[0].astype(np.int64), cols[1].astype(np.int64),
+                       cols[2].astype(np.int64), cols[3].astype(float))
+    # a respondent whose every answer is empty still responded
+    return answers, {"layout": "wide", "silent_respondents": frozenset(ids[who])}
 
 
 def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids: pd.Index,
           source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    names = {"respondent": respondent, "partner": "partner", "question": "question",
-             "value": "value"}
-    missing = [c for c in names.values() if c not in table.columns]
+    names = [respondent, "partner", "question", "value"]
+    missing = [c for c in names if c not in table.columns]
     if missing:
-        raise ValidationError(f"long layout needs columns {list(names.values())}; missing "
-                              f"{missing}", source=source, field=missing[0])
-    extra = [c for c in table.columns if c not in names.values()]
+        raise ValidationError(f"long layout needs columns {names}; missing {missing}",
+                              source=source, field=missing[0])
+    extra = [c for c in table.columns if c not in names]
     if extra:
         raise ValidationError(f"unexpected columns {extra[:5]} in the long layout (respondent, "
                               "partner, question, value)", source=source, field=extra[0])
     rows = np.arange(len(table))
-    who = table[respondent].astype("str").str.strip()
-    partner = table["partner"].astype("str").str.strip()
-    question = table["question"].astype("str").str.strip()
-    _check_ids(who, ids, "respondent", source, rows, respondent)
-    _check_ids(partner, ids, "partner", source, rows, "partner")
-    unknown = ~question.isin(list(qs)).to_numpy()
-    if unknown.any():
-        k = int(np.flatnonzero(unknown)[0])
-        raise ValidationError(f"question {question.iloc[k]!r} is not in questions="
-                              + suggest(question.iloc[k], qs) + f" Known: {', '.join(qs)}",
-                              source=source, row=k, field="question")
-    key = pd.DataFrame({"r": who, "p": partner, "q": question})
-    dup = key.duplicated(keep=False).to_numpy()
-    if dup.any():
-        first, second = np.flatnonzero(dup)[:2]
-        raise DuplicateIdError(f"respondent {who.iloc[first]!r} answered question "
-                               f"{question.iloc[first]!r} about {partner.iloc[first]!r} twice "
+    who = _positions(table[respondent], ids, "respondent", source, respondent)
+    partner = _positions(table["partner"], ids, "partner", source, "partner")
+    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
+    key = (who * len(ids) + partner) * len(qs) + qcode
+    order = np.argsort(key, kind="stable")  # one sort finds any answer given twice
+    same = np.flatnonzero(key[order[1:]] == key[order[:-1]])
+    if len(same):
+        first, second = order[same[0]], order[same[0] + 1]
+        raise DuplicateIdError(f"respondent {ids[who[first]]!r} answered question "
+                               f"{list(qs)[qcode[first]]!r} about {ids[partner[first]]!r} twice "
                                f"(rows {first} and {second})", source=source, row=int(second),
                                field="value")
     ratings = np.full(len(table), np.nan)
-    for name, q in qs.items():
-        m = (question == name).to_numpy()
+    for k, q in enumerate(qs.values()):
+        m = qcode == k
         if m.any():
             ratings[m] = q.ratings(table["value"][m].reset_index(drop=True), source, rows[m],
                                    "value")
-    return pd.DataFrame({"respondent": who.to_numpy(), "partner": partner.to_numpy(),
-                         "question": question.to_numpy(), "rating": ratings}), {"layout": "long"}
+    return _answers(ids, qs, who, partner, qcode, ratings), {"layout": "long"}
 
 
 # ------------------------------------------------------------------ entry points
@@ -840,7 +858,7 @@ def read_survey(
     >>> eco.ties[["source", "target", "weight", "reported_by"]]
       source target  weight reported_by
     0     gp   team     1.5        both
-    1    net   team     3.0  respondent
+    1   team    net     3.0  respondent
     >>> eco.provenance[-1]["response_rate"], eco.provenance[-1]["unknown_pairs"]
     (0.6666666666666666, 0)
     """
@@ -915,9 +933,8 @@ def read_ego_survey(
     kind = schema.tie_kind(tie_kind)
     if respondent not in table.columns:
         raise ValidationError(f"no '{respondent}' column", source=source, field=respondent)
-    who = table[respondent].astype("str").str.strip()
-    rows = np.arange(len(table))
-    _check_ids(who, pd.Index(frame["id"]), "respondent", source, rows, respondent)
+    ids = pd.Index(frame["id"])
+    who = pd.Series(ids[_positions(table[respondent], ids, "respondent", source, respondent)])
     dup = who.duplicated().to_numpy()
     if dup.any():
         k = int(np.flatnonzero(dup)[0])
