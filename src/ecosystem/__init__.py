@@ -65,7 +65,14 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, compare, sensitivity_to_missing
+from ecosystem.study import (
+    Comparison,
+    Sensitivity,
+    assumptions,
+    compare,
+    sensitivity,
+    sensitivity_to_missing,
+)
 
 try:
     __version__ = version("ecosystem")
@@ -98,6 +105,7 @@ __all__ = [
     "Schema",
     "SchemaError",
     "SelfLoopError",
+    "Sensitivity",
     "Silos",
     "Survey",
     "TieKind",
@@ -106,6 +114,7 @@ __all__ = [
     "ViewSpec",
     "WrongTypeError",
     "__version__",
+    "assumptions",
     "brokerage",
     "centrality",
     "compare",
@@ -126,6 +135,7 @@ __all__ = [
     "read_graphml",
     "read_json",
     "read_survey",
+    "sensitivity",
     "sensitivity_to_missing",
     "silos",
     "structural_holes",
