@@ -14,7 +14,10 @@ from ecosystem.plotting._style import (
     OUTCOME_COLOURS,
     SIGNAL,
 )
+from ecosystem.plotting.comparison import plot_comparison, plot_distributions
 from ecosystem.plotting.ecosystem_map import MAX_ACTORS, domain_layout, plot_ecosystem
+from ecosystem.plotting.flows import plot_flows
+from ecosystem.plotting.measures import plot_mixing, plot_ranking
 
 __all__ = [
     "DOMAIN_COLOURS",
@@ -23,5 +26,10 @@ __all__ = [
     "OUTCOME_COLOURS",
     "SIGNAL",
     "domain_layout",
+    "plot_comparison",
+    "plot_distributions",
     "plot_ecosystem",
+    "plot_flows",
+    "plot_mixing",
+    "plot_ranking",
 ]
