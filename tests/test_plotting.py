@@ -20,7 +20,17 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 import ecosystem as es
-from ecosystem.plotting import DOMAIN_COLOURS, SIGNAL, domain_layout, plot_ecosystem
+from ecosystem.plotting import (
+    DOMAIN_COLOURS,
+    SIGNAL,
+    domain_layout,
+    plot_comparison,
+    plot_distributions,
+    plot_ecosystem,
+    plot_flows,
+    plot_mixing,
+    plot_ranking,
+)
 from tests.strategies import ecosystems
 
 matplotlib.use("Agg")
@@ -274,3 +284,196 @@ def test_map_bad_size_values(example):
         plot_ecosystem(example.subset(ids=[]))
     with pytest.raises(es.EcosystemError, match="expected an Ecosystem"):
         plot_ecosystem(example.actors)
+
+
+# ---------------------------------------------------------------------------- flows
+@pytest.fixture(scope="module")
+def flows_example():
+    from ecosystem import datasets
+
+    eco = datasets.example()
+    model = es.ReferralModel(eco)
+    return eco, model.solve(), model.simulate(400, seed=5, record=True)
+
+
+def patches(ax, gid):
+    return [p for p in ax.patches if p.get_gid() == gid]
+
+
+def bar_widths(ax, outcome):
+    return np.array([p.get_width() for p in patches(ax, f"outcome:{outcome}")])
+
+
+def test_flow_bars_are_the_outcome_shares(flows_example):
+    _, exact, _ = flows_example
+    fig = plot_flows(exact)
+    ax = fig.axes[0]
+    frac = exact.outcomes["fraction"].unstack("outcome")
+    needs = [n for n in exact.outcomes.index.get_level_values("need").unique()]
+    for outcome in (*es.flows.MAIN_OUTCOMES, "medicalised"):
+        np.testing.assert_allclose(bar_widths(ax, outcome), frac.loc[needs, outcome])
+    assert not [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["resolved in the right domain", "resolved in another domain"]
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "all needs"
+    assert "exact" in ax.get_title()
+
+
+def test_flow_bars_of_a_simulation_carry_95_percent_intervals(flows_example):
+    _, _, sim = flows_example
+    ax = plot_flows(sim, needs=["debt", "loneliness"]).axes[0]
+    errs = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    assert len(errs) == len(es.flows.MAIN_OUTCOMES) - 1  # one per boundary between outcomes
+    frac = sim.outcomes["fraction"].unstack("outcome").loc[["debt", "loneliness"]]
+    first = errs[0]  # after "resolved appropriately": a binomial share of 400 residents
+    c = frac["resolved_appropriate"].to_numpy()
+    half = 1.959963984540054 * np.sqrt(c * (1 - c) / 400)
+    seg = np.asarray([s for s in first.lines[2][0].get_segments()])
+    np.testing.assert_allclose(seg[:, 1, 0] - seg[:, 0, 0], 2 * half)
+    np.testing.assert_allclose(seg[:, 0, 0], c - half)
+
+
+def test_flow_alluvial_by_domain_conserves_residents(flows_example):
+    eco, exact, sim = flows_example
+    ax = plot_flows(exact, kind="alluvial", eco=eco).axes[0]
+    nodes = {p.get_gid()[5:]: p.get_height() for p in ax.patches
+             if (p.get_gid() or "").startswith("node:")}
+    needs = [n for n in exact.outcomes.index.get_level_values("need").unique() if n != "total"]
+    for n in needs:
+        assert nodes[n] == pytest.approx(1.0)  # each need's residents sum to 1
+    resolved = exact.per_actor["resolved"][needs].groupby(
+        eco.actors["domain"].to_numpy()).sum().sum(axis=1)
+    for d in es.DOMAINS:
+        assert nodes[f"resolved: {d}"] == pytest.approx(resolved[d])
+    frac = exact.outcomes["fraction"].unstack("outcome").loc[needs]
+    assert nodes["lost"] == pytest.approx(frac["lost"].sum())
+    bands = [p for p in ax.patches if (p.get_gid() or "").startswith("band:")]
+    assert bands and all(b.get_gid().split(":")[1].split(">")[0] in needs for b in bands)
+    ax = plot_flows(sim, kind="alluvial", eco=eco).axes[0]
+    nodes = {p.get_gid()[5:]: p.get_height() for p in ax.patches
+             if (p.get_gid() or "").startswith("node:")}
+    dom = eco.actors.set_index("id")["domain"]
+    entered = dom.loc[sim.record["entry_id"]].value_counts() / 400  # in need units
+    for d, v in entered.items():
+        assert nodes[d] == pytest.approx(v)
+    assert plot_flows(exact, kind="alluvial").axes[0].get_title().startswith("From need")
+
+
+def test_flows_bad_input(flows_example):
+    _, exact, _ = flows_example
+    with pytest.raises(es.EcosystemError, match="kind='sankey' is not known"):
+        plot_flows(exact, kind="sankey")
+    with pytest.raises(es.EcosystemError, match="'lonelyness' is not a need"):
+        plot_flows(exact, needs=["lonelyness"])
+    with pytest.raises(es.EcosystemError, match="expected a FlowResult"):
+        plot_flows(exact.outcomes)
+    with pytest.raises(es.EcosystemError, match="not the ecosystem this result"):
+        plot_flows(exact, kind="alluvial", eco=es.generate_neighbourhood("average", seed=1))
+
+
+def test_flow_result_plot_delegates(flows_example):
+    _, exact, _ = flows_example
+    fig = Figure()
+    ax = fig.subplots()
+    assert exact.plot(ax=ax, needs="debt") is fig
+    assert bar_widths(ax, "lost") == pytest.approx(
+        [exact.outcomes.loc[("debt", "lost"), "fraction"]])
+
+
+# ---------------------------------------------------------------------------- comparison
+@pytest.fixture(scope="module")
+def study():
+    return es.compare({"low": "low_ses", "average": "average"},
+                      interventions={"none": None,
+                                     "prescribing": es.interventions.social_prescribing()},
+                      metrics=["ei_domain", "medicalised"], replicates=4, seed=2,
+                      progress=False)
+
+
+def test_forest_plot_is_the_summary(study):
+    ax = plot_comparison(study, "ei_domain").axes[0]
+    summary = study.summary(baseline=study.baseline).xs("ei_domain", level="metric")
+    summary = summary.drop(index=study.baseline)
+    assert [t.get_text() for t in ax.get_yticklabels()] == summary.index.tolist()
+    errs = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    points = np.concatenate([c.lines[0].get_xdata() for c in errs])
+    assert sorted(points) == pytest.approx(sorted(summary["diff"]))
+    lows = np.concatenate([np.asarray(c.lines[2][0].get_segments())[:, 0, 0]
+                           for c in errs])
+    assert sorted(lows) == pytest.approx(sorted(summary["diff_ci_low"]))
+    assert any(line.get_gid() == "zero" and line.get_xdata()[0] == 0 for line in ax.lines)
+    ax = study.plot("ei_domain", baseline="average / none").axes[0]
+    assert "average / none" not in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_distributions_show_every_replicate(study):
+    ax = plot_distributions(study, "medicalised").axes[0]
+    (points,) = by_gid(ax, "replicates")
+    values = study.results.loc[study.results["metric"] == "medicalised", "value"].dropna()
+    assert sorted(points.get_offsets()[:, 0]) == pytest.approx(sorted(values))
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(study.scenarios)
+
+
+def test_comparison_bad_input(study):
+    with pytest.raises(es.EcosystemError, match="metric 'ei' is not in this comparison"):
+        plot_comparison(study, "ei")
+    with pytest.raises(es.EcosystemError, match="baseline 'high' is not a scenario"):
+        plot_comparison(study, "ei_domain", baseline="high")
+    with pytest.raises(es.EcosystemError, match="metric 'x' is not in this comparison"):
+        plot_distributions(study, "x")
+    with pytest.raises(es.EcosystemError, match="expected a Comparison"):
+        plot_comparison(study.results, "ei_domain")
+
+
+# ---------------------------------------------------------------------------- measures
+def test_ranking_bars_coloured_by_domain(example):
+    table = es.centrality(example)
+    ax = plot_ranking(table, "cross_domain_betweenness", eco=example, top=5).axes[0]
+    want = table["cross_domain_betweenness"].sort_values(ascending=False, kind="stable")[:5]
+    assert [t.get_text() for t in ax.get_yticklabels()] == want.index.tolist()
+    bars = patches(ax, "bars")
+    np.testing.assert_allclose([p.get_width() for p in bars], want.to_numpy())
+    dom = example.actors.set_index("id")["domain"]
+    np.testing.assert_allclose([p.get_facecolor() for p in bars],
+                               [to_rgba(DOMAIN_COLOURS[dom[i]]) for i in want.index])
+
+
+def test_ranking_brokerage_roles_stacked(example):
+    table = es.brokerage(example)
+    ax = plot_ranking(table, eco=example, top=6).axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    roles = [patches(ax, f"role:{r}") for r in
+             ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")]
+    assert all(len(r) == 6 for r in roles)
+    ends = np.sum([[p.get_width() for p in r] for r in roles], axis=0)
+    np.testing.assert_allclose(ends, table.loc[names, "total"])
+    assert list(table.loc[names, "total"]) == sorted(table["total"], reverse=True)[:6]
+
+
+def test_ranking_nan_left_out_and_counted(example):
+    table = es.structural_holes(example)[["constraint"]].copy()
+    table.iloc[:2] = np.nan
+    ax = plot_ranking(table, "constraint", top=50, ascending=True).axes[0]
+    assert len(ax.get_yticklabels()) == example.n_actors - 2
+    assert "2 actors without a value left out" in ax.get_xlabel()
+    with pytest.raises(es.EcosystemError, match="column 'constrain' is not in the table"):
+        plot_ranking(table, "constrain")
+    with pytest.raises(es.EcosystemError, match="give the column"):
+        plot_ranking(table)
+    with pytest.raises(es.EcosystemError, match="is not an actor of eco="):
+        plot_ranking(table.rename(index={"hospital": "ziekenhuis"}), "constraint",
+                     eco=example)
+
+
+def test_mixing_heatmap(example):
+    m = es.mixing(example, n_permutations=99, seed=1)
+    ax = m.plot().axes[0]
+    order = ["medical", "social", "informal"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), m.counts.loc[order, order])
+    cells = [t.get_text() for t in ax.texts if t.get_gid() == "cell"]
+    assert cells == [f"{v:,}" for v in m.counts.loc[order, order].to_numpy().ravel()]
+    assert f"E-I index {m.overall['ei']:.2f}" in ax.get_title()
+    assert f"p = {m.overall['p_value']:.2g}" in ax.get_title()
+    assert "no permutation test" in plot_mixing(es.mixing(example)).axes[0].get_title()
+    with pytest.raises(es.EcosystemError, match="expected a Mixing"):
+        plot_mixing(m.counts)

@@ -170,9 +170,10 @@ def plot_distributions(
     order = {s: i for i, s in enumerate(comparison.scenarios)}
     per_nb = bool((rows["neighbourhood"] != _ALL).any())
     keys = ["scenario", "neighbourhood"] if per_nb else ["scenario"]
-    groups = sorted(rows.groupby(keys, sort=False), key=lambda kv: (
-        order.get(kv[0][0] if isinstance(kv[0], tuple) else kv[0], len(order)), str(kv[0])))
-    labels = [" | ".join(k) if isinstance(k, tuple) else k for k, _ in groups]
+    groups = [((tuple(map(str, k)) if isinstance(k, tuple) else (str(k),)), g)
+              for k, g in rows.groupby(keys, sort=False)]
+    groups.sort(key=lambda kv: (order.get(kv[0][0], len(order)), kv[0]))
+    labels = [" | ".join(k) for k, _ in groups]
     data = [g["value"].to_numpy(dtype=float) for _, g in groups]
     fig, ax = new_axes(ax, func, (8.0, 1.4 + 0.45 * len(groups)))
     y = np.arange(len(groups), dtype=float)

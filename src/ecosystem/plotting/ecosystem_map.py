@@ -170,13 +170,13 @@ def plot_ecosystem(
         rows = np.flatnonzero(tie_kind == kind)
         style = TIE_STYLES.get(kind, OTHER_TIE_STYLE)
         seg = np.stack([pos[src[rows]], pos[tgt[rows]]], axis=1)
-        lines = LineCollection(seg, colors=style["color"], linewidths=style["lw"],
+        lines = LineCollection(_segments(seg), colors=style["color"], linewidths=style["lw"],
                                alpha=style["alpha"] * max(fade, 0.3), zorder=1,
                                gid=f"ties:{kind}")
         ax.add_collection(lines, autolim=False)
         if style["arrows"] and eco.schema.tie_kinds[kind].directed:
             heads = _arrowheads(seg, _arrow_size(layout, pos) * max(fade, 0.6))
-            ax.add_collection(PolyCollection(heads, facecolors=style["color"],
+            ax.add_collection(PolyCollection(_segments(heads), facecolors=style["color"],
                                              edgecolors="none",
                                              alpha=min(1.0, style["alpha"] * fade + 0.2),
                                              zorder=1, gid=f"arrows:{kind}"), autolim=False)
@@ -198,8 +198,8 @@ def plot_ecosystem(
                                                                           "informal"))
     points.set_paths([informal_path if inf else formal_path for inf in informal])
     edge = np.where(shared, "black", "white")
-    points.set_edgecolors(list(edge))
-    points.set_linewidths(np.where(shared, 1.8, 0.6))
+    points.set_edgecolor(list(edge))
+    points.set_linewidth(np.where(shared, 1.8, 0.6).tolist())
     if scale:
         fig.colorbar(points, ax=ax, shrink=0.5, label=str(getattr(color, "name", color)))
 
@@ -270,7 +270,8 @@ def _panels(a: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         return np.zeros(len(a), dtype=np.int64), ["(all)"]
     has_shared = bool(nb.isna().any())
     panel_names = ([_SHARED] if has_shared else []) + names
-    code = pd.Index(panel_names).get_indexer(nb.astype(object).where(nb.notna(), _SHARED))
+    code = pd.Index(panel_names).get_indexer(pd.Index(nb.astype(object).where(nb.notna(),
+                                                                              _SHARED)))
     return code.astype(np.int64), panel_names
 
 
@@ -331,8 +332,9 @@ def _domain_positions(eco: Ecosystem, panel_of: np.ndarray, n_panels: int) -> np
     n = len(a)
     has_shared = bool(a["neighbourhood"].isna().any()) and bool(a["neighbourhood"].notna().any())
     centres = _grid(n_panels, has_shared)
-    dom = pd.Index(DOMAINS).get_indexer(a["domain"].astype(str))
-    kind_rank = pd.Index(list(eco.schema.actor_kinds)).get_indexer(a["kind"].astype(str))
+    dom = pd.Index(DOMAINS).get_indexer(pd.Index(a["domain"].astype(str)))
+    kind_rank = pd.Index(list(eco.schema.actor_kinds)).get_indexer(pd.Index(
+        a["kind"].astype(str)))
     src, tgt = eco.tie_positions()
     degree = np.bincount(src, minlength=n) + np.bincount(tgt, minlength=n)
     # Sort by panel, domain, kind, most tied first, then id: ranks within each (panel, domain).
@@ -391,6 +393,11 @@ def _positions(eco, layout, kinds, panel_of, n_panels, seed, func) -> np.ndarray
     if not np.isfinite(xy).all():
         raise ConfigError(f"{func}(): layout positions must be finite numbers")
     return xy
+
+
+def _segments(array: np.ndarray) -> Any:
+    """An ``(n, k, 2)`` array as the sequence of vertex lists a collection takes (no copy)."""
+    return array
 
 
 def _marker_path(marker: str):
@@ -638,14 +645,14 @@ def _highlight(ax: Axes, eco: Ecosystem, table, pos, sizes, func: str) -> list[A
     handles: list[Any] = []
     if dashed:
         seg = _pair_segments(eco, pos, dashed)
-        ax.add_collection(LineCollection(seg, colors=SIGNAL, linewidths=1.8,
+        ax.add_collection(LineCollection(_segments(seg), colors=SIGNAL, linewidths=1.8,
                                          linestyles=(0, (4, 2.5)), zorder=2,
                                          gid="highlight:dashed"), autolim=False)
         handles.append(Line2D([], [], color=SIGNAL, lw=1.8, ls=(0, (4, 2.5)),
                               label=dash_label))
     if critical:
         seg = _pair_segments(eco, pos, sorted(set(critical)))
-        ax.add_collection(LineCollection(seg, colors=SIGNAL, linewidths=2.6, alpha=0.9,
+        ax.add_collection(LineCollection(_segments(seg), colors=SIGNAL, linewidths=2.6, alpha=0.9,
                                          zorder=2, gid="highlight:critical"), autolim=False)
         handles.append(Line2D([], [], color=SIGNAL, lw=2.6, label="tie whose loss cuts "
                               "domains apart"))
@@ -671,7 +678,7 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
     panel_of, names = _panels(a)
     has_shared = names[0] == _SHARED and len(names) > 1
     centres = _grid(len(names), has_shared)
-    dom = pd.Index(DOMAINS).get_indexer(a["domain"].astype(str))
+    dom = pd.Index(DOMAINS).get_indexer(pd.Index(a["domain"].astype(str)))
     block = panel_of * len(DOMAINS) + dom
     n_blocks = len(names) * len(DOMAINS)
     counts = np.bincount(block, minlength=n_blocks)
@@ -690,7 +697,7 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
     if between.any():
         w = n_ties[between]
         seg = np.stack([bxy[pl[between]], bxy[ph[between]]], axis=1)
-        ax.add_collection(LineCollection(seg, linewidths=0.5 + 9.5 * w / w.max(),
+        ax.add_collection(LineCollection(_segments(seg), linewidths=0.5 + 9.5 * w / w.max(),
                                          colors="#555555", alpha=0.35, zorder=1, gid="bands"),
                           autolim=False)
     present = np.flatnonzero(counts > 0)

@@ -87,7 +87,7 @@ def plot_ranking(
     >>> eco = datasets.example()
     >>> fig = plot_ranking(structural_holes(eco), "constraint", eco=eco, top=3, ascending=True)
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    ['team_oost', 'gp_west', 'hospital']
+    ['gp_west', 'team_oost', 'team_west']
     """
     func = "plot_ranking"
     table = as_table(table, func, "table")
