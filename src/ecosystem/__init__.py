@@ -62,7 +62,7 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, compare
+from ecosystem.study import Comparison, Sensitivity, assumptions, compare, sensitivity
 
 
 def __getattr__(name: str):
@@ -105,6 +105,7 @@ __all__ = [
     "Schema",
     "SchemaError",
     "SelfLoopError",
+    "Sensitivity",
     "Silos",
     "TieKind",
     "UnknownKindError",
@@ -112,6 +113,7 @@ __all__ = [
     "ViewSpec",
     "WrongTypeError",
     "__version__",
+    "assumptions",
     "brokerage",
     "centrality",
     "compare",
@@ -131,6 +133,7 @@ __all__ = [
     "read_excel",
     "read_graphml",
     "read_json",
+    "sensitivity",
     "silos",
     "structural_holes",
     "study",
