@@ -54,6 +54,7 @@ PUBLIC = [
     "generate_region",
     "interventions",
     "mixing",
+    "plotting",
     "read_csv",
     "read_ego_survey",
     "read_excel",

@@ -74,6 +74,16 @@ from ecosystem.study import (
     sensitivity_to_missing,
 )
 
+
+def __getattr__(name: str):
+    """``ecosystem.plotting`` is imported on first use: matplotlib loads only when drawing."""
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module("ecosystem.plotting")
+    raise AttributeError(f"module 'ecosystem' has no attribute {name!r}")
+
+
 try:
     __version__ = version("ecosystem")
 except PackageNotFoundError:  # running from a source tree without installation
@@ -129,6 +139,7 @@ __all__ = [
     "generate_region",
     "interventions",
     "mixing",
+    "plotting",
     "read_csv",
     "read_ego_survey",
     "read_excel",
