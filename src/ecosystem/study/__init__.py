@@ -3,6 +3,7 @@ study files (TOML) that write them down and a runner that persists their results
 
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
+from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.registry import assumptions
 from ecosystem.study.sensitivity import Sensitivity, sensitivity
 from ecosystem.study.spec import Study, StudyError, demo_study, example_study, load
@@ -24,4 +25,5 @@ __all__ = [
     "flow_metric",
     "load",
     "sensitivity",
+    "sensitivity_to_missing",
 ]
