@@ -83,7 +83,7 @@ def test_cli_subprocess_no_traceback_and_usage_exit_2(tmp_path):
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr and "study.metrics" in bad.stderr
     usage = subprocess.run([sys.executable, "-m", "ecosystem.cli", "run"],
-                           capture_output=True, text=True, env=env, report=False)
+                           capture_output=True, text=True, env=env)
     assert usage.returncode == 2
 
 

@@ -160,7 +160,7 @@ def _open_executor(name: str) -> tuple[Any, bool, Any]:
         raise StudyError("the dask executor needs dask.distributed: pip install "
                          "'ecosystem[dask]'", key="study.executor") from None
     if name == "dask:local":
-        cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+        cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
         client = Client(cluster)
 
         def close() -> None:
