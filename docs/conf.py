@@ -3,7 +3,7 @@
 Build with ``python -m sphinx -W -b html docs docs/_build/html`` (warnings are errors, as in
 CI). The API reference is generated from ``ecosystem.__all__`` and the docstrings (numpydoc);
 the notebooks in ``notebooks/`` are copied in and rendered by myst-nb without being executed
-(the test suite executes them).
+(the test suite executes them); the gallery's figures are drawn by ``scripts/gallery.py``.
 """
 
 from __future__ import annotations
@@ -91,5 +91,17 @@ def _api_page() -> None:
         page.write_text(text)
 
 
+def _gallery() -> None:
+    """Draw the gallery's figures from the current code (``scripts/gallery.py``), so the docs
+    never show a stale figure."""
+    import runpy
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    runpy.run_path(str(ROOT / "scripts" / "gallery.py"), run_name="__main__")
+
+
 _copy_notebooks()
 _api_page()
+_gallery()
