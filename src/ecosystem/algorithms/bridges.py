@@ -42,21 +42,21 @@ def suggest_bridges(
     max_candidates: int = MAX_CANDIDATES,
     seed: Seed = None,
 ) -> pd.DataFrame:
-    r"""The ``k`` new ties that most improve an objective, by lazy greedy search (CELF).
+    r"""The ``n_ties`` new ties that most improve an objective, by lazy greedy search (CELF).
 
     Objectives (each a function of the ecosystem with the new ties added):
 
     - ``"constraint"``: the mean Burt constraint
       (:func:`~ecosystem.algorithms.structural_holes.structural_holes`, tie strengths
       ``weight``, new ties of strength 1) over the actors that have at least one tie to another
-      group (``by``); lower is better, and the gain is the decrease. An ecosystem in which no
+      group (``groups``); lower is better, and the gain is the decrease. An ecosystem in which no
       actor has such a tie counts as fully constrained (1.0).
     - ``"reachability"``: the number of ordered pairs ``(u, v)`` of actors in different groups
       such that ``v`` can be reached from ``u`` (following directions in a directed view);
       higher is better. Adding a tie never lowers it.
     - a function ``Ecosystem -> float`` to maximise.
 
-    Greedy search adds, ``k`` times, the candidate with the largest gain given the ties chosen
+    Greedy search adds, ``n_ties`` times, the candidate with the largest gain given the ties chosen
     so far; CELF (Leskovec et al. 2007) skips re-evaluating candidates whose last gain is
     already below the best fresh gain. For a submodular objective this returns exactly the
     greedy choice; neither built-in objective is submodular in general (two new ties can
@@ -67,7 +67,7 @@ def suggest_bridges(
     ----------
     eco
         The ecosystem.
-    k
+    n_ties
         Number of ties to suggest (fewer when there are fewer candidates).
     objective
         ``"constraint"``, ``"reachability"`` or a callable (see above).
@@ -76,11 +76,11 @@ def suggest_bridges(
         pair of actors in different groups not yet tied (in the undirected view for a mutual
         ``kind``, the directed view otherwise), capped at ``max_candidates`` by uniform
         sampling with ``seed``.
-    ties
+    tie_kinds
         Tie kinds the objective looks at (``kind`` is always added); ``None`` for all.
     kind
         Tie kind of the new ties; ``"collaboration"`` (mutual) by default.
-    by
+    groups
         Actor column defining the groups (``"domain"``).
     max_candidates
         Cap on the default candidate set (see :data:`MAX_CANDIDATES`).

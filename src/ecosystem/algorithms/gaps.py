@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import igraph as ig
 import numpy as np
@@ -151,8 +152,8 @@ def gaps(
     if per not in (None, "neighbourhood"):
         raise ConfigError(f"gaps(): per={per!r} is not accepted; use 'neighbourhood' or None")
     eco.view_spec(ties)  # validates tie_kinds
-    kwargs = {"group_by": by, "pairs": pairs, "ties": ties, "separate": tuple(separate),
-              "few": float(few)}
+    kwargs: dict[str, Any] = {"group_by": by, "pairs": pairs, "ties": ties,
+                              "separate": tuple(separate), "few": float(few)}
     if per is None or not eco.neighbourhoods:
         out = _gaps_one(eco, **kwargs)
         out.insert(0, "neighbourhood", pd.Series([pd.NA] * len(out), dtype="str"))

@@ -167,12 +167,13 @@ def mixing(
     total_e = (use.sum() - total_i) / (1 if spec.directed else 2)
     ei = _ei(np.array([total_e]), np.array([total_i]))[0]
     expected = _expected(sizes, n)
-    groups = pd.DataFrame({
+    group_table = pd.DataFrame({
         "size": sizes.astype(np.int64), "internal": internal, "external": external,
         "ei": _ei(external, internal),
         "expected_ei": _group_expected(sizes, n),
     }, index=pd.Index(labels, name=by))
-    groups["rescaled_ei"] = _rescale(groups["ei"].to_numpy(), groups["expected_ei"].to_numpy())
+    group_table["rescaled_ei"] = _rescale(group_table["ei"].to_numpy(),
+                                          group_table["expected_ei"].to_numpy())
     same = gs == gt
     a_int = np.bincount(src[same], w[same], n) + np.bincount(tgt[same], w[same], n)
     a_ext = np.bincount(src[~same], w[~same], n) + np.bincount(tgt[~same], w[~same], n)
@@ -195,7 +196,7 @@ def mixing(
     return Mixing(
         counts=pd.DataFrame(counts.astype(np.int64), index=index, columns=columns),
         weights=pd.DataFrame(weights, index=index.copy(), columns=columns.copy()),
-        groups=groups, actors=actors, overall=overall,
+        groups=group_table, actors=actors, overall=overall,
     )
 
 
