@@ -114,21 +114,21 @@ def _analyses() -> list[tuple[str, str, Analysis]]:
         return cent
 
     def holes(eco: Ecosystem) -> pd.DataFrame:
-        sh = es.structural_holes(eco, ties=["referral", "collaboration"])
+        sh = es.structural_holes(eco, tie_kinds=["referral", "collaboration"])
         print("Burt's structural holes on referral and collaboration ties "
               "(low constraint = broker across holes; actors without such ties left out):")
         _show(sh[sh["effective_size"] > 0].sort_values("constraint"), 8)
         return sh
 
     def roles(eco: Ecosystem) -> pd.DataFrame:
-        br = es.brokerage(eco, "domain", ties=["referral", "collaboration"])
+        br = es.brokerage(eco, "domain", tie_kinds=["referral", "collaboration"])
         print("Gould-Fernandez brokerage roles between domains (top 8 by total):")
         _show(br.sort_values("total", ascending=False), 8)
         return br
 
     def meet(eco: Ecosystem) -> pd.DataFrame:
-        mx = es.mixing(eco, "domain", ties=["referral", "collaboration"], n_permutations=999,
-                       seed=2026)
+        mx = es.mixing(eco, "domain", tie_kinds=["referral", "collaboration"],
+                       n_permutations=999, seed=2026)
         print("Referral and collaboration ties by domain (rows: from, columns: to):")
         _show(mx.counts)
         print("\nKrackhardt's E-I index (-1: all ties within the domain, +1: all across):")
