@@ -322,7 +322,10 @@ def social_prescribing(
     sources: str | Sequence[str] = "gp",
     targets: str | Sequence[str] = "welfare",
 ) -> Intervention:
-    """Social prescribing (welzijn op recept, ``seeds/004_...``): GPs refer to welfare.
+    """Social prescribing (welzijn op recept): GPs refer to welfare.
+
+    A local practice in Dutch neighbourhoods (Agora, "Samenwerking sociaal en medisch domein:
+    hoe kan het wél?", 2024).
 
     Every actor of a ``sources`` kind gets a referral tie to every actor of a ``targets``
     kind in the same neighbourhood, of weight ``strength``; an existing such referral tie is
@@ -362,7 +365,8 @@ def integrate_primary_care(
     kinds: Sequence[str] = ("gp", "district_nursing"),
 ) -> Intervention:
     """GP and district nursing work as one team (the "integrated primary care" pillar of the
-    caring-neighbourhoods programme, ``seeds/001_...``).
+    caring-neighbourhoods programme; Zorgvisie, "Alliantie wijkverpleging zet in op 100 zorgzame
+    buurten", 2023).
 
     Every pair of a ``kinds[0]`` actor and a ``kinds[1:]`` actor in the same neighbourhood gets
     a collaboration tie of weight at least ``strength`` (added or strengthened), and every
@@ -417,7 +421,10 @@ def _integrate_primary_care(eco: Ecosystem, *, strength: float, handover: float,
 
 # ------------------------------------------------------------------ front_door
 def front_door(*, share: float = 1.0, needs: str | Sequence[str] | None = None) -> Intervention:
-    """A single front door (één loket, ``seeds/003_...``) routes residents to the right domain.
+    """A single front door (één loket) routes residents to the right domain.
+
+    Asked for by care and welfare workers (ZorgImpuls, "Integratie van zorg en welzijn: kansen
+    voor de eerste lijn?", 2012).
 
     For every need ``n`` (``needs``; all when ``None``) and within every neighbourhood (shared
     actors, with no neighbourhood, form a group of their own), a fraction ``share`` of the entry
@@ -504,7 +511,8 @@ def fund_community(
     added with id ``<neighbourhood>/community_network/funded``; every community network of the
     neighbourhood then gets a collaboration tie of weight at least ``strength`` (added or
     strengthened) to every actor of the ``links`` kinds there (by default the social team and
-    home care: the ties that 90% and 40% of caring communities have, ``seeds/000_...``). Where
+    home care: the ties that 90% and 40% of caring communities have; Zorginstituut Nederland,
+    "Passende zorg-dialoog", 2023). Where
     the ecosystem has ``resolve_<need>`` / ``entry_<need>`` columns, a new community network
     copies the mean values of the ecosystem's existing community networks, or else the
     ``average`` profile's table (:mod:`ecosystem.generate.presets`).

@@ -5,8 +5,8 @@ exist and whether they are directed, and which needs residents bring (with the d
 is appropriately resolved). English ids are canonical; Dutch names and other aliases are accepted
 on input, case-insensitively, with spaces, hyphens and underscores treated alike.
 
-The default vocabulary follows ``shared/domain.md`` (the project's summary of the Dutch source
-articles). Users extend it for their own actor types with :meth:`Schema.extend`; the schema
+The default vocabulary follows Dutch usage in care and welfare (the kinds, laws and payers of the
+Zvw, Wmo and Wlz). Users extend it for their own actor types with :meth:`Schema.extend`; the schema
 travels with the data (it is stored in JSON files and carried by every derived ecosystem).
 """
 
@@ -298,7 +298,7 @@ class Schema:
     # ------------------------------------------------------------------ construction
     @classmethod
     def default(cls) -> Schema:
-        """The default vocabulary of Dutch care ecosystems (see ``shared/domain.md``)."""
+        """The default vocabulary of Dutch care ecosystems."""
         return _default_schema()
 
     def extend(

@@ -3,8 +3,8 @@
 A :class:`Profile` says how many actors of each kind a neighbourhood has per 1,000 residents,
 which ties appear between actors of which kinds and how strong they are (:class:`TieRule`),
 and the referral-flow tables (``resolve``, ``entry``) and yearly ``demand`` per need. Every
-parameter carries its source: a fact from ``shared/domain.md`` (and the article file it
-summarises) or a named assumption. :meth:`Profile.describe` lists them all.
+parameter carries its source: a fact from a published article or statistic (title, outlet,
+year) or a named assumption. :meth:`Profile.describe` lists them all.
 """
 
 from __future__ import annotations

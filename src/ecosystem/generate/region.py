@@ -1,7 +1,7 @@
 """Generate a region of neighbourhoods joined by shared actors, from profiles or a table.
 
 The table form is how a real municipality's mix drives a synthetic region: one row per
-neighbourhood, e.g. from CBS "Kerncijfers wijken en buurten" (see ``shared/domain.md``), with
+neighbourhood, e.g. from CBS "Kerncijfers wijken en buurten", with
 these columns (rename yours with ``columns=``):
 
 ============== ======================================================================
