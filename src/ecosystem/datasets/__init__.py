@@ -33,6 +33,11 @@ def example() -> Ecosystem:
     actor is documented there, one row each, written with Dutch kind names as a user would.
     All of it is illustrative, not data from a real neighbourhood.
 
+    Returns
+    -------
+    Ecosystem
+        Read from the package's CSV files on every call (a fresh, immutable object).
+
     Examples
     --------
     >>> from ecosystem import datasets

@@ -258,6 +258,12 @@ def ses_score(
     residents
         Column of residents.
 
+    Returns
+    -------
+    pandas.Series
+        The score per row of ``table``, in [-1, 1]: 0 is the table's average, negative is
+        lower SES (usable as the ``ses`` column of :func:`generate_region`).
+
     Examples
     --------
     >>> import pandas as pd

@@ -81,6 +81,16 @@ def cohen_d(a: np.ndarray, b: np.ndarray) -> float:
 
     NaN when ``s`` is 0 or undefined (fewer than 3 values in all).
 
+    Parameters
+    ----------
+    a, b : array_like
+        The two samples (no NaN).
+
+    Returns
+    -------
+    float
+        The effect size of ``a`` against ``b``.
+
     Examples
     --------
     >>> from ecosystem.study import cohen_d
