@@ -63,21 +63,11 @@ KNOWN_GAPS: dict[str, set[str]] = {
     "ecosystem.Ecosystem.without_actors": {"EX01", "PR01", "RT01"},
     "ecosystem.Ecosystem.without_ties": {"EX01", "PR01", "RT01"},
     "ecosystem.EcosystemSummary": {"EX01", "PR01"},
-    "ecosystem.FlowResult": {"EX01"},
-    "ecosystem.FlowResult.to_frame": {"RT01"},
-    "ecosystem.Mixing": {"EX01"},
     "ecosystem.ReferralModel.simulate": {"PR01", "RT01"},
     "ecosystem.ReferralModel.solve": {"PR01", "RT01"},
-    "ecosystem.Silos": {"EX01"},
     "ecosystem.ViewSpec": {"EX01", "PR01"},
     "ecosystem.from_frames": {"PR01", "RT01"},
-    "ecosystem.interventions.add_ties": {"PR01", "RT01"},
-    "ecosystem.interventions.compose": {"RT01"},
-    "ecosystem.interventions.front_door": {"PR01", "RT01"},
-    "ecosystem.interventions.fund_community": {"PR01", "RT01"},
     "ecosystem.interventions.integrate_primary_care": {"PR01", "RT01"},
-    "ecosystem.interventions.remove_actor": {"PR01", "RT01"},
-    "ecosystem.interventions.social_prescribing": {"PR01", "RT01"},
 }
 
 

@@ -124,6 +124,17 @@ def compose(*items: Intervention | Sequence[Intervention] | None) -> Interventio
 
     ``compose()`` with nothing is the identity, named ``"none"``.
 
+    Parameters
+    ----------
+    *items
+        Interventions, lists of interventions or ``None``.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
+
     Examples
     --------
     >>> from ecosystem.interventions import compose, front_door, social_prescribing
@@ -258,6 +269,25 @@ def add_ties(
 
     A tie that already exists is an error (validation of :meth:`Ecosystem.with_ties`).
 
+    Parameters
+    ----------
+    ties
+        A table with columns ``source``, ``target`` and optionally ``kind``, ``weight``,
+        ``handover``, or an iterable of ``(source, target)`` pairs.
+    kind
+        Tie kind of ties that name none.
+    weight
+        Weight (strength) of ties that give none.
+    handover
+        Handover success probability in [0, 1] for ties that give none; ``None`` leaves the
+        column out (the flow model's defaults apply).
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
+
     Examples
     --------
     >>> from ecosystem import datasets
@@ -298,6 +328,18 @@ def remove_actor(ids: str | Iterable[str]) -> Intervention:
     Residents who entered there enter elsewhere: the flow model normalises entry weights over
     the actors that remain.
 
+    Parameters
+    ----------
+    ids
+        An actor id or ids; an unknown id raises :class:`~ecosystem.ValidationError` when the
+        intervention is applied.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
+
     Examples
     --------
     >>> from ecosystem import datasets
@@ -330,6 +372,21 @@ def social_prescribing(
     Every actor of a ``sources`` kind gets a referral tie to every actor of a ``targets``
     kind in the same neighbourhood, of weight ``strength``; an existing such referral tie is
     strengthened to ``strength`` (never weakened).
+
+    Parameters
+    ----------
+    strength
+        Weight of the referral ties (existing ones are raised to it, never lowered).
+    sources
+        Actor kind(s) that refer.
+    targets
+        Actor kind(s) referred to.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
 
     Examples
     --------
@@ -434,6 +491,19 @@ def front_door(*, share: float = 1.0, needs: str | Sequence[str] | None = None) 
     intervention writes the actor columns ``entry_<need>``; a column that does not exist yet is
     first filled from :func:`ecosystem.flows.default_entry`.
 
+    Parameters
+    ----------
+    share
+        Fraction of the misplaced entry weight that moves, in [0, 1].
+    needs
+        A need or needs to re-route; all of the schema's needs when ``None``.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
+
     Examples
     --------
     >>> from ecosystem import datasets
@@ -512,10 +582,25 @@ def fund_community(
     neighbourhood then gets a collaboration tie of weight at least ``strength`` (added or
     strengthened) to every actor of the ``links`` kinds there (by default the social team and
     home care: the ties that 90% and 40% of caring communities have; Zorginstituut Nederland,
-    "Passende zorg-dialoog", 2023). Where
-    the ecosystem has ``resolve_<need>`` / ``entry_<need>`` columns, a new community network
-    copies the mean values of the ecosystem's existing community networks, or else the
-    ``average`` profile's table (:mod:`ecosystem.generate.presets`).
+    "Passende zorg-dialoog", 2023). Where the ecosystem has ``resolve_<need>`` /
+    ``entry_<need>`` columns, a new community network copies the mean values of the
+    ecosystem's existing community networks, or else the ``average`` profile's table
+    (:mod:`ecosystem.generate.presets`).
+
+    Parameters
+    ----------
+    neighbourhoods
+        A neighbourhood or neighbourhoods; all when ``None``.
+    strength
+        Minimum weight of the community network's collaboration ties.
+    links
+        Actor kind(s) each community network collaborates with.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
 
     Examples
     --------
