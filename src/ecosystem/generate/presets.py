@@ -24,12 +24,15 @@ Per-1,000 rates divide national counts by 17.9 million residents (CBS, 2024).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from ecosystem.core import _sources as src
 from ecosystem.generate.profile import Profile, SharedActor, TieRule
 
-__all__ = ["DEFAULT_SHARED", "PRESETS"]
+__all__ = ["DEFAULT_SHARED", "preset_table"]
 
 NL = 17_900  # thousands of residents, CBS 2024
 A000 = f"fact: {src.CARING_COMMUNITIES} (350 caring communities studied in 2020)"
@@ -271,5 +274,26 @@ def _rename(p: Profile, name: str, description: str) -> Profile:
     return p.replace(name=name, description=description, source="preset name")
 
 
-#: The presets by name.
-PRESETS = MappingProxyType(_presets())
+@functools.cache
+def preset_table() -> Mapping[str, Profile]:
+    """The presets by name, built (and validated against the default schema) on first use.
+
+    Returns
+    -------
+    Mapping[str, Profile]
+        Read-only: ``average``, ``low_ses``, ``high_ses`` and ``rural``.
+
+    Examples
+    --------
+    >>> from ecosystem.generate.presets import preset_table
+    >>> list(preset_table())
+    ['average', 'low_ses', 'high_ses', 'rural']
+    """
+    return MappingProxyType(_presets())
+
+
+def __getattr__(name: str) -> Any:
+    # ``PRESETS`` was a module constant built at import; it is now built on first use.
+    if name == "PRESETS":
+        return preset_table()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

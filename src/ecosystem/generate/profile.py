@@ -315,14 +315,16 @@ class Profile:
         >>> Profile.preset("average")
         Profile('average': 16 actor kinds, 49 tie rules, 2500 residents)
         """
-        from ecosystem.generate.presets import PRESETS
+        from ecosystem.generate.presets import preset_table
+
+        presets = preset_table()
 
         if isinstance(name, Profile):
             return name
-        if name not in PRESETS:
+        if name not in presets:
             raise ConfigError(f"Profile.preset(): '{name}' is not a preset"
-                              + suggest(str(name), PRESETS) + f" Known: {', '.join(PRESETS)}")
-        return PRESETS[name]
+                              + suggest(str(name), presets) + f" Known: {', '.join(presets)}")
+        return presets[name]
 
     @classmethod
     def presets(cls) -> list[str]:
@@ -338,9 +340,11 @@ class Profile:
         >>> Profile.presets()
         ['average', 'low_ses', 'high_ses', 'rural']
         """
-        from ecosystem.generate.presets import PRESETS
+        from ecosystem.generate.presets import preset_table
 
-        return list(PRESETS)
+        presets = preset_table()
+
+        return list(presets)
 
     def replace(self, *, source: str = "user override", **changes: Any) -> Profile:
         """A copy with some parameters changed; each changed parameter gets ``source``.
