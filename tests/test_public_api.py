@@ -53,6 +53,7 @@ PUBLIC = [
     "generate_region",
     "interventions",
     "mixing",
+    "plotting",
     "read_csv",
     "read_excel",
     "read_graphml",

@@ -64,6 +64,16 @@ from ecosystem.io import (
 )
 from ecosystem.study import Comparison, Sensitivity, assumptions, compare, sensitivity
 
+
+def __getattr__(name: str):
+    """``ecosystem.plotting`` is imported on first use: matplotlib loads only when drawing."""
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module("ecosystem.plotting")
+    raise AttributeError(f"module 'ecosystem' has no attribute {name!r}")
+
+
 try:
     __version__ = version("ecosystem")
 except PackageNotFoundError:  # running from a source tree without installation
@@ -118,6 +128,7 @@ __all__ = [
     "generate_region",
     "interventions",
     "mixing",
+    "plotting",
     "read_csv",
     "read_excel",
     "read_graphml",
