@@ -48,7 +48,6 @@ CHECKS = {
 KNOWN_GAPS: dict[str, set[str]] = {
     "ecosystem.Ecosystem.adjacency": {"EX01", "PR01", "RT01"},
     "ecosystem.Ecosystem.edge_arrays": {"EX01", "PR01", "RT01"},
-    "ecosystem.Ecosystem.graph": {"EX01"},
     "ecosystem.Ecosystem.subset": {"PR01", "RT01"},
     "ecosystem.Ecosystem.view_spec": {"EX01", "PR01", "RT01"},
     "ecosystem.Ecosystem.without_ties": {"EX01", "PR01", "RT01"},

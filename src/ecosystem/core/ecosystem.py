@@ -417,6 +417,13 @@ class Ecosystem:
         -------
         igraph.Graph
             Cached and shared: treat it as read-only (copy it before changing it).
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> g = datasets.example().graph()
+        >>> g.vcount(), g.is_directed()
+        (40, True)
         """
         if parallel not in ("keep", "sum"):
             raise ConfigError(f"graph(): parallel='{parallel}' is not 'keep' or 'sum'")
