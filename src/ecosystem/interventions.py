@@ -125,6 +125,17 @@ def compose(*items: Intervention | Sequence[Intervention] | None) -> Interventio
 
     ``compose()`` with nothing is the identity, named ``"none"``.
 
+    Parameters
+    ----------
+    *items
+        Interventions, lists of interventions or ``None``.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
+
     Examples
     --------
     >>> from ecosystem.interventions import compose, front_door, social_prescribing
@@ -259,6 +270,25 @@ def add_ties(
 
     A tie that already exists is an error (validation of :meth:`Ecosystem.with_ties`).
 
+    Parameters
+    ----------
+    ties
+        A table with columns ``source``, ``target`` and optionally ``kind``, ``weight``,
+        ``handover``, or an iterable of ``(source, target)`` pairs.
+    kind
+        Tie kind of ties that name none.
+    weight
+        Weight (strength) of ties that give none.
+    handover
+        Handover success probability in [0, 1] for ties that give none; ``None`` leaves the
+        column out (the flow model's defaults apply).
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
+
     Examples
     --------
     >>> from ecosystem import datasets
@@ -299,6 +329,18 @@ def remove_actor(ids: str | Iterable[str]) -> Intervention:
     Residents who entered there enter elsewhere: the flow model normalises entry weights over
     the actors that remain.
 
+    Parameters
+    ----------
+    ids
+        An actor id or ids; an unknown id raises :class:`~ecosystem.ValidationError` when the
+        intervention is applied.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
+
     Examples
     --------
     >>> from ecosystem import datasets
@@ -323,11 +365,29 @@ def social_prescribing(
     sources: str | Sequence[str] = "gp",
     targets: str | Sequence[str] = "welfare",
 ) -> Intervention:
-    """Social prescribing (welzijn op recept, ``seeds/004_...``): GPs refer to welfare.
+    """Social prescribing (welzijn op recept): GPs refer to welfare.
+
+    A local practice in Dutch neighbourhoods (Agora, "Samenwerking sociaal en medisch domein:
+    hoe kan het wél?", 2024).
 
     Every actor of a ``sources`` kind gets a referral tie to every actor of a ``targets``
     kind in the same neighbourhood, of weight ``strength``; an existing such referral tie is
     strengthened to ``strength`` (never weakened).
+
+    Parameters
+    ----------
+    strength
+        Weight of the referral ties (existing ones are raised to it, never lowered).
+    sources
+        Actor kind(s) that refer.
+    targets
+        Actor kind(s) referred to.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
 
     Examples
     --------
@@ -364,13 +424,31 @@ def integrate_primary_care(
     actor_kinds: Sequence[str] = ("gp", "district_nursing"),
 ) -> Intervention:
     """GP and district nursing work as one team (the "integrated primary care" pillar of the
-    caring-neighbourhoods programme, ``seeds/001_...``).
+    caring-neighbourhoods programme; Zorgvisie, "Alliantie wijkverpleging zet in op 100 zorgzame
+    buurten", 2023).
 
     Every pair of an ``actor_kinds[0]`` actor and an ``actor_kinds[1:]`` actor in the same
     neighbourhood gets a collaboration tie of weight at least ``strength`` (added or
     strengthened), and every referral or collaboration tie between such a pair (either
     direction) gets ``handover`` in the tie column ``handover``: a same-team handover that
     succeeds more often than the flow model's ``handover_same`` default.
+
+    Parameters
+    ----------
+    strength
+        Minimum weight of the collaboration ties between the team's actors.
+    actor_kinds
+        The team: the first kind collaborates with each of the others (GP and district nursing
+        by default).
+    handover
+        Handover success probability in [0, 1] written on the team's referral and
+        collaboration ties.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
 
     Examples
     --------
@@ -420,7 +498,10 @@ def _integrate_primary_care(eco: Ecosystem, *, strength: float, handover: float,
 
 # ------------------------------------------------------------------ front_door
 def front_door(*, share: float = 1.0, needs: str | Sequence[str] | None = None) -> Intervention:
-    """A single front door (één loket, ``seeds/003_...``) routes residents to the right domain.
+    """A single front door (één loket) routes residents to the right domain.
+
+    Asked for by care and welfare workers (ZorgImpuls, "Integratie van zorg en welzijn: kansen
+    voor de eerste lijn?", 2012).
 
     For every need ``n`` (``needs``; all when ``None``) and within every neighbourhood (shared
     actors, with no neighbourhood, form a group of their own), a fraction ``share`` of the entry
@@ -429,6 +510,19 @@ def front_door(*, share: float = 1.0, needs: str | Sequence[str] | None = None) 
     group without an appropriate actor). The entry weight of every group is conserved. The
     intervention writes the actor columns ``entry_<need>``; a column that does not exist yet is
     first filled from :func:`ecosystem.flows.default_entry`.
+
+    Parameters
+    ----------
+    share
+        Fraction of the misplaced entry weight that moves, in [0, 1].
+    needs
+        A need or needs to re-route; all of the schema's needs when ``None``.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
 
     Examples
     --------
@@ -507,10 +601,26 @@ def fund_community(
     added with id ``<neighbourhood>/community_network/funded``; every community network of the
     neighbourhood then gets a collaboration tie of weight at least ``strength`` (added or
     strengthened) to every actor of the ``links`` kinds there (by default the social team and
-    home care: the ties that 90% and 40% of caring communities have, ``seeds/000_...``). Where
-    the ecosystem has ``resolve_<need>`` / ``entry_<need>`` columns, a new community network
-    copies the mean values of the ecosystem's existing community networks, or else the
-    ``average`` profile's table (:mod:`ecosystem.generate.presets`).
+    home care: the ties that 90% and 40% of caring communities have; Zorginstituut Nederland,
+    "Passende zorg-dialoog", 2023). Where the ecosystem has ``resolve_<need>`` /
+    ``entry_<need>`` columns, a new community network copies the mean values of the
+    ecosystem's existing community networks, or else the ``average`` profile's table
+    (:mod:`ecosystem.generate.presets`).
+
+    Parameters
+    ----------
+    neighbourhoods
+        A neighbourhood or neighbourhoods; all when ``None``.
+    strength
+        Minimum weight of the community network's collaboration ties.
+    links
+        Actor kind(s) each community network collaborates with.
+
+    Returns
+    -------
+    Intervention
+        A function ``Ecosystem -> Ecosystem`` with a name, applied by calling it (or by
+        :func:`compose` and :func:`ecosystem.compare`).
 
     Examples
     --------

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
 from ecosystem.algorithms.brokerage import MISSING_GROUP, _group_codes
+from ecosystem.core import _sources
 from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, UnknownKindError
@@ -23,21 +24,21 @@ COLUMNS = ["neighbourhood", "kind_of_gap", "actors", "detail", "severity"]
 KINDS_OF_GAP = ("no_ties", "few_ties", "separated", "cut_actor", "bridge_tie",
                 "min_actor_cut", "min_tie_cut", "missing_kind_pair")
 
-#: Actor kinds expected to be tied in a working neighbourhood, each with its source in
-#: ``shared/domain.md`` (the project's summary of the Dutch source articles ``000``-``004``).
+#: Actor kinds expected to be tied in a working neighbourhood, each with its published source.
 EXPECTED_KIND_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("gp", "social_team", "medicalised social problems belong with the neighbourhood team "
-     "(domain.md, 'The problem the library serves')"),
-    ("gp", "welfare", "social prescribing, 'welzijn op recept' (domain.md; article 004)"),
-    ("gp", "district_nursing", "integrated primary care, GP + district nursing (article 001)"),
+     f"({_sources.SOCIAL_AND_MEDICAL})"),
+    ("gp", "welfare", f"social prescribing, 'welzijn op recept' ({_sources.SOCIAL_AND_MEDICAL})"),
+    ("gp", "district_nursing", "integrated primary care, GP + district nursing "
+     f"({_sources.CARING_NEIGHBOURHOODS})"),
     ("district_nursing", "community_network", "district-nursing alliance builds caring "
-     "neighbourhoods with informal care (article 001)"),
+     f"neighbourhoods with informal care ({_sources.CARING_NEIGHBOURHOODS})"),
     ("community_network", "home_care", "40% of caring communities collaborate with home care "
-     "(article 000)"),
+     f"({_sources.CARING_COMMUNITIES})"),
     ("community_network", "social_team", "90% of caring communities collaborate with "
-     "neighbourhood teams (article 000)"),
+     f"neighbourhood teams ({_sources.CARING_COMMUNITIES})"),
     ("community_network", "municipality", "90% of caring communities collaborate with the "
-     "municipality (article 000)"),
+     f"municipality ({_sources.CARING_COMMUNITIES})"),
 )
 
 
@@ -117,7 +118,7 @@ def gaps(
     ----------
     Hopcroft, J. and Tarjan, R. (1973). Efficient algorithms for graph manipulation
     (biconnected components, bridges). Menger's theorem for the cut sizes; igraph's
-    ``maxflow``. Expected kind pairs: ``shared/domain.md`` and the articles it summarises.
+    ``maxflow``. Expected kind pairs: the Dutch articles cited in :data:`EXPECTED_KIND_PAIRS`.
 
     Examples
     --------

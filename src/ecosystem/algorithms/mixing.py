@@ -43,6 +43,13 @@ class Mixing:
     overall
         ``ei``, ``expected_ei``, ``rescaled_ei``, ``p_value`` and ``n_permutations`` of the
         whole ecosystem.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets, mixing
+    >>> m = mixing(datasets.example())
+    >>> sorted(m.groups.index), m.counts.shape
+    (['informal', 'medical', 'social'], (3, 3))
     """
 
     counts: pd.DataFrame

@@ -32,6 +32,15 @@ class Silos:
     scores
         ``nmi`` and ``ari`` (agreement of communities with groups), ``modularity`` of the
         communities, ``n_communities``.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets, silos
+    >>> result = silos(datasets.example(), seed=0)
+    >>> sorted(result.scores.index)
+    ['ari', 'modularity', 'n_communities', 'nmi']
+    >>> result.membership.loc["gp_west", "community"] >= 0
+    np.True_
     """
 
     membership: pd.DataFrame

@@ -33,6 +33,22 @@ class ViewSpec:
 
     ``kinds`` are canonical tie kind ids; ``weight`` is a numeric tie column or ``None``
     (every tie counts 1).
+
+    Attributes
+    ----------
+    kinds
+        Canonical ids of the selected tie kinds.
+    directed
+        Whether the view is directed (mutual ties then count in both directions).
+    weight
+        The tie column read as strength, or ``None``.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> spec = datasets.example().view_spec()
+    >>> spec.directed, spec.weight
+    (True, 'weight')
     """
 
     kinds: frozenset[str]
@@ -66,6 +82,9 @@ class Ecosystem:
         The vocabulary; :meth:`Schema.default` when omitted.
     name
         A label shown in summaries.
+    provenance
+        Records of the steps that made the data (readers, generators and derivations append
+        theirs); plain mappings with a ``"step"`` key.
 
     Raises
     ------
@@ -203,7 +222,27 @@ class Ecosystem:
         return sorted(self._actors["neighbourhood"].dropna().unique().tolist())
 
     def positions(self, ids: Iterable[str], *, what: str = "actor id") -> np.ndarray:
-        """Integer positions of the given actor ids; an unknown id raises ValidationError."""
+        """Integer positions of the given actor ids; an unknown id raises ValidationError.
+
+        Parameters
+        ----------
+        ids
+            Actor ids.
+        what
+            How the ids are named in the error message (e.g. ``"tie source"``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Positions in :attr:`index` (int64), in the order of ``ids``.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example()
+        >>> eco.index[eco.positions(["gp_west"])].tolist()
+        ['gp_west']
+        """
         ids = pd.Index(list(ids) if not isinstance(ids, pd.Index) else ids)
         pos = self._ids.get_indexer(ids)
         if (pos < 0).any():
@@ -212,18 +251,65 @@ class Ecosystem:
         return pos
 
     def tie_positions(self) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of each tie's source and target, aligned with :attr:`ties` (read-only)."""
+        """Positions of each tie's source and target, aligned with :attr:`ties` (read-only).
+
+        Returns
+        -------
+        source, target : numpy.ndarray
+            Read-only int64 arrays of positions in :attr:`index`, one per row of :attr:`ties`.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example()
+        >>> s, t = eco.tie_positions()
+        >>> eco.index[s[0]] == eco.ties["source"].iloc[0]
+        True
+        """
         s, t = self._src.view(), self._tgt.view()
         s.flags.writeable = t.flags.writeable = False
         return s, t
 
     def with_name(self, name: str | None) -> Ecosystem:
-        """The same ecosystem under another name."""
+        """The same ecosystem under another name.
+
+        Parameters
+        ----------
+        name
+            The new name, or ``None``.
+
+        Returns
+        -------
+        Ecosystem
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> datasets.example().with_name("Rotterdam-Zuid").name
+        'Rotterdam-Zuid'
+        """
         return Ecosystem._trusted(self._actors, self._ties, self._src, self._tgt, self._schema,
                                   name, self._provenance)
 
     def with_provenance(self, record: Mapping[str, Any]) -> Ecosystem:
-        """The same ecosystem with one more provenance record appended."""
+        """The same ecosystem with one more provenance record appended.
+
+        Parameters
+        ----------
+        record
+            A mapping of plain values describing a step (``"step"`` names it).
+
+        Returns
+        -------
+        Ecosystem
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example().with_provenance({"step": "checked", "by": "GGD"})
+        >>> eco.provenance[-1]
+        {'step': 'checked', 'by': 'GGD'}
+        """
         return Ecosystem._trusted(self._actors, self._ties, self._src, self._tgt, self._schema,
                                   self._name, (*self._provenance, dict(record)))
 
@@ -240,6 +326,26 @@ class Ecosystem:
 
         ``tie_kinds=None`` selects every tie kind present in the data. ``directed=None`` means
         undirected when every selected tie kind is mutual, directed otherwise.
+
+        Parameters
+        ----------
+        tie_kinds
+            Tie kind(s) in the view; every kind present in the data when ``None``.
+        directed
+            ``None``: undirected when every selected tie kind is mutual, directed otherwise.
+        weight
+            Numeric tie column used as strength, or ``None`` for 1 per tie.
+
+        Returns
+        -------
+        ViewSpec
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> spec = datasets.example().view_spec("collaboration")
+        >>> sorted(spec.kinds), spec.directed
+        (['collaboration'], False)
         """
         ties = tie_kinds
         if ties is None:
@@ -278,6 +384,27 @@ class Ecosystem:
         direction, after all the ties as given). In an undirected view every tie appears once.
         ``tie_row`` is the row of :attr:`ties` each edge comes from. Positions index
         :attr:`index`. Arrays are cached and read-only.
+
+        Parameters
+        ----------
+        tie_kinds
+            Tie kind(s) in the view; every kind present in the data when ``None``.
+        directed
+            ``None``: undirected when every selected tie kind is mutual, directed otherwise.
+        weight
+            Numeric tie column used as strength, or ``None`` for 1 per tie.
+
+        Returns
+        -------
+        source, target, weight, tie_row : numpy.ndarray
+            One entry per edge of the view.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> s, t, w, row = datasets.example().edge_arrays("referral")
+        >>> len(s) == len(t) == len(w) == len(row)
+        True
         """
         spec = self.view_spec(tie_kinds, directed=directed, weight=weight)
         return self._edges(spec)
@@ -336,6 +463,13 @@ class Ecosystem:
         -------
         igraph.Graph
             Cached and shared: treat it as read-only (copy it before changing it).
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> g = datasets.example().graph()
+        >>> g.vcount(), g.is_directed()
+        (40, True)
         """
         if parallel not in ("keep", "sum"):
             raise ConfigError(f"graph(): parallel='{parallel}' is not 'keep' or 'sum'")
@@ -369,6 +503,28 @@ class Ecosystem:
         are summed; with ``weight=None`` each tie counts 1. In an undirected view the matrix is
         symmetric and a self-loop's weight appears once on the diagonal (as networkx's
         ``to_scipy_sparse_array``). Zero-weight ties are not stored. Cached and read-only.
+
+        Parameters
+        ----------
+        tie_kinds
+            Tie kind(s) in the view; every kind present in the data when ``None``.
+        directed
+            ``None``: undirected when every selected tie kind is mutual, directed otherwise.
+        weight
+            Numeric tie column used as strength, or ``None`` for 1 per tie.
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            Square, actors x actors.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example()
+        >>> A = eco.adjacency()
+        >>> A.shape == (eco.n_actors, eco.n_actors)
+        True
         """
         spec = self.view_spec(tie_kinds, directed=directed, weight=weight)
         return self._adjacency(spec)
@@ -407,6 +563,23 @@ class Ecosystem:
         Criteria combine with "and". ``include_shared=True`` keeps actors without a
         neighbourhood (shared actors such as a regional hospital) when selecting neighbourhoods.
         Names may be aliases (``"huisarts"``); unknown kinds or domains raise UnknownKindError.
+
+        Parameters
+        ----------
+        neighbourhoods
+            Neighbourhood name(s) to keep.
+        domains
+            Domain(s) to keep (``"medical"``, ``"social"``, ``"informal"``).
+        actor_kinds
+            Actor kind(s) to keep; ids or aliases.
+        ids
+            Actor ids to keep.
+        include_shared
+            With ``neighbourhoods``: also keep actors without a neighbourhood.
+
+        Returns
+        -------
+        Ecosystem
 
         Examples
         --------
@@ -454,21 +627,76 @@ class Ecosystem:
         )
 
     def without_actors(self, ids: Iterable[str]) -> Ecosystem:
-        """Remove actors (and every tie they are part of). Unknown ids raise ValidationError."""
+        """Remove actors (and every tie they are part of). Unknown ids raise ValidationError.
+
+        Parameters
+        ----------
+        ids
+            Actor ids to remove.
+
+        Returns
+        -------
+        Ecosystem
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example()
+        >>> eco.without_actors(["gp_west"]).n_actors == eco.n_actors - 1
+        True
+        """
         ids = list(ids)
         keep = np.ones(self.n_actors, dtype=bool)
         keep[self.positions(ids)] = False
         return self._keep_actors(keep, {"step": "without_actors", "ids": ids})
 
     def with_actors(self, actors: pd.DataFrame) -> Ecosystem:
-        """Add actors (validated as in the constructor; ids must not exist yet)."""
+        """Add actors (validated as in the constructor; ids must not exist yet).
+
+        Parameters
+        ----------
+        actors
+            Rows of new actors, with the columns of :attr:`actors` (at least ``id`` and ``kind``).
+
+        Returns
+        -------
+        Ecosystem
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import datasets
+        >>> food_bank = pd.DataFrame({"id": ["food_bank"], "kind": ["welfare"]})
+        >>> eco = datasets.example().with_actors(food_bank)
+        >>> eco.actors.set_index("id").loc["food_bank", "domain"]
+        'social'
+        """
         new = normalize_actors(actors, self._schema, Where("with_actors() table"))
         both = pd.concat([self._actors, new], ignore_index=True)
         return Ecosystem(both, self._ties, schema=self._schema, name=self._name,
                          provenance=(*self._provenance, {"step": "with_actors", "n": len(new)}))
 
     def with_ties(self, ties: pd.DataFrame) -> Ecosystem:
-        """Add ties (validated as in the constructor; a tie that already exists is an error)."""
+        """Add ties (validated as in the constructor; a tie that already exists is an error).
+
+        Parameters
+        ----------
+        ties
+            Rows of new ties, with ``source`` and ``target`` and optionally ``kind`` and ``weight``.
+
+        Returns
+        -------
+        Ecosystem
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example()
+        >>> more = eco.with_ties(pd.DataFrame({"source": ["gp_west"], "target": ["debt_help"]}))
+        >>> more.n_ties - eco.n_ties
+        1
+        """
         new = normalize_ties(ties, self._ids, self._schema, Where("with_ties() table")).ties
         both = pd.concat([self._ties, new], ignore_index=True)
         return Ecosystem(self._actors, both, schema=self._schema, name=self._name,
@@ -482,6 +710,24 @@ class Ecosystem:
         mutual ties match either way round), and/or every tie of the given ``tie_kinds``.
 
         A listed tie that does not exist raises ValidationError: nothing is ignored silently.
+
+        Parameters
+        ----------
+        ties
+            Ties to remove: ``source``, ``target`` and optionally ``kind``.
+        tie_kinds
+            Tie kind(s) whose every tie is removed.
+
+        Returns
+        -------
+        Ecosystem
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example().without_ties(tie_kinds="funding")
+        >>> "funding" in set(eco.ties["kind"])
+        False
         """
         drop = np.zeros(self.n_ties, dtype=bool)
         if tie_kinds is not None:
@@ -531,6 +777,22 @@ class Ecosystem:
         """Rename actors. ``mapping`` is a dict (ids not in it keep their name) or a function.
 
         The new ids must be unique non-empty strings; ties follow their actors.
+
+        Parameters
+        ----------
+        mapping
+            Old id -> new id, or a function of the old id.
+
+        Returns
+        -------
+        Ecosystem
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> eco = datasets.example().relabel(str.upper)
+        >>> "GP_WEST" in eco.index
+        True
         """
         if callable(mapping) and not isinstance(mapping, Mapping):
             new_ids = pd.Series([mapping(i) for i in self._ids], dtype=object)
@@ -579,6 +841,10 @@ class Ecosystem:
         Density is the share of ordered pairs of distinct actors joined by at least one tie
         (of any kind; a mutual tie joins both orders): ``|{(i, j): i != j, tie i -> j}| /
         (n (n - 1))``, as networkx's ``density`` of the directed simple graph.
+
+        Returns
+        -------
+        EcosystemSummary
 
         Examples
         --------
@@ -671,7 +937,35 @@ def _same_table(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 @dataclass(frozen=True)
 class EcosystemSummary:
-    """What :meth:`Ecosystem.summary` returns: counts and density, as pandas objects."""
+    """What :meth:`Ecosystem.summary` returns: counts and density, as pandas objects.
+
+    Attributes
+    ----------
+    name
+        The ecosystem's name.
+    n_actors, n_ties, n_neighbourhoods
+        Counts (shared actors belong to no neighbourhood).
+    density
+        Share of ordered pairs of distinct actors joined by a tie (see
+        :meth:`Ecosystem.summary`).
+    actors_by_kind
+        Actors per (domain, kind).
+    actors_by_domain
+        Actors per domain.
+    actors_by_neighbourhood
+        Actors per neighbourhood (rows) and domain (columns).
+    ties_by_kind
+        Ties per tie kind.
+    ties_by_domain_pair
+        Ties from each source domain (rows) to each target domain (columns).
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> s = datasets.example().summary()
+    >>> s.n_actors, s.n_ties, s.n_neighbourhoods
+    (40, 102, 2)
+    """
 
     name: str | None
     n_actors: int
@@ -711,6 +1005,21 @@ def from_frames(
 
     The entry point every reader ends in; see :class:`Ecosystem` for the columns, defaults
     (``kind`` -> ``"referral"``, ``weight`` -> 1.0, ``domain`` from the kind) and errors.
+
+    Parameters
+    ----------
+    actors
+        One row per actor (see :class:`Ecosystem` for the columns).
+    ties
+        One row per tie; ``None`` gives an ecosystem without ties.
+    schema
+        Vocabulary to validate against; :meth:`Schema.default` by default.
+    name
+        Name of the ecosystem.
+
+    Returns
+    -------
+    Ecosystem
 
     Examples
     --------

@@ -46,6 +46,15 @@ class EcosystemError(Exception):
         Column, attribute or parameter name.
     line
         Line number in a text file (1-based, header included), when the source is a file.
+
+    Examples
+    --------
+    >>> import ecosystem as es
+    >>> try:
+    ...     es.Profile.preset("urban")
+    ... except es.EcosystemError as err:
+    ...     print(type(err).__name__, isinstance(err, ValueError))
+    ConfigError True
     """
 
     def __init__(
@@ -79,55 +88,212 @@ def _locate(
 
 
 class SchemaError(EcosystemError, ValueError):
-    """A vocabulary problem: an unknown or conflicting kind, domain, tie kind or need."""
+    """A vocabulary problem: an unknown or conflicting kind, domain, tie kind or need.
+
+    Examples
+    --------
+    >>> import ecosystem as es
+    >>> try:
+    ...     es.Schema.default().extend(actor_kinds=[es.ActorKind("gp", "medical")])
+    ... except es.SchemaError as err:
+    ...     print(type(err).__name__)
+    SchemaError
+    """
 
 
 class UnknownKindError(SchemaError):
-    """A value that is not a known actor kind, tie kind, domain or need (nor an alias of one)."""
+    """A value that is not a known actor kind, tie kind, domain or need (nor an alias of one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a"], "kind": ["dokter"]})
+    >>> try:
+    ...     es.from_frames(actors)
+    ... except es.UnknownKindError as err:
+    ...     print(err.row, err.field)
+    0 kind
+    """
 
 
 class ValidationError(EcosystemError, ValueError):
-    """Data that does not describe a valid ecosystem."""
+    """Data that does not describe a valid ecosystem.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a", "a"], "kind": ["gp", "gp"]})
+    >>> try:
+    ...     es.from_frames(actors)
+    ... except es.ValidationError as err:
+    ...     print(type(err).__name__)
+    DuplicateIdError
+    """
 
 
 class MissingColumnError(ValidationError):
-    """A required column is absent from a table or file."""
+    """A required column is absent from a table or file.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a"]})
+    >>> try:
+    ...     es.from_frames(actors)
+    ... except es.MissingColumnError as err:
+    ...     print(err.field)
+    kind
+    """
 
 
 class MissingIdError(ValidationError):
-    """An actor id, or a tie's source or target, is empty or missing."""
+    """An actor id, or a tie's source or target, is empty or missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a", None], "kind": ["gp", "gp"]})
+    >>> try:
+    ...     es.from_frames(actors)
+    ... except es.MissingIdError as err:
+    ...     print(err.row, err.field)
+    1 id
+    """
 
 
 class DuplicateIdError(ValidationError):
-    """Two actors share one id."""
+    """Two actors share one id.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a", "a"], "kind": ["gp", "gp"]})
+    >>> try:
+    ...     es.from_frames(actors)
+    ... except es.DuplicateIdError as err:
+    ...     print(err.row, err.field)
+    1 id
+    """
 
 
 class DuplicateTieError(ValidationError):
-    """Two ties of one kind join the same actors (in the same direction, for directed kinds)."""
+    """Two ties of one kind join the same actors (in the same direction, for directed kinds).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a", "b"], "kind": ["gp", "wijkteam"]})
+    >>> ties = pd.DataFrame({"source": ["a", "a"], "target": ["b", "b"]})
+    >>> try:
+    ...     es.from_frames(actors, ties)
+    ... except es.DuplicateTieError as err:
+    ...     print(err.source, err.row)
+    ties table 1
+    """
 
 
 class DanglingTieError(ValidationError):
-    """A tie names an actor that is not in the actors table."""
+    """A tie names an actor that is not in the actors table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a"], "kind": ["gp"]})
+    >>> ties = pd.DataFrame({"source": ["a"], "target": ["b"]})
+    >>> try:
+    ...     es.from_frames(actors, ties)
+    ... except es.DanglingTieError as err:
+    ...     print(err.row, err.field)
+    0 target
+    """
 
 
 class InvalidWeightError(ValidationError):
-    """A tie weight that is NaN, infinite, negative or not a number."""
+    """A tie weight that is NaN, infinite, negative or not a number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a", "b"], "kind": ["gp", "wijkteam"]})
+    >>> ties = pd.DataFrame({"source": ["a"], "target": ["b"], "weight": [-1.0]})
+    >>> try:
+    ...     es.from_frames(actors, ties)
+    ... except es.InvalidWeightError as err:
+    ...     print(err.row, err.field)
+    0 weight
+    """
 
 
 class SelfLoopError(ValidationError):
-    """A tie from an actor to itself, for a tie kind that does not allow self-loops."""
+    """A tie from an actor to itself, for a tie kind that does not allow self-loops.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": ["a"], "kind": ["gp"]})
+    >>> ties = pd.DataFrame({"source": ["a"], "target": ["a"]})
+    >>> try:
+    ...     es.from_frames(actors, ties)
+    ... except es.SelfLoopError as err:
+    ...     print(err.row)
+    0
+    """
 
 
 class WrongTypeError(ValidationError, TypeError):
-    """A column or value of the wrong type (for instance numeric ids where strings are needed)."""
+    """A column or value of the wrong type (for instance numeric ids where strings are needed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> actors = pd.DataFrame({"id": [1, 2], "kind": ["gp", "gp"]})
+    >>> try:
+    ...     es.from_frames(actors)
+    ... except es.WrongTypeError as err:
+    ...     print(err.field, isinstance(err, TypeError))
+    id True
+    """
 
 
 class FormatError(EcosystemError, ValueError):
-    """A file that cannot be read as what it claims to be: empty, malformed, or unsafe."""
+    """A file that cannot be read as what it claims to be: empty, malformed, or unsafe.
+
+    Examples
+    --------
+    >>> import ecosystem as es
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "actors.json"
+    >>> _ = path.write_text("id,kind")
+    >>> try:
+    ...     es.read_json(path)
+    ... except es.FormatError as err:
+    ...     print(err.source == str(path))
+    True
+    """
 
 
 class ConfigError(EcosystemError, ValueError):
-    """A function parameter with a value that is not accepted."""
+    """A function parameter with a value that is not accepted.
+
+    Examples
+    --------
+    >>> import ecosystem as es
+    >>> try:
+    ...     es.Profile.preset("urban")
+    ... except es.ConfigError as err:
+    ...     print(type(err).__name__)
+    ConfigError
+    """
 
 
 def suggest(value: str, known: Iterable[str], n: int = 3) -> str:

@@ -5,8 +5,8 @@ exist and whether they are directed, and which needs residents bring (with the d
 is appropriately resolved). English ids are canonical; Dutch names and other aliases are accepted
 on input, case-insensitively, with spaces, hyphens and underscores treated alike.
 
-The default vocabulary follows ``shared/domain.md`` (the project's summary of the Dutch source
-articles). Users extend it for their own actor types with :meth:`Schema.extend`; the schema
+The default vocabulary follows Dutch usage in care and welfare (the kinds, laws and payers of the
+Zvw, Wmo and Wlz). Users extend it for their own actor types with :meth:`Schema.extend`; the schema
 travels with the data (it is stored in JSON files and carried by every derived ecosystem).
 """
 
@@ -55,6 +55,13 @@ class ActorKind:
         Whether the actor funds care (insurer, municipality): its ties cross a funding wall.
     description
         One sentence on who this is.
+
+    Examples
+    --------
+    >>> from ecosystem import ActorKind
+    >>> food_bank = ActorKind("food_bank", "social", "food bank", aliases=("voedselbank",))
+    >>> food_bank.sector
+    'formal'
     """
 
     id: str
@@ -85,6 +92,12 @@ class TieKind:
         Whether a tie from an actor to itself is allowed.
     label, aliases, description
         As for :class:`ActorKind`.
+
+    Examples
+    --------
+    >>> from ecosystem import Schema
+    >>> Schema.default().tie_kinds["referral"].directed
+    True
     """
 
     id: str
@@ -109,6 +122,12 @@ class Need:
         "medicalised".
     label, aliases, description
         As for :class:`ActorKind`.
+
+    Examples
+    --------
+    >>> from ecosystem import Schema
+    >>> Schema.default().needs["loneliness"].appropriate
+    ('social', 'informal')
     """
 
     id: str
@@ -298,7 +317,20 @@ class Schema:
     # ------------------------------------------------------------------ construction
     @classmethod
     def default(cls) -> Schema:
-        """The default vocabulary of Dutch care ecosystems (see ``shared/domain.md``)."""
+        """The default vocabulary of Dutch care ecosystems.
+
+        Returns
+        -------
+        Schema
+            22 actor kinds in three domains, 5 tie kinds and 10 needs, with their Dutch names
+            as aliases. Built on first use and shared afterwards (a schema is immutable).
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default()
+        Schema(22 actor kinds, 5 tie kinds, 10 needs)
+        """
         return _default_schema()
 
     def extend(
@@ -318,6 +350,18 @@ class Schema:
         replace
             Allow an entry to replace an existing one with the same id (for instance to let
             ``referral`` ties have self-loops). Without it, a clash raises :class:`SchemaError`.
+
+        Returns
+        -------
+        Schema
+            A new schema; this one is unchanged.
+
+        Examples
+        --------
+        >>> from ecosystem import Need, Schema
+        >>> s = Schema.default().extend(needs=[Need("housing", ("social",), aliases=("wonen",))])
+        >>> s.need("Wonen")
+        'housing'
         """
         merged: list[dict[str, Any]] = []
         for current, new, what in (
@@ -350,27 +394,129 @@ class Schema:
         return hit
 
     def actor_kind(self, name: str) -> str:
-        """Canonical actor kind id for ``name`` (an id or alias, any case)."""
+        """Canonical actor kind id for ``name`` (an id or alias, any case).
+
+        Parameters
+        ----------
+        name
+            An id or alias (Dutch names too), any case; spaces, hyphens and underscores alike.
+
+        Returns
+        -------
+        str
+            The canonical id; an unknown name raises :class:`UnknownKindError` with suggestions.
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default().actor_kind("Huisarts")
+        'gp'
+        """
         return self._resolve("actor kind", name)
 
     def tie_kind(self, name: str) -> str:
-        """Canonical tie kind id for ``name``."""
+        """Canonical tie kind id for ``name``.
+
+        Parameters
+        ----------
+        name
+            An id or alias, any case.
+
+        Returns
+        -------
+        str
+            The canonical id; an unknown name raises :class:`UnknownKindError`.
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default().tie_kind("verwijzing")
+        'referral'
+        """
         return self._resolve("tie kind", name)
 
     def need(self, name: str) -> str:
-        """Canonical need id for ``name``."""
+        """Canonical need id for ``name``.
+
+        Parameters
+        ----------
+        name
+            An id or alias, any case.
+
+        Returns
+        -------
+        str
+            The canonical id; an unknown name raises :class:`UnknownKindError`.
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default().need("eenzaamheid")
+        'loneliness'
+        """
         return self._resolve("need", name)
 
     def domain(self, name: str) -> str:
-        """Canonical domain for ``name`` (one of :data:`DOMAINS`)."""
+        """Canonical domain for ``name`` (one of :data:`DOMAINS`).
+
+        Parameters
+        ----------
+        name
+            A domain name, any case.
+
+        Returns
+        -------
+        str
+            One of :data:`DOMAINS`; an unknown name raises :class:`UnknownKindError`.
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default().domain("Social")
+        'social'
+        """
         return self._resolve("domain", name)
 
     def domain_of(self, kind: str) -> str:
-        """Domain of an actor kind (an id or alias)."""
+        """Domain of an actor kind (an id or alias).
+
+        Parameters
+        ----------
+        kind
+            An actor kind id or alias, any case.
+
+        Returns
+        -------
+        str
+            The kind's domain, one of :data:`DOMAINS`.
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default().domain_of("wijkteam")
+        'social'
+        """
         return self.actor_kinds[self.actor_kind(kind)].domain
 
     def lookup_table(self, what: str) -> Mapping[str, str]:
-        """Normalised name -> canonical id, for ``what`` in actor kind, tie kind, need, domain."""
+        """Normalised name -> canonical id, for ``what`` in actor kind, tie kind, need, domain.
+
+        Parameters
+        ----------
+        what
+            ``"actor kind"``, ``"tie kind"``, ``"need"`` or ``"domain"``.
+
+        Returns
+        -------
+        Mapping[str, str]
+            Read-only mapping from every normalised id and alias to its canonical id.
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default().lookup_table("actor kind")["huisarts"]
+        'gp'
+        """
         return MappingProxyType(self._lookup[what])
 
     @property
@@ -380,7 +526,21 @@ class Schema:
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready description of the schema (see :meth:`from_dict`)."""
+        """A JSON-ready description of the schema (see :meth:`from_dict`).
+
+        Returns
+        -------
+        dict
+            ``default_tie_kind`` and lists of ``actor_kinds``, ``tie_kinds`` and ``needs``,
+            each entry a dict of plain values.
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> d = Schema.default().to_dict()
+        >>> list(d), len(d["actor_kinds"])
+        (['default_tie_kind', 'actor_kinds', 'tie_kinds', 'needs'], 22)
+        """
         return {
             "default_tie_kind": self.default_tie_kind,
             "actor_kinds": [
@@ -402,7 +562,26 @@ class Schema:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "schema") -> Schema:
-        """Rebuild a schema from :meth:`to_dict` output; malformed input raises SchemaError."""
+        """Rebuild a schema from :meth:`to_dict` output; malformed input raises SchemaError.
+
+        Parameters
+        ----------
+        data
+            A mapping as written by :meth:`to_dict` (for instance read back from JSON).
+        source
+            Where ``data`` came from, named in error messages.
+
+        Returns
+        -------
+        Schema
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> s = Schema.default()
+        >>> Schema.from_dict(s.to_dict()) == s
+        True
+        """
         try:
             actor_kinds = [
                 ActorKind(d["id"], d["domain"], d.get("label", ""), tuple(d.get("aliases", ())),
@@ -443,7 +622,21 @@ class Schema:
         )
 
     def describe(self) -> dict[str, Any]:
-        """Tables of actor kinds, tie kinds and needs (pandas DataFrames), for reading."""
+        """Tables of actor kinds, tie kinds and needs (pandas DataFrames), for reading.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            ``actor_kinds`` (indexed by kind: domain, sector, payer, label, aliases),
+            ``tie_kinds`` (directed, self_loops, aliases) and ``needs`` (appropriate domains,
+            aliases).
+
+        Examples
+        --------
+        >>> from ecosystem import Schema
+        >>> Schema.default().describe()["needs"].loc["loneliness", "appropriate"]
+        'social, informal'
+        """
         import pandas as pd
 
         return {

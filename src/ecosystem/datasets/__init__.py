@@ -24,8 +24,9 @@ def example() -> Ecosystem:
     GP practice working as one team with district nursing (integrated primary care), social
     prescribing (*welzijn op recept*) from the GP and practice nurse to welfare, and a caring
     community tied to home care and the social team (as 40% and 90% of caring communities are,
-    ``shared/seeds/000_77f4eedea8d209ec.txt``). A hospital, municipality, insurer, mental health
-    service, public health service, hospice and debt counselling are shared (no neighbourhood).
+    Zorginstituut Nederland, "Passende zorg-dialoog", 2023). A hospital, municipality, insurer,
+    mental health service, public health service, hospice and debt counselling are shared (no
+    neighbourhood).
 
     Actors carry ``name``, ``description`` and ``capacity`` (people per week a provider can take
     on; empty for informal actors and payers). Every tie kind occurs; ``weight`` is a strength
@@ -33,6 +34,11 @@ def example() -> Ecosystem:
     notable ties. The files are ``ecosystem/datasets/data/example/{actors,ties}.csv``; every
     actor is documented there, one row each, written with Dutch kind names as a user would.
     All of it is illustrative, not data from a real neighbourhood.
+
+    Returns
+    -------
+    Ecosystem
+        Read from the package's CSV files on every call (a fresh, immutable object).
 
     Examples
     --------

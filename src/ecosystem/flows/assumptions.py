@@ -8,7 +8,7 @@ Every default of :class:`~ecosystem.flows.ReferralModel` is defined here and now
   go first to one actor of that kind;
 - the handover success probabilities within a domain and across domains, and the hop limit.
 
-Only one figure has a published source (``shared/domain.md``): in 2021, 76.6% of registered
+Only one figure has a published source: in 2021, 76.6% of registered
 patients had contact with their general practice (NIVEL Zorgregistraties Eerste Lijn). It sets the
 GP's entry weight. Every other number is an illustrative assumption, named here so that a user
 reads, questions and overrides it (pass ``resolve=``, ``entry=``, ``handover_same=``,
@@ -46,13 +46,13 @@ __all__ = [
 ]
 
 _NIVEL = ("NIVEL Zorgregistraties Eerste Lijn, 'Omvang zorggebruik' 2021: 76.6% of registered "
-          "patients had contact with their GP practice (shared/domain.md)")
+          "patients had contact with their GP practice")
 _ASSUMED = "assumption (illustrative; no published figure)"
 
 #: Entry weight of one general practice for every need: most residents go to the GP first.
 ENTRY_GP = 0.766
 #: Entry weight of one social team and of one community network each (the rest, split equally):
-#: "some go to the social team or a community network" (issue 5).
+#: some go to the social team or a community network (an assumption).
 ENTRY_ALTERNATIVE = (1 - ENTRY_GP) / 2
 #: Entry weight of one actor of any other kind (walk-in, self-referral). Positive so that the
 #: entry weights of a non-empty ecosystem never sum to 0 under the defaults.
@@ -61,7 +61,8 @@ ENTRY_OTHER = 0.01
 #: Probability that a handover between two actors of the same domain succeeds.
 HANDOVER_SAME = 0.95
 #: Probability that a handover across domains succeeds: lower, because different laws, funding
-#: and language are thresholds for cross-domain work (shared/domain.md, source 004).
+#: and language are thresholds for cross-domain work (Agora, "Samenwerking sociaal en medisch
+#: domein: hoe kan het wél?", 2024).
 HANDOVER_CROSS = 0.7
 #: Number of referrals after which an unresolved resident gives up (``"exceeded"``).
 MAX_HOPS = 10
@@ -119,7 +120,8 @@ def assumptions() -> pd.DataFrame:
         ("ENTRY_OTHER", ENTRY_OTHER, "entry weight of any other actor", _ASSUMED),
         ("HANDOVER_SAME", HANDOVER_SAME, "handover success within a domain", _ASSUMED),
         ("HANDOVER_CROSS", HANDOVER_CROSS, "handover success across domains",
-         _ASSUMED + "; lower than within a domain per shared/domain.md source 004"),
+         _ASSUMED + "; lower than within a domain: different laws, funding and language "
+         "(Agora, 'Samenwerking sociaal en medisch domein: hoe kan het wél?', 2024)"),
         ("MAX_HOPS", MAX_HOPS, "referrals before an unresolved resident gives up", _ASSUMED),
         ("RESOLVE_APPROPRIATE", RESOLVE_APPROPRIATE,
          "resolve probability in an appropriate domain (non-specialist)", _ASSUMED),

@@ -61,6 +61,13 @@ class FlowResult:
     walker_steps
         Simulation only: walker-steps taken (one iteration of one walker, including the one in
         which it finishes).
+
+    Examples
+    --------
+    >>> from ecosystem import ReferralModel, datasets
+    >>> result = ReferralModel(datasets.example()).solve()
+    >>> result.solver, list(result.outcomes.columns)
+    ('exact', ['fraction', 'se', 'count'])
     """
 
     outcomes: pd.DataFrame
@@ -105,6 +112,11 @@ class FlowResult:
         outcome) and counts (``<outcome>_count``), ``mean_hops``, the hops distribution
         (``hops_probability`` with ``hops`` set) and the per-actor measures (with
         ``actor_id`` set). Absent fields are missing values.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per number, in the order outcomes, counts, mean hops, hops, per actor.
 
         Examples
         --------

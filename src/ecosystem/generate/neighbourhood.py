@@ -118,6 +118,11 @@ def demand_of(eco: Ecosystem) -> pd.DataFrame:
 
     Read from the generator's provenance record (the latest one holding a demand).
 
+    Parameters
+    ----------
+    eco
+        An ecosystem made by :func:`generate_neighbourhood` or :func:`generate_region`.
+
     Returns
     -------
     pandas.DataFrame

@@ -1,45 +1,50 @@
 """The preset profiles ``average``, ``low_ses``, ``high_ses`` and ``rural``, with their sources.
 
-Every number here is either a fact from ``shared/domain.md`` (which summarises the Dutch source
-articles ``seeds/000_...`` to ``seeds/004_...`` and public statistics) or a named assumption. The
-facts used:
+Every number here is either a fact from a published Dutch article or statistic or a named
+assumption. The facts used:
 
 * 5,028 general practices on 1 January 2016 (volksgezondheidenzorg.info, "Aanbod
   eerstelijnszorg", NIVEL registrations) -> 0.28 practices per 1,000 residents;
-* about 2,000 caring communities in the Netherlands (``seeds/000_77f4eedea8d209ec.txt``) -> 0.11
+* about 2,000 caring communities in the Netherlands (Zorginstituut Nederland, "Passende
+  zorg-dialoog: artsen en zorgbestuurders 'daten' met vrijwilligersnetwerken", 2023) -> 0.11
   per 1,000 residents;
 * of 350 caring communities studied in 2020, 40% collaborate with home-care organisations and 90%
   with neighbourhood teams and municipalities; links with GPs, hospitals and nursing homes are
-  "far from everywhere" (``seeds/000_77f4eedea8d209ec.txt``);
+  "far from everywhere" (same article);
 * about 600,000 adults gave informal care for more than three months and more than eight hours a
   week in 2014 (SCP, "Informele hulp: wie doet er wat?", via Movisie) -> 33.5 intensive
   informal carers per 1,000 residents;
-* several insurers act in one municipality and each insurer in many (``seeds/002_...``);
-* social prescribing ("welzijn op recept") exists as a local practice (``seeds/004_...``).
+* several insurers act in one municipality and each insurer in many (Zorgverzekeraars
+  Nederland, "Samenwerking zorg en gemeente leeft en loont");
+* social prescribing ("welzijn op recept") exists as a local practice (Agora, "Samenwerking
+  sociaal en medisch domein: hoe kan het wél?", 2024).
 
-Per-1,000 rates divide national counts by 17.9 million residents (CBS, 2024; the population is
-a named assumption because ``shared/domain.md`` does not state it).
+Per-1,000 rates divide national counts by 17.9 million residents (CBS, 2024).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
+from ecosystem.core import _sources as src
 from ecosystem.generate.profile import Profile, SharedActor, TieRule
 
-__all__ = ["DEFAULT_SHARED", "PRESETS"]
+__all__ = ["DEFAULT_SHARED", "preset_table"]
 
-NL = 17_900  # thousands of residents, CBS 2024 (assumption: not in shared/domain.md)
-DOMAIN = "shared/domain.md"
-A000 = "fact: shared/domain.md, seeds/000_77f4eedea8d209ec.txt (350 caring communities, 2020)"
-A002 = "fact: shared/domain.md, seeds/002_a6e93f83a006c3b9.txt"
-A004 = "fact: shared/domain.md, seeds/004_25119fe9f7a29659.txt"
-GP_FACT = ("fact: 5,028 general practices on 1 Jan 2016 (volksgezondheidenzorg.info, NIVEL; "
-           "shared/domain.md) / 17.9 million residents (CBS 2024)")
-CARER_FACT = ("fact: ~600,000 intensive informal carers, > 3 months and > 8 h/week (SCP 2014 via "
-              "Movisie; shared/domain.md) / 17.9 million residents")
-CC_FACT = ("fact: ~2,000 caring communities (seeds/000_77f4eedea8d209ec.txt; shared/domain.md) / "
-           "17.9 million residents")
+NL = 17_900  # thousands of residents, CBS 2024
+A000 = f"fact: {src.CARING_COMMUNITIES} (350 caring communities studied in 2020)"
+A002 = f"fact: {src.INSURERS_AND_MUNICIPALITIES}"
+A004 = f"fact: {src.SOCIAL_AND_MEDICAL}"
+WMO = f"fact: {src.WMO}"
+GP_FACT = (f"fact: 5,028 general practices on 1 Jan 2016 ({src.GP_PRACTICES}) / 17.9 million "
+           f"residents ({src.POPULATION})")
+CARER_FACT = ("fact: ~600,000 intensive informal carers, > 3 months and > 8 h/week "
+              f"({src.INFORMAL_CARERS}) / 17.9 million residents ({src.POPULATION})")
+CC_FACT = (f"fact: ~2,000 caring communities ({src.CARING_COMMUNITIES}) / 17.9 million "
+           f"residents ({src.POPULATION})")
 ASSUME = "assumption"
 
 #: Shared actors of a region. Catchments are named assumptions from approximate national ratios
@@ -93,7 +98,7 @@ RESOLVE = {
 
 # Weight of one actor of a kind as residents' first contact per need. Named assumption: most
 # go to their GP first (76.6% of registered patients contacted their practice in 2021, NIVEL,
-# shared/domain.md), some to the social team, welfare or informal networks. Informal carers are
+# "Omvang zorggebruik"), some to the social team, welfare or informal networks. Informal carers are
 # many (33.5 per 1,000), so their weight per actor is small.
 #                       acute chron  ment  lone  debt unemp demen pall  obes  infs
 ENTRY = {
@@ -112,7 +117,7 @@ ENTRY = {
 
 # Residents per 1,000 per year who bring each need into the ecosystem. Named assumption, sized
 # against ~3,900 GP contacts per 1,000 residents a year (76.6% of patients with 5.1 contacts,
-# NIVEL 2021, shared/domain.md): one need often takes several contacts.
+# NIVEL 2021): one need often takes several contacts.
 #                      acute chron ment lone debt unemp demen pall obes infs
 DEMAND = _row("         300  250   100  80   40   30    15    5    10   60")
 
@@ -132,7 +137,7 @@ def _rules() -> tuple[TieRule, ...]:
     cc_gp = (f"{A000}: links with GPs, hospitals, nursing homes 'far from everywhere' "
              "(the value is an assumption)")
     return (
-        # caring communities: the calibration facts of seeds/000
+        # caring communities: the calibration facts of the Zorginstituut article (2023)
         R("community_network", "home_care", "collaboration", 0.40, 2.0, "source",
           f"{A000}: 40% collaborate with home-care organisations"),
         R("community_network", ("social_team", "municipality"), "collaboration", 0.90, 2.0,
@@ -146,7 +151,8 @@ def _rules() -> tuple[TieRule, ...]:
         R("gp", "mental_health", "referral", 0.9, 3.0, note=ASSUME),
         R("gp", "practice_nurse", "collaboration", 0.8, 3.0, note=ASSUME),
         R("gp", "district_nursing", "collaboration", 0.4, 2.0, note=f"{ASSUME}: integrated "
-          "primary care (GP + district nursing) is a goal, not yet the rule (seeds/001_...)"),
+          f"primary care (GP + district nursing) is a goal, not yet the rule "
+          f"({src.CARING_NEIGHBOURHOODS})"),
         R("gp", "pharmacy", "collaboration", 0.8, 2.0, note=ASSUME),
         R("gp", "physiotherapy", "referral", 0.6, 1.0, note=ASSUME),
         R("gp", "hospice", "referral", 0.5, 1.0, note=ASSUME),
@@ -156,7 +162,7 @@ def _rules() -> tuple[TieRule, ...]:
         R("hospital", "nursing_home", "referral", 0.5, 1.0, note=ASSUME),
         R("hospital", "hospice", "referral", 0.5, 1.0, note=ASSUME),
         R("hospital", "gp", "information", 1.0, 1.0, note=ASSUME),
-        # across the medical-social wall: weaker and rarer (shared/domain.md, seeds/004)
+        # across the medical-social wall: weaker and rarer (Agora 2024)
         R("gp", "social_team", "referral", 0.5, 1.5, note=f"{ASSUME}; {A004}: different laws "
           "and funding are thresholds for cross-domain work"),
         R("gp", "welfare", "referral", 0.3, 1.0, note=f"{ASSUME}; {A004}: social prescribing "
@@ -184,15 +190,15 @@ def _rules() -> tuple[TieRule, ...]:
         R("informal_carer", "social_team", "referral", 0.2, 1.0, "source", ASSUME),
         R("informal_carer", "community_network", "membership", 0.3, 1.0, "source", ASSUME),
         R("informal_carer", "volunteer_org", "membership", 0.1, 1.0, "source", ASSUME),
-        # payers (funding walls, shared/domain.md)
+        # payers (funding walls)
         R("insurer", "gp", "funding", 1.0, 1.0, note=f"{A002}: insurers contract GPs"),
         R("insurer", "district_nursing", "funding", 1.0, 1.0, note=ASSUME),
         R("insurer", "hospital", "funding", 1.0, 1.0, note=ASSUME),
         R("insurer", "mental_health", "funding", 1.0, 1.0, note=ASSUME),
-        R("municipality", "social_team", "funding", 1.0, 1.0, note=f"{DOMAIN}: Wmo payer"),
-        R("municipality", "welfare", "funding", 1.0, 1.0, note=f"{DOMAIN}: Wmo payer"),
-        R("municipality", "debt_counselling", "funding", 1.0, 1.0, note=f"{DOMAIN}: Wmo payer"),
-        R("municipality", "public_health", "funding", 1.0, 1.0, note=f"{DOMAIN}: Wmo payer"),
+        R("municipality", "social_team", "funding", 1.0, 1.0, note=f"{WMO}: Wmo payer"),
+        R("municipality", "welfare", "funding", 1.0, 1.0, note=f"{WMO}: Wmo payer"),
+        R("municipality", "debt_counselling", "funding", 1.0, 1.0, note=f"{WMO}: Wmo payer"),
+        R("municipality", "public_health", "funding", 1.0, 1.0, note=f"{WMO}: Wmo payer"),
     )
 
 
@@ -207,11 +213,11 @@ def _average() -> Profile:
                    "nursing and home care team and social team",
         "strength_cv": f"{ASSUME}: tie strengths vary by half their mean",
         "resolve": f"{ASSUME}: medical actors resolve medical needs, social and informal ones "
-                   "social needs (shared/domain.md, 'Needs')",
+                   "social needs",
         "entry": f"{ASSUME}: most residents go to their GP first (76.6% contact their practice "
-                 "each year, NIVEL 2021, shared/domain.md)",
+                 f"each year, {src.GP_CONTACTS})",
         "demand": f"{ASSUME}: sized against ~3,900 GP contacts per 1,000 residents a year "
-                  "(NIVEL 2021, shared/domain.md)",
+                  f"({src.GP_CONTACTS})",
     }
     return Profile(
         name="average",
@@ -225,8 +231,8 @@ def _average() -> Profile:
 def _presets() -> dict[str, Profile]:
     avg = _average()
     low_src = ("assumption (low SES): more debt, loneliness and unemployment demand, fewer "
-               "active informal networks, busier GPs (shared/domain.md: low-SES neighbourhoods "
-               "'need very different things')")
+               "active informal networks, busier GPs (low-SES neighbourhoods 'need very "
+               f"different things', {src.CARING_NEIGHBOURHOODS})")
     low = avg.scaled(
         source=low_src,
         demand={"debt": 2.0, "unemployment": 2.0, "loneliness": 1.3, "mental_health": 1.3,
@@ -250,7 +256,7 @@ def _presets() -> dict[str, Profile]:
     high = _rename(high, "high_ses", "A high-SES neighbourhood: less debt and unemployment, "
                    "more active informal networks.")
     rural_src = ("assumption (rural): older population, fewer formal services per resident, more "
-                 "village networks (dorpsnetwerken, shared/domain.md)")
+                 f"village networks (dorpsnetwerken, {src.CARING_COMMUNITIES})")
     rural = avg.scaled(
         source=rural_src,
         demand={"dementia_support": 1.4, "palliative": 1.3, "chronic_disease": 1.15,
@@ -268,5 +274,26 @@ def _rename(p: Profile, name: str, description: str) -> Profile:
     return p.replace(name=name, description=description, source="preset name")
 
 
-#: The presets by name.
-PRESETS = MappingProxyType(_presets())
+@functools.cache
+def preset_table() -> Mapping[str, Profile]:
+    """The presets by name, built (and validated against the default schema) on first use.
+
+    Returns
+    -------
+    Mapping[str, Profile]
+        Read-only: ``average``, ``low_ses``, ``high_ses`` and ``rural``.
+
+    Examples
+    --------
+    >>> from ecosystem.generate.presets import preset_table
+    >>> list(preset_table())
+    ['average', 'low_ses', 'high_ses', 'rural']
+    """
+    return MappingProxyType(_presets())
+
+
+def __getattr__(name: str) -> Any:
+    # ``PRESETS`` was a module constant built at import; it is now built on first use.
+    if name == "PRESETS":
+        return preset_table()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,8 +3,8 @@
 A :class:`Profile` says how many actors of each kind a neighbourhood has per 1,000 residents,
 which ties appear between actors of which kinds and how strong they are (:class:`TieRule`),
 and the referral-flow tables (``resolve``, ``entry``) and yearly ``demand`` per need. Every
-parameter carries its source: a fact from ``shared/domain.md`` (and the article file it
-summarises) or a named assumption. :meth:`Profile.describe` lists them all.
+parameter carries its source: a fact from a published article or statistic (title, outlet,
+year) or a named assumption. :meth:`Profile.describe` lists them all.
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ class TieRule:
         ``"pair"`` or ``"source"``.
     note
         Where ``p`` and ``strength`` come from.
+
+    Examples
+    --------
+    >>> from ecosystem.generate import TieRule
+    >>> TieRule("gp", "welfare", "referral", 0.3, note="assumption").label
+    'gp->welfare.referral'
     """
 
     source: str
@@ -109,6 +115,12 @@ class SharedActor:
         Number of actors when ``per_neighbourhoods`` is ``None``.
     note
         Source of the numbers.
+
+    Examples
+    --------
+    >>> from ecosystem.generate import SharedActor
+    >>> SharedActor("hospital", 200).n_actors(450)  # one per 200 neighbourhoods, rounded up
+    3
     """
 
     kind: str
@@ -117,7 +129,25 @@ class SharedActor:
     note: str = ""
 
     def n_actors(self, n_neighbourhoods: int) -> int:
-        """How many actors of this kind a region of ``n_neighbourhoods`` has."""
+        """How many actors of this kind a region of ``n_neighbourhoods`` has.
+
+        Parameters
+        ----------
+        n_neighbourhoods
+            Neighbourhoods in the region.
+
+        Returns
+        -------
+        int
+            ``count`` when ``per_neighbourhoods`` is ``None``, else
+            ``ceil(n_neighbourhoods / per_neighbourhoods)`` and at least 1.
+
+        Examples
+        --------
+        >>> from ecosystem.generate import SharedActor
+        >>> SharedActor("insurer", None, 4).n_actors(10)
+        4
+        """
         if self.per_neighbourhoods is None:
             return int(self.count)
         return max(1, -(-n_neighbourhoods // int(self.per_neighbourhoods)))
@@ -268,22 +298,53 @@ class Profile:
     # ------------------------------------------------------------------ presets and edits
     @classmethod
     def preset(cls, name: str) -> Profile:
-        """One of the named presets: ``average``, ``low_ses``, ``high_ses``, ``rural``."""
-        from ecosystem.generate.presets import PRESETS
+        """One of the named presets: ``average``, ``low_ses``, ``high_ses``, ``rural``.
+
+        Parameters
+        ----------
+        name
+            Preset name (see :meth:`presets`); a :class:`Profile` is returned as is.
+
+        Returns
+        -------
+        Profile
+
+        Examples
+        --------
+        >>> from ecosystem import Profile
+        >>> Profile.preset("average")
+        Profile('average': 16 actor kinds, 49 tie rules, 2500 residents)
+        """
+        from ecosystem.generate.presets import preset_table
+
+        presets = preset_table()
 
         if isinstance(name, Profile):
             return name
-        if name not in PRESETS:
+        if name not in presets:
             raise ConfigError(f"Profile.preset(): '{name}' is not a preset"
-                              + suggest(str(name), PRESETS) + f" Known: {', '.join(PRESETS)}")
-        return PRESETS[name]
+                              + suggest(str(name), presets) + f" Known: {', '.join(presets)}")
+        return presets[name]
 
     @classmethod
     def presets(cls) -> list[str]:
-        """Names of the presets."""
-        from ecosystem.generate.presets import PRESETS
+        """Names of the presets.
 
-        return list(PRESETS)
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from ecosystem import Profile
+        >>> Profile.presets()
+        ['average', 'low_ses', 'high_ses', 'rural']
+        """
+        from ecosystem.generate.presets import preset_table
+
+        presets = preset_table()
+
+        return list(presets)
 
     def replace(self, *, source: str = "user override", **changes: Any) -> Profile:
         """A copy with some parameters changed; each changed parameter gets ``source``.
@@ -292,6 +353,26 @@ class Profile:
         ``resolve`` and ``entry`` row by row and need by need. ``rules`` accepts
         :class:`TieRule` s (replacing the rule with the same key or adding one) or a mapping
         from a rule's :attr:`TieRule.label` to a new ``p``. Other fields are replaced.
+
+        Parameters
+        ----------
+        source
+            Source recorded for every changed parameter (see :meth:`describe`).
+        **changes
+            New values by field name (``actors``, ``minimum``, ``rules``, ``strength_cv``,
+            ``resolve``, ``entry``, ``demand``, ``residents``, ``sources``, ...).
+
+        Returns
+        -------
+        Profile
+            A new profile; this one is unchanged.
+
+        Examples
+        --------
+        >>> from ecosystem import Profile
+        >>> mine = Profile.preset("average").replace(actors={"gp": 0.5}, source="my data")
+        >>> mine.parameters()["actors.gp"], mine.source_of("actors.gp")
+        (0.5, 'my data')
         """
         fields = {f.name for f in dataclasses.fields(self)}
         unknown = set(changes) - fields
@@ -344,6 +425,27 @@ class Profile:
         ``actors``, ``demand``: mapping kind/need -> factor. ``resolve``: mapping kind ->
         factor for every need (results clipped to [0, 1]). ``rules``: mapping rule label ->
         factor on ``p`` (clipped to [0, 1]).
+
+        Parameters
+        ----------
+        source
+            Source recorded for every changed parameter.
+        **factors
+            Mappings of factors by parameter group (``actors``, ``demand``, ``resolve``,
+            ``rules``).
+
+        Returns
+        -------
+        Profile
+            A new profile; this one is unchanged.
+
+        Examples
+        --------
+        >>> from ecosystem import Profile
+        >>> avg = Profile.preset("average")
+        >>> more_debt = avg.scaled(demand={"debt": 2.0}, source="assumption: twice the debt")
+        >>> more_debt.parameters()["demand.debt"] / avg.parameters()["demand.debt"]
+        2.0
         """
         out: dict[str, Any] = {}
         for key, f in factors.items():
@@ -414,7 +516,24 @@ class Profile:
 
     # ------------------------------------------------------------------ reading
     def source_of(self, parameter: str) -> str:
-        """Source of a parameter: the most specific entry of :attr:`sources` that covers it."""
+        """Source of a parameter: the most specific entry of :attr:`sources` that covers it.
+
+        Parameters
+        ----------
+        parameter
+            A parameter name as in :meth:`parameters` (e.g. ``"actors.gp"``).
+
+        Returns
+        -------
+        str
+            The source text; ``""`` when none covers it.
+
+        Examples
+        --------
+        >>> from ecosystem import Profile
+        >>> Profile.preset("average").source_of("actors.gp")
+        'fact: 5,028 general practices on 1 Jan 2016 (volksgezondheidenzorg.info, ...'
+        """
         parts = parameter.split(".")
         for i in range(len(parts), 0, -1):
             hit = self.sources.get(".".join(parts[:i]))
@@ -423,7 +542,21 @@ class Profile:
         return ""
 
     def parameters(self) -> dict[str, float]:
-        """Every numeric parameter by name (the rows of :meth:`describe`)."""
+        """Every numeric parameter by name (the rows of :meth:`describe`).
+
+        Returns
+        -------
+        dict of str to float
+            ``residents``, ``strength_cv``, ``actors.<kind>``, ``minimum.<kind>``,
+            ``tie.<rule label>.p`` and ``.strength``, ``resolve.<kind>.<need>``,
+            ``entry.<kind>.<need>`` and ``demand.<need>``.
+
+        Examples
+        --------
+        >>> from ecosystem import Profile
+        >>> Profile.preset("average").parameters()["actors.gp"]  # practices per 1,000 residents
+        0.28
+        """
         out: dict[str, float] = {"residents": float(self.residents),
                                  "strength_cv": float(self.strength_cv)}
         out.update({f"actors.{k}": float(v) for k, v in self.actors.items()})
@@ -438,7 +571,19 @@ class Profile:
         return out
 
     def describe(self) -> pd.DataFrame:
-        """A table of every parameter: ``value`` and ``source``, indexed by parameter name."""
+        """A table of every parameter: ``value`` and ``source``, indexed by parameter name.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per entry of :meth:`parameters`; a tie rule's rows carry its note.
+
+        Examples
+        --------
+        >>> from ecosystem import Profile
+        >>> Profile.preset("average").describe().loc["actors.gp", "value"]
+        np.float64(0.28)
+        """
         params = self.parameters()
         notes = {f"tie.{r.label}.{x}": r.note for r in self.rules for x in ("p", "strength")}
         rows = [(k, v, notes.get(k) or self.source_of(k)) for k, v in params.items()]

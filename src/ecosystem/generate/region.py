@@ -1,7 +1,7 @@
 """Generate a region of neighbourhoods joined by shared actors, from profiles or a table.
 
 The table form is how a real municipality's mix drives a synthetic region: one row per
-neighbourhood, e.g. from CBS "Kerncijfers wijken en buurten" (see ``shared/domain.md``), with
+neighbourhood, e.g. from CBS "Kerncijfers wijken en buurten", with
 these columns (rename yours with ``columns=``):
 
 ============== ======================================================================
@@ -257,6 +257,12 @@ def ses_score(
         Bijstand"), divided by ``residents``.
     residents
         Column of residents.
+
+    Returns
+    -------
+    pandas.Series
+        The score per row of ``table``, in [-1, 1]: 0 is the table's average, negative is
+        lower SES (usable as the ``ses`` column of :func:`generate_region`).
 
     Examples
     --------

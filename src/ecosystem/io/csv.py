@@ -62,6 +62,24 @@ def read_csv(
 
     Errors name the file, the data row (0-based) and its line in the file.
 
+    Parameters
+    ----------
+    actors
+        Path of the actors file.
+    ties
+        Path of the ties file; ``None`` gives an ecosystem without ties.
+    schema
+        Vocabulary to validate against; :meth:`Schema.default` by default.
+    name
+        Name of the ecosystem (none by default).
+    actor_dtypes, tie_dtypes
+        pandas dtypes by column name, overriding the inferred ones.
+
+    Returns
+    -------
+    Ecosystem
+        With a provenance record of the files read.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -86,6 +104,22 @@ def write_csv(eco: Ecosystem, actors: PathLike, ties: PathLike) -> None:
     """Write the actors and ties tables as UTF-8 CSV files (missing values as empty cells).
 
     Floats are written with full precision, so a CSV round trip keeps weights exactly.
+
+    Parameters
+    ----------
+    eco
+        The ecosystem.
+    actors, ties
+        Output paths of the two files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ecosystem import datasets, write_csv
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_csv(datasets.example(), folder / "actors.csv", folder / "ties.csv")
+    >>> (folder / "ties.csv").read_text().splitlines()[0]
+    'source,target,kind,weight,note'
     """
     eco.actors.to_csv(actors, index=False)
     eco.ties.to_csv(ties, index=False)

@@ -66,6 +66,13 @@ def write_excel(eco: Ecosystem, path: PathLike) -> None:
     exact value of every number that Excel's cells show rounded (openpyxl writes 16
     significant digits), so :func:`read_excel` gives back an equal ecosystem.
 
+    Parameters
+    ----------
+    eco
+        The ecosystem.
+    path
+        Output .xlsx file.
+
     Raises
     ------
     ImportError
@@ -147,6 +154,21 @@ def read_excel(
     Other columns are typed from their cells (integers, floats, booleans, text, dates), or
     from the dtypes stored by :func:`write_excel`. Errors give the sheet, the data row
     (0-based) and the spreadsheet row number ("line").
+
+    Parameters
+    ----------
+    path
+        The .xlsx workbook.
+    schema
+        Vocabulary overriding the stored one; :meth:`Schema.default` for a workbook without one.
+    actors_sheet
+        Name of the actors sheet.
+    ties_sheet
+        Name of the ties sheet; ``None`` reads actors only.
+
+    Returns
+    -------
+    Ecosystem
 
     Raises
     ------

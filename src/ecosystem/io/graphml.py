@@ -243,6 +243,17 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
     :func:`write_graphml`. The stored schema is used unless ``schema=`` (compatible) is given.
     Other graph-level attributes, yFiles graphics and edge ids are ignored.
 
+    Parameters
+    ----------
+    path
+        The GraphML file.
+    schema
+        Vocabulary overriding the stored one (it must be compatible).
+
+    Returns
+    -------
+    Ecosystem
+
     Raises
     ------
     FormatError

@@ -30,6 +30,16 @@ def to_igraph(eco: Ecosystem) -> ig.Graph:
     ``provenance`` and ``dtypes`` (as in :func:`to_networkx`). For analysis prefer
     :meth:`Ecosystem.graph`, the cached view without attributes.
 
+    Parameters
+    ----------
+    eco
+        The ecosystem.
+
+    Returns
+    -------
+    igraph.Graph
+        A directed graph; vertex ``name`` is the actor id.
+
     Examples
     --------
     >>> from ecosystem import datasets
@@ -72,6 +82,17 @@ def from_igraph(g: ig.Graph, *, schema: Schema | None = None) -> Ecosystem:
     directed graph and ``collaboration`` in an undirected one (where a directed kind raises),
     and a missing ``weight`` is 1.0. The graph attributes written by :func:`to_igraph` are used
     when present; ``schema=`` overrides a stored schema and must be compatible with it.
+
+    Parameters
+    ----------
+    g
+        An igraph graph whose vertices carry ``kind`` (and ``name``, the actor id).
+    schema
+        Vocabulary to validate against; the graph's ``schema`` attribute or the default.
+
+    Returns
+    -------
+    Ecosystem
 
     Examples
     --------

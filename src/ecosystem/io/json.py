@@ -38,6 +38,13 @@ def write_json(eco: Ecosystem, path: PathLike) -> None:
     ``null``; infinite floats in extra columns are the strings ``"inf"`` and ``"-inf"`` (JSON
     has no literal for them). See ``docs/data-format.md``.
 
+    Parameters
+    ----------
+    eco
+        The ecosystem.
+    path
+        Output file.
+
     Raises
     ------
     FormatError
@@ -92,6 +99,17 @@ def read_json(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
     tie kind the data uses has the same domain and direction in both), else SchemaError. A file
     without ``"dtypes"`` has its column types inferred from the values (text, integers, floats,
     booleans). A provenance record ``{"step": "read_json", "file": ...}`` is appended.
+
+    Parameters
+    ----------
+    path
+        The JSON file.
+    schema
+        Vocabulary overriding the file's (it must be compatible).
+
+    Returns
+    -------
+    Ecosystem
 
     Raises
     ------

@@ -38,6 +38,15 @@ def to_networkx(eco: Ecosystem) -> nx.MultiDiGraph:
     ``tie_order`` (the row of each edge of ``G.edges`` in the ties table: networkx lists edges
     grouped by source node, so this restores the table's order).
 
+    Parameters
+    ----------
+    eco
+        The ecosystem.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+
     Examples
     --------
     >>> from ecosystem import datasets
@@ -167,6 +176,17 @@ def from_networkx(G: nx.Graph, *, schema: Schema | None = None) -> Ecosystem:
     the order of ``G.edges``, or in the order of the original table when the graph attribute
     ``tie_order`` (written by :func:`to_networkx`) still fits the edges. Edge keys of
     multigraphs are ignored.
+
+    Parameters
+    ----------
+    G
+        Any networkx graph (directed or not, multi or not) whose nodes carry a ``kind``.
+    schema
+        Vocabulary to validate against; the graph's ``schema`` attribute or the default.
+
+    Returns
+    -------
+    Ecosystem
 
     Raises
     ------

@@ -486,6 +486,14 @@ class Comparison:
         Replicates per scenario.
     scenarios
         Scenario names in order.
+
+    Examples
+    --------
+    >>> from ecosystem.study import compare
+    >>> comparison = compare(["average", "low_ses"], metrics=["actors"], replicates=5, seed=1,
+    ...                      progress=False)
+    >>> comparison
+    <Comparison: 2 scenarios x 5 replicates, 1 metrics, 10 rows, 0 failures>
     """
 
     results: pd.DataFrame
@@ -512,6 +520,33 @@ class Comparison:
         the paired differences) and ``cohen_d`` (difference of the means over the pooled
         standard deviation, :func:`cohen_d`). Rows are indexed by ``scenario, metric`` and,
         when any metric is per neighbourhood, ``neighbourhood``.
+
+        Parameters
+        ----------
+        baseline
+            Scenario to compare against; :attr:`baseline` by default.
+        confidence
+            Confidence level of the intervals, in (0, 1).
+        n_resamples
+            Bootstrap resamples per interval.
+        seed
+            Seed of the bootstrap; the default 0 makes the summary reproducible.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns above, one row per scenario and metric (and neighbourhood).
+
+        Examples
+        --------
+        >>> from ecosystem.study import compare
+        >>> c = compare(["average", "low_ses"], metrics=["actors"], replicates=5, seed=1,
+        ...             progress=False)
+        >>> c.summary()[["n", "mean", "diff"]].round(1)
+                         n   mean  diff
+        scenario metric
+        average  actors  5  100.8   0.0
+        low_ses  actors  5   75.8 -25.0
         """
         base = self.baseline if baseline is None else baseline
         if base not in self.scenarios:

@@ -58,6 +58,14 @@ class FlowMetric:
     options
         Keyword arguments of :class:`~ecosystem.flows.ReferralModel` (``max_hops``, ...). The
         demand of a generated ecosystem is used unless ``demand`` is given.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> from ecosystem.study import FlowMetric
+    >>> shares = FlowMetric(("lost", "mean_hops"))(datasets.example())
+    >>> sorted(shares)
+    ['lost', 'mean_hops']
     """
 
     outcomes: tuple[str, ...] = _OUTCOMES
@@ -96,6 +104,22 @@ def flow_metric(
     **options: Any
 ) -> FlowMetric:
     """A flow metric for :func:`~ecosystem.study.compare`.
+
+    Parameters
+    ----------
+    outcomes
+        Outcome names (rows of :attr:`FlowResult.outcomes`, e.g. ``"lost"``) and/or
+        ``"mean_hops"``. One gives a number; several give a mapping.
+    n_residents
+        ``None``: the exact solver. An int: a Monte-Carlo simulation of that many residents
+        per need, seeded by the study.
+    **options
+        Keyword arguments of :class:`~ecosystem.flows.ReferralModel` (``max_hops``, ...).
+
+    Returns
+    -------
+    FlowMetric
+        A callable ``metric(eco, seed=None)`` for ``compare(metrics=...)``.
 
     Examples
     --------

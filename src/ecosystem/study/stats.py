@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, as_generator
 
 __all__ = ["bootstrap_mean_ci", "cohen_d"]
 
-# Bound on the floats held at once by one block of resampled means (groups x resamples x n).
+# Bound on the floats held at once by one batch of resamples (groups x resamples x n).
 _BLOCK = 20_000_000
 
 
@@ -22,30 +23,31 @@ def bootstrap_mean_ci(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap confidence intervals of the mean, for many samples at once.
 
-    Each row of ``values`` (groups x n) is one sample. ``n_resamples`` resamples of its ``n``
-    values are drawn with replacement (the same resampling indices for every row, which
-    keeps rows comparable and costs one draw) and the interval is the
-    ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the resampled means
-    (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 13). Its coverage for a
-    mean of n = 30 is slightly below nominal (about 0.93-0.94 at 0.95 for normal data), as for
-    :func:`scipy.stats.bootstrap` with ``method="percentile"``, which computes the same
-    interval one sample at a time.
+    Each row of ``values`` (groups x n) is one sample. This is :func:`scipy.stats.bootstrap`
+    with ``method="percentile"``, vectorised over the rows: ``n_resamples`` resamples of the
+    ``n`` values are drawn with replacement and the interval is the ``(1 - confidence) / 2``
+    and ``(1 + confidence) / 2`` quantiles of the resampled means (Efron & Tibshirani 1993,
+    *An Introduction to the Bootstrap*, ch. 13). Its coverage for a mean of n = 30 is slightly
+    below nominal (about 0.936 at 0.95 for normal data, less for skewed data). The percentile
+    interval is used rather than SciPy's default BCa because it is defined for every sample
+    (BCa is undefined for constant samples, common among replicate metrics) and is
+    equivariant under shifts of the data.
 
     Parameters
     ----------
-    values
+    values : array_like
         2-D array, groups x n (a 1-D array is one group). No NaN.
-    confidence
-        In (0, 1).
-    n_resamples
+    confidence : float
+        Confidence level, in (0, 1).
+    n_resamples : int
         Bootstrap resamples.
-    seed
+    seed : int, numpy.random.Generator or None
         Seed of the resampling; the default 0 makes summaries reproducible.
 
     Returns
     -------
-    (low, high)
-        Arrays of one bound per group; for n = 1 both equal the value.
+    low, high : numpy.ndarray
+        One bound per group. For n = 1 both equal the value; for n = 0 both are NaN.
 
     Examples
     --------
@@ -61,19 +63,16 @@ def bootstrap_mean_ci(
     if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
         raise ConfigError(f"bootstrap_mean_ci(): n_resamples={n_resamples!r} must be an int >= 1")
     g, n = x.shape
-    if n == 0:
+    if n == 0 or g == 0:
         return np.full(g, np.nan), np.full(g, np.nan)
-    rng = as_generator(seed)
-    idx = rng.integers(0, n, size=(n_resamples, n))
-    alpha = (1 - confidence) / 2
-    lo, hi = np.empty(g), np.empty(g)
-    step = max(1, _BLOCK // max(1, n_resamples * n))
-    for start in range(0, g, step):
-        block = x[start:start + step]
-        means = block[:, idx].mean(axis=2)  # rows x resamples
-        lo[start:start + step], hi[start:start + step] = np.quantile(
-            means, [alpha, 1 - alpha], axis=1)
-    return lo, hi
+    if n == 1:  # every resample is the value itself (SciPy requires two observations)
+        return x[:, 0].copy(), x[:, 0].copy()
+    res = stats.bootstrap(
+        (x,), np.mean, axis=-1, vectorized=True, paired=False, method="percentile",
+        confidence_level=confidence, n_resamples=int(n_resamples),
+        batch=max(1, _BLOCK // (g * n)), rng=as_generator(seed),
+    ).confidence_interval
+    return np.asarray(res.low, dtype=np.float64), np.asarray(res.high, dtype=np.float64)
 
 
 def cohen_d(a: np.ndarray, b: np.ndarray) -> float:
@@ -81,6 +80,16 @@ def cohen_d(a: np.ndarray, b: np.ndarray) -> float:
     ``s = sqrt(((n_a - 1) s_a^2 + (n_b - 1) s_b^2) / (n_a + n_b - 2))`` (Cohen 1988).
 
     NaN when ``s`` is 0 or undefined (fewer than 3 values in all).
+
+    Parameters
+    ----------
+    a, b : array_like
+        The two samples (no NaN).
+
+    Returns
+    -------
+    float
+        The effect size of ``a`` against ``b``.
 
     Examples
     --------
