@@ -12,6 +12,7 @@ many as give about ``--actors`` actors. Both calls start from a fresh copy of th
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import numpy as np
@@ -29,10 +30,12 @@ def main() -> None:
     ap.add_argument("--actors", type=int, default=10_000)
     ap.add_argument("--n-ties", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--wide", action="store_true",
+                    help="kind_pairs='any', same_neighbourhood=False (2,000 sampled pairs)")
     args = ap.parse_args()
     per_nb = generate_region(pd.DataFrame({"neighbourhood": ["probe"], "residents": [2500]}),
                              seed=0).n_actors
-    n_nb = max(1, round(args.actors / per_nb))
+    n_nb = max(1, math.ceil(args.actors / per_nb))
     table = pd.DataFrame({"neighbourhood": [f"buurt {i}" for i in range(n_nb)],
                           "residents": 2500})
     eco = generate_region(table, seed=1)
@@ -49,7 +52,8 @@ def main() -> None:
         t_sh_warm.append(time.perf_counter() - t0)
         e = _fresh(eco)
         t0 = time.perf_counter()
-        out = suggest_bridges(e, args.n_ties, progress=False, seed=0)
+        wide = {"kind_pairs": "any", "same_neighbourhood": False} if args.wide else {}
+        out = suggest_bridges(e, args.n_ties, progress=False, seed=0, **wide)
         t_sb.append(time.perf_counter() - t0)
     assert out is not None
     print(out.to_string())
