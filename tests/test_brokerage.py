@@ -155,8 +155,8 @@ def test_properties(eco):
     assert (raw >= 0).all()
     assert np.array_equal(raw[:, :5].sum(axis=1), raw[:, 5])
     assert np.array_equal(raw, brute_force(eco))
-    z = brokerage(eco, standardize=True)
-    assert np.isfinite(z.to_numpy()).all()
+    z = brokerage(eco, standardize=True).to_numpy()
+    assert (np.isfinite(z) | np.isnan(z)).all()
 
 
 @given(ecosystems(max_actors=10), st.integers(0, 2**31))
@@ -176,3 +176,18 @@ def test_bad_parameters(hand):
         brokerage(hand, groups="domian")
     with pytest.raises(ConfigError, match="standardize"):
         brokerage(hand, standardize="yes")
+
+
+def test_zero_variance_z_score_is_nan_as_sna(hand):
+    """sna::brokerage divides by the null standard deviation: 0/0 is NaN there, so a role that
+    is impossible for a broker (its group too small) has no z-score, not 0."""
+    z = brokerage(hand, standardize=True)
+    groups = hand.actors.set_index("id")["domain"]
+    sizes = groups.value_counts()
+    # coordinator: V = E (1 - p) + 2 (n-1)(n-2)(n-3) q with E = p (n-1)(n-2): 0 for n <= 2
+    small = groups.index[groups.map(sizes).to_numpy() <= 2]
+    assert len(small) and z.loc[small, "coordinator"].isna().all()
+    big = groups.index[groups.map(sizes).to_numpy() >= 3]
+    assert z.loc[big, "total"].notna().all()
+    # a mean of z-scores skips the undefined ones instead of counting them as 0
+    assert z["coordinator"].mean() == pytest.approx(z.loc[big, "coordinator"].mean())

@@ -121,6 +121,9 @@ def _connected(g: nx.MultiGraph, a: set, b: set) -> bool:
 @given(ecosystems(min_actors=2, max_actors=10))
 def test_cut_actors_and_bridges_match_brute_force(eco):
     g = gaps(eco, expected=[], per=None)
+    if not (eco.ties["source"] != eco.ties["target"]).any():
+        assert g.empty  # no tie at all: no tie is expected between any groups
+        return
     ref = _nx(eco)
     dom = dict(zip(eco.index, eco.actors["domain"], strict=True))
     order = ["medical", "social", "informal"]
@@ -158,7 +161,7 @@ def test_min_cuts_match_networkx_connectivity(eco):
     a = [v for v, d in dom.items() if d == "medical"]
     b = [v for v, d in dom.items() if d == "informal"]
     g = gaps(eco, expected=[], per=None)
-    if not a or not b:
+    if not a or not b or not (eco.ties["source"] != eco.ties["target"]).any():
         assert _rows(g, "min_actor_cut").empty
         return
     # Simple graph of the ties plus super-source "S" and super-sink "T"; parallel ties count
@@ -208,3 +211,21 @@ def test_bad_parameters():
     with pytest.raises(ConfigError, match="per="):
         gaps(eco, per="buurt")
     assert np.isfinite(gaps(eco)["severity"]).all()
+
+
+def test_no_group_pair_gap_without_an_expectation():
+    """A neighbourhood whose actors have no ties between them expects no tie between its
+    groups, so no group pair falls short (the old result: 8 gaps at severity 1.0, including
+    "0.0 expected"); the kind pairs the sources expect are still reported."""
+    actors = pd.DataFrame({"id": ["gp", "team", "buurt"],
+                           "kind": ["huisarts", "wijkteam", "zorgzame gemeenschap"],
+                           "neighbourhood": "Klein"})
+    got = gaps(Ecosystem(actors))
+    assert set(got["kind_of_gap"]) == {"missing_kind_pair"}
+    assert not got["detail"].str.contains("0.0 expected").any()
+    one = Ecosystem(pd.DataFrame({"id": ["r"], "kind": ["bewoner"], "neighbourhood": ["Klein"]}))
+    assert len(gaps(one)) == 0
+    # with one tie in the ecosystem the other pairs are expected to meet: findings again
+    ties = pd.DataFrame({"source": ["gp"], "target": ["team"]})
+    again = gaps(Ecosystem(actors, ties))
+    assert {"no_ties", "separated"} <= set(again["kind_of_gap"])

@@ -192,12 +192,12 @@ def _graphml_values(table: pd.DataFrame, skip: tuple[str, ...]) -> list[dict]:
 def test_graphml_is_read_identically_by_networkx(eco):
     """networkx's reader (independent of ours) sees the same nodes, edges and values.
 
-    networkx does not read mixed graphs, so this uses mutual="directed"; the default file is
-    checked with igraph's C reader below.
+    The file is written with the defaults (networkx does not read Gephi's mixed form, the
+    ``mutual="undirected"`` option, checked with igraph's C reader below).
     """
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "e.graphml"
-        write_graphml(eco, path, mutual="directed")
+        write_graphml(eco, path)
         G = nx.read_graphml(path, force_multigraph=True)
         assert read_graphml(path) == eco
     assert list(G.nodes) == eco.index.tolist()
@@ -209,8 +209,18 @@ def test_graphml_is_read_identically_by_networkx(eco):
     assert theirs == ours
 
 
-def test_default_graphml_marks_mutual_ties_and_igraph_reads_it(tmp_path, example):
-    write_graphml(example, tmp_path / "e.graphml")
+def test_default_graphml_opens_in_networkx_and_igraph(tmp_path, example):
+    write_graphml(example, tmp_path / "d.graphml")
+    assert 'directed="false"' not in (tmp_path / "d.graphml").read_text(encoding="utf-8")
+    g = nx.read_graphml(tmp_path / "d.graphml", force_multigraph=True)
+    assert list(g.nodes) == example.index.tolist() and g.number_of_edges() == example.n_ties
+    h = ig.Graph.Read_GraphML(str(tmp_path / "d.graphml"))
+    assert h.vs["id"] == example.index.tolist() and h.ecount() == example.n_ties
+    assert read_graphml(tmp_path / "d.graphml") == example
+
+
+def test_gephi_mixed_graphml_marks_mutual_ties_and_igraph_reads_it(tmp_path, example):
+    write_graphml(example, tmp_path / "e.graphml", mutual="undirected")
     text = (tmp_path / "e.graphml").read_text(encoding="utf-8")
     assert 'edgedefault="directed"' in text
     assert text.count('directed="false"') == (example.ties["kind"] == "collaboration").sum()

@@ -91,3 +91,22 @@ def test_typed_marker_is_shipped():
     from importlib.resources import files
 
     assert files("ecosystem").joinpath("py.typed").is_file()
+
+
+def test_no_stray_names_in_the_namespace():
+    """Only the public API and its subpackages: no helpers such as ``version`` leak."""
+    import types
+
+    extra = {n for n in dir(ecosystem) if not n.startswith("_")} - set(ecosystem.__all__)
+    assert all(isinstance(getattr(ecosystem, n), types.ModuleType) for n in extra), extra
+    assert not {"version", "PackageNotFoundError"} & set(dir(ecosystem))
+
+
+def test_a_networkx_graph_is_pointed_to_from_networkx():
+    import networkx as nx
+    import pytest
+
+    with pytest.raises(ecosystem.ConfigError, match=r"es\.from_networkx\(graph\)"):
+        ecosystem.centrality(nx.karate_club_graph())
+    with pytest.raises(ecosystem.ConfigError, match=r"es\.from_networkx"):
+        ecosystem.ReferralModel(nx.DiGraph())

@@ -105,7 +105,7 @@ def test_matches_networkx_and_igraph(seed, ties, weight):
     ig_g = ig.Graph.from_networkx(g)
     ig_c = pd.Series(ig_g.constraint(weights="weight"), index=ig_g.vs["_nx_name"])
     np.testing.assert_allclose(got["constraint"][tied], ig_c[cu.index[tied]], rtol=1e-12)
-    assert (got.loc[~tied] == 0).all().all()
+    assert got.loc[~tied].isna().all().all()  # no contacts: NaN, as networkx and igraph
 
 
 def test_sinks_and_sources_have_igraph_values():
@@ -166,11 +166,19 @@ def test_hierarchy_hand_worked():
     assert star["constraint"] == pytest.approx(1 / 3)
 
 
-def test_isolates_are_zero_not_nan():
+def test_isolates_are_nan_as_networkx_and_igraph():
     eco = _eco(3, [(0, 1)])
     got = structural_holes(eco)
-    assert got.loc["v2"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert got.loc["v2"].isna().all()
     assert got.loc["v0", "constraint"] == 1.0
+    # the references on the same graph
+    g = nx.Graph()
+    g.add_nodes_from(["v0", "v1", "v2"])
+    g.add_edge("v0", "v1")
+    assert math.isnan(nx.constraint(g)["v2"]) and math.isnan(nx.effective_size(g)["v2"])
+    assert math.isnan(ig.Graph(n=3, edges=[(0, 1)]).constraint()[2])
+    # an isolate never ranks as the least constrained broker
+    assert got["constraint"].sort_values().index[0] != "v2"
 
 
 def test_self_loops_are_ignored():
@@ -181,7 +189,7 @@ def test_self_loops_are_ignored():
     looped = _eco(5, [*edges, (2, 2), (4, 4)], weights=[1.0, 2.0, 0.5, 1.5, 9.0, 3.0],
                   schema=schema)
     pd.testing.assert_frame_equal(structural_holes(looped), structural_holes(base))
-    assert structural_holes(looped).loc["v4"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert structural_holes(looped).loc["v4"].isna().all()  # a self-loop is no contact
 
 
 def test_parallel_ties_are_summed():
@@ -196,7 +204,7 @@ def test_parallel_ties_are_summed():
 
 def test_zero_strength_ties_are_not_contacts():
     eco = _eco(3, [(0, 1), (1, 2)], weights=[1.0, 0.0])
-    assert structural_holes(eco).loc["v2"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert structural_holes(eco).loc["v2"].isna().all()
 
 
 def test_zero_strength_ties_close_no_triangle():
@@ -232,19 +240,20 @@ def test_relabelling_invariance(eco, seed):
 @given(ecosystems(max_actors=12), st.sampled_from([None, "weight"]))
 def test_bounds(eco, weight):
     got = structural_holes(eco, weight=weight)
-    assert got.notna().all().all()
     n = np.diff(eco.adjacency(weight=weight).maximum(eco.adjacency(weight=weight).T)
                 .tocsr().indptr)  # contacts, self-loops aside (none in the default schema)
     has = n > 0
     c, es = got["constraint"].to_numpy(), got["effective_size"].to_numpy()
+    c, es = np.nan_to_num(c), np.nan_to_num(es)  # NaN rows (no contacts) checked below
     # Cauchy-Schwarz: c >= sum p_ij^2 >= 1/n; each sqrt(c_ij) <= p_ij + sum_q p_iq p_qj and
     # these sum to at most 2 over j, so c <= 4.
     assert np.all(c[has] >= 1 / n[has] - 1e-12) and np.all(c <= 4)
     # 1 <= effective size <= n (redundancy per contact at most n - 1 in total).
     assert np.all(es[has] >= 1 - 1e-9) and np.all(es <= n + 1e-9)
-    assert np.all((got["efficiency"] >= 0) & (got["efficiency"] <= 1 + 1e-12))
-    assert np.all((got["hierarchy"] >= -1e-12) & (got["hierarchy"] <= 1 + 1e-12))
-    assert np.all(got.to_numpy()[~has] == 0)
+    eff, hier = got["efficiency"][has], got["hierarchy"][has]
+    assert np.all((eff >= 0) & (eff <= 1 + 1e-12))
+    assert np.all((hier >= -1e-12) & (hier <= 1 + 1e-12))
+    assert np.isnan(got.to_numpy()[~has]).all() and np.isfinite(got.to_numpy()[has]).all()
 
 
 @given(ecosystems(max_actors=12))
@@ -253,3 +262,22 @@ def test_by_neighbourhood_equals_each_subset(eco):
     for nb in eco.neighbourhoods:
         sub = eco.subset(neighbourhoods=nb, include_shared=True)
         pd.testing.assert_frame_equal(got.loc[nb], structural_holes(sub))
+
+
+def test_mean_constraint_averages_actors_with_contacts():
+    """The study metric matches its docstring: Burt's constraint averaged over the actors with
+    contacts (networkx gives NaN for the others), not with isolates counted as 0."""
+    from ecosystem.generate import generate_neighbourhood
+    from ecosystem.study.metrics import BUILTIN
+
+    eco = generate_neighbourhood("average", seed=3)
+    g = nx.Graph()
+    g.add_nodes_from(eco.index)
+    for row in eco.ties.itertuples():
+        w = row.weight * (2.0 if row.kind == "collaboration" else 1.0)  # s = a + a^T
+        old = g[row.source][row.target]["weight"] if g.has_edge(row.source, row.target) else 0
+        g.add_edge(row.source, row.target, weight=old + w)
+    ref = pd.Series(nx.constraint(g, weight="weight"))
+    assert ref.isna().any()  # the neighbourhood has actors without contacts
+    assert BUILTIN["mean_constraint"](eco) == pytest.approx(ref.mean(), rel=1e-12)  # skips NaN
+    assert BUILTIN["mean_constraint"](eco) > ref.fillna(0).mean()  # the old, biased value

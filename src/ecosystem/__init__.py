@@ -4,7 +4,7 @@ Represent formal and informal care actors and their ties as a typed graph (:clas
 find bridging gaps, compute centrality, simulate referral flows and compare neighbourhoods.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata as _metadata
 
 from ecosystem import datasets, flows, generate, interventions, study
 from ecosystem.algorithms import (
@@ -85,8 +85,8 @@ def __getattr__(name: str):
 
 
 try:
-    __version__ = version("ecosystem")
-except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = _metadata.version("ecosystem")
+except _metadata.PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
 __all__ = [

@@ -77,14 +77,14 @@ def brokerage(
         * total: ``E = p (N-1)(N-2)``, ``V = E (1-p) + 2 (N-1)(N-2)(N-3) q``
 
         (``C(x, 2) = x (x-1) / 2``), as in ``sna::brokerage`` (``z.nli``). Where the variance is
-        0 the role is impossible (group too small, ``d`` 0 or 1), the count is 0 = ``E``, and
-        the z-score is reported as 0, where sna gives NaN.
+        0 the role is impossible (group too small, ``d`` 0 or 1), the count equals ``E`` and
+        the z-score 0/0 is NaN, as sna gives: a 0 would pull a mean of z-scores towards 0.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by actor id (index name ``"id"``), columns :data:`ROLES`; int64 counts, or
-        float64 z-scores with ``standardize=True``.
+        float64 z-scores with ``standardize=True`` (NaN where the null variance is 0).
 
     Notes
     -----
@@ -224,7 +224,7 @@ def _arc_keys(adj: sp.csr_array) -> np.ndarray:
 def _zscores(counts: np.ndarray, adj: sp.csr_array, g: np.ndarray) -> np.ndarray:
     """sna's z-scores: (count - E) / sd with E, sd by the broker's group (see brokerage)."""
     n_act = adj.shape[0]
-    z = np.zeros(counts.shape, dtype=np.float64)
+    z = np.full(counts.shape, np.nan)
     if n_act == 0:
         return z
     d = adj.nnz / (n_act * (n_act - 1.0)) if n_act > 1 else 0.0

@@ -56,7 +56,11 @@ def gaps(
     r"""Bridging gaps: one row per finding of where groups (domains) fail to meet.
 
     Ties are read undirected (either direction joins two actors); self-loops are ignored and
-    parallel ties of different kinds count separately. The findings (``kind_of_gap``):
+    parallel ties of different kinds count separately. A finding needs an expectation it
+    falls short of: the group-pair findings (all but ``missing_kind_pair``) are reported only
+    for two groups between which random mixing of the ecosystem's ties expects some tie
+    (:math:`T n_a n_b / \binom{N}{2} > 0`, so not where there are no ties at all); a
+    ``missing_kind_pair`` is expected by its source. The findings (``kind_of_gap``):
 
     - ``no_ties``: two groups with no tie between them;
     - ``few_ties``: two groups with fewer than ``few`` times the ties expected when the
@@ -209,6 +213,8 @@ def _gaps_one(eco: Ecosystem, *, group_by, pairs, ties, separate, few) -> pd.Dat
             pair = f"{labels[a]}-{labels[b]}"
             obs = int(between[min(a, b), max(a, b)])
             exp = len(src) * sizes[a] * sizes[b] / n_pairs if n_pairs else 0.0
+            if exp <= 0:  # no tie is expected between them: nothing falls short
+                continue
             if obs == 0:
                 rows.append(_row("no_ties", (), f"{pair}: no tie ({exp:.1f} expected)", 1.0))
             elif obs < few * exp:
@@ -216,7 +222,7 @@ def _gaps_one(eco: Ecosystem, *, group_by, pairs, ties, separate, few) -> pd.Dat
                                  1.0 - obs / exp))
             members_a, members_b = np.flatnonzero(codes == a), np.flatnonzero(codes == b)
             rows += _separations(n, src, tgt, tie_row, members_a, members_b, ids, pair, eco)
-    if separate[0] in labels and separate[1] in labels:
+    if separate[0] in labels and separate[1] in labels and len(src) > 0:
         a, b = labels.index(separate[0]), labels.index(separate[1])
         pair = f"{separate[0]}-{separate[1]}"
         rows += _min_cuts(n, src, tgt, np.flatnonzero(codes == a), np.flatnonzero(codes == b),

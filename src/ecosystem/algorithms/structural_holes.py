@@ -42,7 +42,7 @@ def structural_holes(
        p_{ij} = \frac{s_{ij}}{\sum_k s_{ik}}, \qquad
        m_{ij} = \frac{s_{ij}}{\max_k s_{ik}}.
 
-    Then, for every actor with at least one contact,
+    Then, for every actor with at least one contact (NaN for an actor without contacts),
 
     - **constraint** (Burt 1992, eq. 2.4):
       :math:`c_i = \sum_{j \in N(i)} c_{ij}`, with the local (dyadic) constraint
@@ -78,15 +78,17 @@ def structural_holes(
     -------
     pandas.DataFrame
         Indexed by actor id (``"id"``), columns ``constraint, effective_size, efficiency,
-        hierarchy`` (float). Never NaN.
+        hierarchy`` (float). NaN exactly for the actors without contacts.
 
     Notes
     -----
     Choices where the reference tools differ (each is tested):
 
     - **Actors without contacts** (isolates, or only self-loops and zero-strength ties): every
-      column is 0. The constraint and the effective size are then empty sums; efficiency and
-      hierarchy are set to 0 by convention. networkx and igraph return NaN there.
+      column is NaN, as networkx's ``constraint`` and ``effective_size`` and igraph's
+      ``constraint`` give: Burt's measures describe an actor's contacts, and an actor without
+      any is not a broker (a 0 would rank it as the least constrained of all). Averages over
+      actors (``nanmean``, pandas' ``mean``) then count the actors with contacts only.
     - **One contact**: hierarchy is 0 (the formula is 0/0; one contact cannot be unequal).
     - **Self-loops** are ignored (they are not contacts; :math:`j \ne i`). networkx's sparse
       code path lets a self-loop enter the normalising sums.
@@ -171,6 +173,8 @@ def _burt(adj: sp.csr_array, triangles: np.ndarray
     spread = _row_sum(rows, r * np.log(r), n)
     norm = deg * np.log(np.maximum(deg, 1))
     hierarchy = np.divide(spread, norm, out=np.zeros(n), where=deg > 1)
+    for col in (constraint, effective, efficiency, hierarchy):
+        col[~has] = np.nan  # no contacts: undefined, as networkx and igraph
     return constraint, effective, efficiency, hierarchy
 
 

@@ -53,7 +53,7 @@ def _text(value: Any, kind: str) -> str:
     return str(value)
 
 
-def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "undirected") -> None:
+def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "directed") -> None:
     """Write ``eco`` as GraphML: one node per actor, one edge per tie, every column typed.
 
     Nodes carry ``kind``, ``domain``, ``sector``, ``neighbourhood``, ``capacity`` and every
@@ -72,11 +72,12 @@ def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "undirected")
     path
         Output file (UTF-8).
     mutual
-        ``"undirected"`` (default): ties of a mutual kind (``collaboration``) are marked
-        ``directed="false"`` per edge, so Gephi draws them without an arrow. networkx's
-        ``read_graphml`` does not read such mixed graphs (it raises "directed=false edge found
-        in directed graph"); for networkx use :func:`to_networkx`, or ``"directed"``: every
-        edge then inherits the default direction and only its ``kind`` says it is mutual.
+        ``"directed"`` (default): every edge inherits the graph's default direction and its
+        ``kind`` says whether it is mutual; networkx's ``read_graphml``, igraph and Gephi all
+        read the file. ``"undirected"``: Gephi's mixed form, ties of a mutual kind
+        (``collaboration``) marked ``directed="false"`` per edge so Gephi draws them without
+        an arrow; networkx's ``read_graphml`` does not read mixed graphs (it raises
+        "directed=false edge found in directed graph"). :func:`read_graphml` reads both.
 
     Raises
     ------
