@@ -62,7 +62,15 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, Sensitivity, assumptions, compare, sensitivity
+from ecosystem.study import (
+    Calibration,
+    Comparison,
+    Sensitivity,
+    assumptions,
+    calibrate,
+    compare,
+    sensitivity,
+)
 
 try:
     __version__ = version("ecosystem")
@@ -74,6 +82,7 @@ __all__ = [
     "EXPECTED_KIND_PAIRS",
     "SECTORS",
     "ActorKind",
+    "Calibration",
     "Comparison",
     "ConfigError",
     "DanglingTieError",
@@ -105,6 +114,7 @@ __all__ = [
     "__version__",
     "assumptions",
     "brokerage",
+    "calibrate",
     "centrality",
     "compare",
     "datasets",

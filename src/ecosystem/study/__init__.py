@@ -1,5 +1,6 @@
 """Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats."""
 
+from ecosystem.study.calibrate import Calibration, IdentifiabilityWarning, calibrate
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
 from ecosystem.study.registry import assumptions
@@ -8,11 +9,14 @@ from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
     "BUILTIN",
+    "Calibration",
     "Comparison",
     "FlowMetric",
+    "IdentifiabilityWarning",
     "Sensitivity",
     "assumptions",
     "bootstrap_mean_ci",
+    "calibrate",
     "cohen_d",
     "compare",
     "flow_metric",
