@@ -166,10 +166,13 @@ def _base_model(spec: _Spec, eco: Ecosystem):
 
 
 def _with_profile(value: Any, values: dict[Assumption, float]) -> Any:
-    if not values:
+    """The profile with sampled parameters; a ratio the profile does not have has no effect."""
+    given = {str(a.parameter): v for a, v in values.items()
+             if not (str(a.parameter).startswith("ratio.")
+                     and str(a.parameter)[len("ratio."):] not in value.ratios)}
+    if not given:
         return value
-    return value.with_parameters({a.parameter: v for a, v in values.items()},
-                                 source="sensitivity sample")
+    return value.with_parameters(given, source="sensitivity sample")
 
 
 def _on_fixed(spec: _Spec, eco: Ecosystem, x: np.ndarray, start: int, seed: int) -> np.ndarray:
