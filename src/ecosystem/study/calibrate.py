@@ -39,7 +39,20 @@ FLAT = 1e-6
 
 
 class IdentifiabilityWarning(UserWarning):
-    """The targets do not determine some parameters (a flat direction of the fit)."""
+    """The targets do not determine some parameters (a flat direction of the fit).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from ecosystem import datasets
+    >>> from ecosystem.study import IdentifiabilityWarning, calibrate
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     fit = calibrate(datasets.example(), {"lost": (0.16, 0.01)},
+    ...                     ["handover_cross", "handover_same"])
+    >>> any(issubclass(w.category, IdentifiabilityWarning) for w in caught)
+    True
+    """
 
 
 def calibrate(
