@@ -110,7 +110,7 @@ def calibrate(
         Mapping parameter -> starting value; default the value in use (moved inside the
         bounds).
     options
-        Keyword arguments of :class:`~ecosystem.flows.ReferralModel` (``max_hops``, ``ties``,
+        Keyword arguments of :class:`~ecosystem.flows.ReferralModel` (``max_hops``, ``tie_kinds``,
         ``demand``, ...).
 
     Returns
