@@ -1,4 +1,5 @@
-"""Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats."""
+"""Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats;
+study files (TOML) that write them down and a runner that persists their results."""
 
 from ecosystem.study.calibrate import Calibration, IdentifiabilityWarning, calibrate
 from ecosystem.study.compare import Comparison, compare
@@ -6,6 +7,7 @@ from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
 from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.registry import assumptions
 from ecosystem.study.sensitivity import Sensitivity, sensitivity
+from ecosystem.study.spec import Study, StudyError, demo_study, example_study, load
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
@@ -15,12 +17,17 @@ __all__ = [
     "FlowMetric",
     "IdentifiabilityWarning",
     "Sensitivity",
+    "Study",
+    "StudyError",
     "assumptions",
     "bootstrap_mean_ci",
     "calibrate",
     "cohen_d",
     "compare",
+    "demo_study",
+    "example_study",
     "flow_metric",
+    "load",
     "sensitivity",
     "sensitivity_to_missing",
 ]
