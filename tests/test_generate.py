@@ -264,7 +264,8 @@ def test_replace_and_presets_differ_as_documented():
     low = Profile.preset("low_ses")
     assert low.demand["debt"] == 2 * AVG.demand["debt"]
     assert low.actors["informal_carer"] == pytest.approx(0.7 * AVG.actors["informal_carer"])
-    assert "low SES" in low.source_of("demand.debt")
+    assert "Schuldenproblematiek in beeld" in low.source_of("demand.debt")  # published
+    assert "a guess; low SES" in low.source_of("demand.unemployment")
     q = AVG.replace(rules={"gp->welfare.referral": 0.9}, source="local survey")
     rule = next(r for r in q.rules if r.label == "gp->welfare.referral")
     assert rule.p == 0.9 and rule.note == "local survey"

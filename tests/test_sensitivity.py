@@ -354,3 +354,17 @@ def test_registry_and_default_ranges():
     a = parse("profile.demand.unemployment")
     assert np.diff(default_range(a, 60, sourced=False)) > np.diff(default_range(a, 60,
                                                                                 sourced=True))
+
+
+def test_a_ratio_only_changes_the_profile_that_has_it():
+    # low_ses has a published loneliness ratio to the average profile; average has none, so the
+    # assumption moves the low-SES neighbourhood only (the same seed generates both)
+    s = sensitivity({"low": "low_ses", "average": "average"},
+                    {"profile.ratio.demand.loneliness": None}, metric="medicalised",
+                    contrast=("low", "average"), n=2, seed=5, progress=False)
+    assert s.samples["value[average]"].nunique() == 1
+    assert s.samples["value[low]"].nunique() > 1
+    assert tuple(s.ranges.loc["profile.ratio.demand.loneliness", ["low", "high"]]) == (1.5, 2.5)
+    prof = Profile.preset("low_ses").with_parameters({"ratio.demand.loneliness": 1.5})
+    assert prof.demand["loneliness"] == pytest.approx(1.5 * Profile.preset("average").demand[
+        "loneliness"])

@@ -66,9 +66,11 @@ from ecosystem.io import (
     write_json,
 )
 from ecosystem.study import (
+    Calibration,
     Comparison,
     Sensitivity,
     assumptions,
+    calibrate,
     compare,
     sensitivity,
     sensitivity_to_missing,
@@ -94,6 +96,7 @@ __all__ = [
     "EXPECTED_KIND_PAIRS",
     "SECTORS",
     "ActorKind",
+    "Calibration",
     "Comparison",
     "ConfigError",
     "DanglingTieError",
@@ -126,6 +129,7 @@ __all__ = [
     "__version__",
     "assumptions",
     "brokerage",
+    "calibrate",
     "centrality",
     "compare",
     "datasets",

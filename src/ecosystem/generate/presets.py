@@ -230,25 +230,25 @@ def _average() -> Profile:
 
 def _presets() -> dict[str, Profile]:
     avg = _average()
-    low_src = ("assumption (low SES): more debt, loneliness and unemployment demand, fewer "
-               "active informal networks, busier GPs (low-SES neighbourhoods 'need very "
-               f"different things', {src.CARING_NEIGHBOURHOODS})")
     low = avg.scaled(
-        source=low_src,
-        demand={"debt": 2.0, "unemployment": 2.0, "loneliness": 1.3, "mental_health": 1.3,
+        source=LOW_GUESS,
+        demand={"debt": 2.0, "unemployment": 2.0, "loneliness": 2.0, "mental_health": 1.3,
                 "child_obesity": 1.5, "chronic_disease": 1.2},
         actors={"informal_carer": 0.7, "community_network": 0.7, "volunteer_org": 0.7,
                 "elderly_union": 0.7, "gp": 0.85},
         resolve={"gp": 0.9},
+        entry={"gp": 1.25},
         rules={"informal_carer->community_network.membership[per source]": 0.7,
                "gp->welfare.referral": 0.8},
     )
+    low = low.replace(source="", sources={
+        **{name: source for key, source in LOW_SOURCED.items() for name in low.parameters()
+           if name == key or name.startswith(key + ".")},
+        **{f"ratio.{key}": source for key, source in LOW_SOURCED.items()}})
     low = _rename(low, "low_ses", "A low-SES neighbourhood: more debt, loneliness and "
                   "unemployment, fewer active informal networks, busier GPs.")
-    high_src = ("assumption (high SES): less debt and unemployment demand, more active informal "
-                "networks")
     high = avg.scaled(
-        source=high_src,
+        source=HIGH_GUESS,
         demand={"debt": 0.5, "unemployment": 0.5, "loneliness": 0.9, "mental_health": 0.9,
                 "child_obesity": 0.6},
         actors={"informal_carer": 1.15, "community_network": 1.3, "volunteer_org": 1.2},
@@ -268,6 +268,33 @@ def _presets() -> dict[str, Profile]:
     rural = _rename(rural, "rural", "A rural village: older, fewer formal services, more "
                     "village networks and informal care.")
     return {"average": avg, "low_ses": low, "high_ses": high, "rural": rural}
+
+
+#: Low-SES ratios to the average profile that rest on published figures: what they scale ->
+#: their source. The other low-SES ratios are guesses.
+LOW_SOURCED = {
+    "demand.debt": ("ratio 2 from published figures: about 1 in 12 households had "
+                    "registered problematic debts (7.6% in October 2020), most often in large "
+                    "cities and in households without paid work (42% of them) (CBS, "
+                    "'Schuldenproblematiek in beeld', 2020)"),
+    "demand.loneliness": ("ratio 2 from published figures: severe loneliness about "
+                          "twice as common among people with little education (21% against "
+                          "9% overall; GGD regio Utrecht, Volwassenenmonitor 2016), and more "
+                          "loneliness at low incomes (GGD'en, CBS and RIVM, "
+                          "Gezondheidsmonitor Volwassenen en Ouderen 2020)"),
+    "entry.gp": ("ratio 1.25 from published figures: aged 75 and over, 10 GP contacts "
+                 "a year in the lowest income group against 8 in the highest (CBS, 2008 "
+                 "data); the lowest income or education group uses the GP out-of-hours service "
+                 "about twice as often as the highest (Nivel, Jansen 2020), so 1.25 to 2"),
+}
+LOW_GUESS = ("assumption (a guess; low SES): fewer active informal networks, busier GPs, more "
+             "unemployment and mental-health demand; low-SES neighbourhoods 'need very "
+             "different things' (Zorgvisie, 'Alliantie wijkverpleging zet in op 100 zorgzame "
+             "buurten', 2023)")
+HIGH_GUESS = ("assumption (a guess; high SES): less debt and unemployment demand and more "
+              "active informal networks; published figures compare the lowest with the highest "
+              "income groups (CBS 2008: 8 GP contacts a year at 75+ in the highest against 10 "
+              "in the lowest), not the highest with the average")
 
 
 def _rename(p: Profile, name: str, description: str) -> Profile:

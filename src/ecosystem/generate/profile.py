@@ -205,6 +205,11 @@ class Profile:
         Source of each parameter: keys are parameter names as in :meth:`describe` or a prefix
         of one (``"resolve"`` covers every ``resolve.<kind>.<need>``); the most specific key
         wins. Tie rules carry their own ``note``.
+    ratios
+        For a profile derived from another by :meth:`scaled`: the factors applied, by what
+        they scale (``"demand.debt"``, ``"actors.gp"``, ``"resolve.gp"`` and ``"entry.gp"``
+        for every need of a kind, ``"tie.<label>.p"``). Listed by :meth:`describe` as
+        ``ratio.<what>``; setting one with :meth:`with_parameters` rescales what it scales.
 
     Examples
     --------
@@ -230,6 +235,7 @@ class Profile:
     entry: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     demand: Mapping[str, float] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
+    ratios: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -237,6 +243,7 @@ class Profile:
         set_(self, "minimum", _frozen_map(self.minimum))
         set_(self, "demand", _frozen_map(self.demand))
         set_(self, "sources", _frozen_map(self.sources))
+        set_(self, "ratios", _frozen_map(self.ratios))
         set_(self, "resolve", _frozen_table(self.resolve))
         set_(self, "entry", _frozen_table(self.entry))
         set_(self, "rules", tuple(self.rules))
@@ -422,44 +429,81 @@ class Profile:
     def scaled(self, *, source: str, **factors: Mapping[str, float]) -> Profile:
         """A copy with some parameters multiplied by factors (used to derive presets).
 
-        ``actors``, ``demand``: mapping kind/need -> factor. ``resolve``: mapping kind ->
-        factor for every need (results clipped to [0, 1]). ``rules``: mapping rule label ->
-        factor on ``p`` (clipped to [0, 1]).
+        ``actors``, ``demand``: mapping kind/need -> factor. ``resolve``, ``entry``: mapping
+        kind -> factor for every need (resolve results clipped to [0, 1]). ``rules``: mapping
+        rule label -> factor on ``p`` (clipped to [0, 1]). The factors are recorded in
+        :attr:`ratios` (multiplied with earlier ones) with ``source`` as their source.
 
         Parameters
         ----------
         source
-            Source recorded for every changed parameter.
+            Source of the scaled parameters and of the factors.
         **factors
-            Mappings of factors by parameter group (``actors``, ``demand``, ``resolve``,
-            ``rules``).
+            ``actors=``, ``demand=``, ``resolve=``, ``entry=`` and ``rules=`` mappings.
 
         Returns
         -------
         Profile
-            A new profile; this one is unchanged.
 
         Examples
         --------
-        >>> from ecosystem import Profile
-        >>> avg = Profile.preset("average")
-        >>> more_debt = avg.scaled(demand={"debt": 2.0}, source="assumption: twice the debt")
-        >>> more_debt.parameters()["demand.debt"] / avg.parameters()["demand.debt"]
-        2.0
+        >>> from ecosystem.generate import Profile
+        >>> p = Profile.preset("average").scaled(source="a guess", demand={"debt": 2.0})
+        >>> p.demand["debt"], p.ratios["demand.debt"]
+        (80.0, 2.0)
         """
         out: dict[str, Any] = {}
+        ratios = dict(self.ratios)
         for key, f in factors.items():
             if key in ("actors", "demand"):
                 out[key] = {k: getattr(self, key)[k] * v for k, v in f.items()}
-            elif key == "resolve":
-                out[key] = {k: {n: min(1.0, p * v) for n, p in self.resolve[k].items()}
+            elif key in ("resolve", "entry"):
+                top = 1.0 if key == "resolve" else np.inf
+                out[key] = {k: {n: min(top, p * v) for n, p in getattr(self, key)[k].items()}
                             for k, v in f.items()}
             elif key == "rules":
                 labels = {r.label: r for r in self.rules}
                 out[key] = {lab: min(1.0, labels[lab].p * v) for lab, v in f.items()}
             else:
                 raise ConfigError(f"Profile.scaled(): cannot scale '{key}'")
-        return self.replace(source=source, **out)
+            for k, v in f.items():
+                name = f"tie.{k}.p" if key == "rules" else f"{key}.{k}"
+                ratios[name] = ratios.get(name, 1.0) * float(v)
+        scaled = self.replace(source=source, **out)
+        sources = {**scaled.sources, **{f"ratio.{k}": source for k in ratios
+                                        if k not in self.ratios}}
+        return dataclasses.replace(scaled, ratios=ratios, sources=sources)
+
+    def _rescale(self, what: str, value: float, source: str) -> dict[str, Any]:
+        """Changes that set the ratio ``what`` to ``value`` (rescaling what it scales)."""
+        factor = value / self.ratios[what]
+        head, _, rest = what.partition(".")
+        if head in ("actors", "demand"):
+            return {head: {rest: getattr(self, head)[rest] * factor}}
+        if head in ("resolve", "entry"):
+            top = 1.0 if head == "resolve" else np.inf
+            return {head: {rest: {n: min(top, p * factor)
+                                  for n, p in getattr(self, head)[rest].items()}}}
+        label = rest.rsplit(".", 1)[0]
+        rule = next(r for r in self.rules if r.label == label)
+        return {"rules": {label: ("p", min(1.0, rule.p * factor))}}
+
+    @staticmethod
+    def _merge(changes: dict[str, Any], new_rules: dict[str, TieRule],
+               rules: dict[str, TieRule], change: dict[str, Any], source: str) -> None:
+        """Fold one change (as :meth:`_rescale` gives it) into the pending changes."""
+        for key, part in change.items():
+            if key == "rules":
+                for label, (attr, v) in part.items():
+                    rule = new_rules.get(label, rules[label])
+                    new_rules[label] = (dataclasses.replace(rule, p=v, note=source)
+                                        if attr == "p" else
+                                        dataclasses.replace(rule, strength=v, note=source))
+            elif key in ("resolve", "entry"):
+                for kind, row in part.items():
+                    changes.setdefault(key, {}).setdefault(kind, {}).update(row)
+            else:
+                changes.setdefault(key, {}).update(part)
 
     def with_parameters(self, values: Mapping[str, float], *, source: str = "user override"
                         ) -> Profile:
@@ -489,10 +533,14 @@ class Profile:
         changes: dict[str, Any] = {}
         rules = {r.label: r for r in self.rules}
         new_rules: dict[str, TieRule] = {}
+        ratios = dict(self.ratios)
         for name, value in values.items():
             head, _, rest = str(name).partition(".")
             v = float(value)
-            if head in ("residents", "strength_cv") and not rest:
+            if head == "ratio" and rest in self.ratios:
+                self._merge(changes, new_rules, rules, self._rescale(rest, v, source), source)
+                ratios[rest] = v
+            elif head in ("residents", "strength_cv") and not rest:
                 changes[head] = int(np.floor(v)) if head == "residents" else v
             elif head in ("actors", "minimum", "demand") and rest:
                 changes.setdefault(head, {})[rest] = int(np.floor(v)) if head == "minimum" \
@@ -503,16 +551,19 @@ class Profile:
             elif head == "tie" and rest.rsplit(".", 1)[0] in rules and \
                     rest.rsplit(".", 1)[1] in ("p", "strength"):
                 label, attr = rest.rsplit(".", 1)
-                rule = new_rules.get(label, rules[label])
-                new_rules[label] = (dataclasses.replace(rule, p=v, note=source) if attr == "p"
-                                    else dataclasses.replace(rule, strength=v, note=source))
+                self._merge(changes, new_rules, rules, {"rules": {label: (attr, v)}}, source)
             else:
                 raise ConfigError(f"Profile.with_parameters(): '{name}' is not a parameter of "
                                   f"profile '{self.name}'" + suggest(str(name),
                                                                      self.parameters()))
         if new_rules:
             changes["rules"] = list(new_rules.values())
-        return self.replace(source=source, **changes)
+        out = self.replace(source=source, **changes)
+        if ratios != dict(self.ratios):
+            sources = {**out.sources, **{f"ratio.{k}": source for k in ratios
+                                         if ratios[k] != self.ratios[k]}}
+            out = dataclasses.replace(out, ratios=ratios, sources=sources)
+        return out
 
     # ------------------------------------------------------------------ reading
     def source_of(self, parameter: str) -> str:
@@ -568,6 +619,7 @@ class Profile:
             for k, row in getattr(self, table).items():
                 out.update({f"{table}.{k}.{n}": float(v) for n, v in row.items()})
         out.update({f"demand.{k}": float(v) for k, v in self.demand.items()})
+        out.update({f"ratio.{k}": float(v) for k, v in self.ratios.items()})
         return out
 
     def describe(self) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats;
 study files (TOML) that write them down and a runner that persists their results."""
 
+from ecosystem.study.calibrate import Calibration, IdentifiabilityWarning, calibrate
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
 from ecosystem.study.missing import sensitivity_to_missing
@@ -11,13 +12,16 @@ from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
     "BUILTIN",
+    "Calibration",
     "Comparison",
     "FlowMetric",
+    "IdentifiabilityWarning",
     "Sensitivity",
     "Study",
     "StudyError",
     "assumptions",
     "bootstrap_mean_ci",
+    "calibrate",
     "cohen_d",
     "compare",
     "demo_study",

@@ -192,12 +192,18 @@ class FlowBatch:
         opts = model_options(model)
         h0 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 0.0,
                                                "handover_cross": 0.0})._compiled.handover
-        h1 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 1.0,
-                                               "handover_cross": 1.0})._compiled.handover
         rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
         same = c.domain[rows] == c.domain[c.indices]
-        alpha, beta = h0, h1 - h0
-        expect = alpha + beta * np.where(same, model.handover_same, model.handover_cross)
+        # h = alpha + beta h_x: alpha from a model with both defaults 0, beta from the base
+        alpha = h0
+        hx = np.where(same, model.handover_same, model.handover_cross)
+        if (hx > 0).all():
+            beta = (c.handover - alpha) / np.where(hx > 0, hx, 1.0)
+        else:  # a default of 0 hides beta in the base: one more model with defaults 1
+            h1 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 1.0,
+                                                   "handover_cross": 1.0})._compiled.handover
+            beta = h1 - h0
+        expect = alpha + beta * hx
         if not np.allclose(expect, c.handover, rtol=0, atol=1e-12):  # pragma: no cover
             raise RuntimeError("the flow model's handover is not affine in handover_same and "
                                "handover_cross; FlowBatch needs updating")
@@ -289,7 +295,10 @@ class FlowBatch:
         aligned to multiples of :meth:`batch_size` of the global row index, so the result of a
         row does not depend on how the rows were split between workers.
         """
-        x = np.asarray(x, dtype=np.float64).reshape(-1, len(self.assumptions))
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != len(self.assumptions):
+            raise ValueError(f"FlowBatch.evaluate(): x must have shape (sets, "
+                             f"{len(self.assumptions)}), got {x.shape}")
         s_total = len(x)
         fr = np.full((s_total, len(OUTCOMES), self.k), np.nan)
         mh = np.full((s_total, self.k), np.nan)

@@ -215,7 +215,8 @@ def default_range(assumption: Assumption, value: float, *, sourced: bool = False
     half to twice the value (0 to the default weight of an unlisted kind when it is 0). A
     profile parameter +/- 25% when it has a published source (``sourced``), +/- 50% when it
     is a guess; a profile ratio from 1 (no difference from the base profile) to twice its
-    distance from 1 when it is a guess, +/- 25% of its distance from 1 around it when sourced.
+    distance from 1 when it is a guess, from half to one and a half times its distance from 1
+    when sourced (a sourced ratio of 2: 1.5 to 2.5).
     Probabilities are clipped to [0, 1]; integers are rounded.
 
     Parameters
@@ -251,9 +252,9 @@ def default_range(assumption: Assumption, value: float, *, sourced: bool = False
     elif a.group == "entry":
         lo, hi = (0.0, ENTRY_OTHER) if v == 0 else (v / 2, v * 2)
     elif a.parameter is not None and a.parameter.startswith("ratio."):
-        d = v - 1.0
-        lo, hi = (v - abs(d) / 4, v + abs(d) / 4) if sourced else (min(1.0, 1 + 2 * d),
-                                                                    max(1.0, 1 + 2 * d))
+        d = v - 1.0  # distance from "no difference"
+        ends = (1 + d / 2, 1 + 3 * d / 2) if sourced else (1.0, 1 + 2 * d)
+        lo, hi = min(ends), max(ends)
         if lo == hi:
             lo, hi = 0.8, 1.25
     else:

@@ -166,10 +166,13 @@ def _base_model(spec: _Spec, eco: Ecosystem):
 
 
 def _with_profile(value: Any, values: dict[Assumption, float]) -> Any:
-    if not values:
+    """The profile with sampled parameters; a ratio the profile does not have has no effect."""
+    given = {str(a.parameter): v for a, v in values.items()
+             if not (str(a.parameter).startswith("ratio.")
+                     and str(a.parameter)[len("ratio."):] not in value.ratios)}
+    if not given:
         return value
-    return value.with_parameters({a.parameter: v for a, v in values.items()},
-                                 source="sensitivity sample")
+    return value.with_parameters(given, source="sensitivity sample")
 
 
 def _on_fixed(spec: _Spec, eco: Ecosystem, x: np.ndarray, start: int, seed: int) -> np.ndarray:
@@ -725,6 +728,8 @@ class Sensitivity:
         """
         import matplotlib.pyplot as plt
 
+        from ecosystem.plotting._style import OKABE_ITO
+
         index = index or ("ST" if self.method == "sobol" else "mu_star")
         rank = self.ranking(index)
         if top is not None:
@@ -735,7 +740,8 @@ class Sensitivity:
         t = self.indices.set_index(["assumption", "index"])
         ypos = np.arange(len(names))
         shown = [index] + (["S1"] if self.method == "sobol" and index == "ST" else [])
-        colours = {"ST": "#1f4e79", "S1": "#e08a2c", "mu_star": "#1f4e79"}
+        colours = {"ST": OKABE_ITO["blue"], "S1": OKABE_ITO["orange"],
+                   "mu_star": OKABE_ITO["blue"]}
         for k, idx in enumerate(shown):
             v = np.array([t.loc[(nm, idx), "value"] for nm in names])
             lo = np.array([t.loc[(nm, idx), "conf_low"] for nm in names])
@@ -743,7 +749,7 @@ class Sensitivity:
             err = np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)])
             err = np.nan_to_num(err)
             h = 0.7 if k == 0 else 0.35
-            ax.barh(ypos, v, height=h, color=colours.get(idx, "#1f4e79"), xerr=err,
+            ax.barh(ypos, v, height=h, color=colours.get(idx, OKABE_ITO["blue"]), xerr=err,
                     capsize=2, label=idx, alpha=0.9)
         ax.set_yticks(ypos, names)
         ax.axvline(0, color="black", linewidth=0.8)
