@@ -5,6 +5,7 @@ from __future__ import annotations
 import ecosystem
 
 PUBLIC = [
+    "COLUMN_ALIASES",
     "DOMAINS",
     "EXPECTED_KIND_PAIRS",
     "SECTORS",
@@ -12,6 +13,7 @@ PUBLIC = [
     "Comparison",
     "ConfigError",
     "DanglingTieError",
+    "DuplicateColumnError",
     "DuplicateIdError",
     "DuplicateTieError",
     "Ecosystem",
@@ -25,7 +27,9 @@ PUBLIC = [
     "MissingIdError",
     "Mixing",
     "Need",
+    "ProblemsFound",
     "Profile",
+    "ReadReport",
     "ReferralModel",
     "Schema",
     "SchemaError",

@@ -20,11 +20,13 @@ from ecosystem.algorithms import (
     suggest_bridges,
 )
 from ecosystem.core import (
+    COLUMN_ALIASES,
     DOMAINS,
     SECTORS,
     ActorKind,
     ConfigError,
     DanglingTieError,
+    DuplicateColumnError,
     DuplicateIdError,
     DuplicateTieError,
     Ecosystem,
@@ -35,6 +37,8 @@ from ecosystem.core import (
     MissingColumnError,
     MissingIdError,
     Need,
+    ProblemsFound,
+    ReadReport,
     Schema,
     SchemaError,
     SelfLoopError,
@@ -70,6 +74,7 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
 __all__ = [
+    "COLUMN_ALIASES",
     "DOMAINS",
     "EXPECTED_KIND_PAIRS",
     "SECTORS",
@@ -77,6 +82,7 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "DanglingTieError",
+    "DuplicateColumnError",
     "DuplicateIdError",
     "DuplicateTieError",
     "Ecosystem",
@@ -90,7 +96,9 @@ __all__ = [
     "MissingIdError",
     "Mixing",
     "Need",
+    "ProblemsFound",
     "Profile",
+    "ReadReport",
     "ReferralModel",
     "Schema",
     "SchemaError",

@@ -1,8 +1,8 @@
 """The ``ecosystem`` command line: a thin layer over the library (nothing imports it).
 
 ``ecosystem demo`` is the main job: the built-in example ecosystem summarised, validated and
-analysed. ``ecosystem validate FILE [TIES]`` checks a user's own data and prints a summary or
-the first problem found (exit code 1).
+analysed. ``ecosystem validate FILE [TIES] [NEIGHBOURHOODS]`` checks a user's own data and
+prints every problem found (exit code 1), or the read report, a summary and an OK line.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _analyses() -> list[tuple[str, Callable[[Ecosystem], None]]]:
     def flows(eco: Ecosystem) -> None:
         cols = list(es.flows.OUTCOMES)
         parts = {}
-        for nb in eco.neighbourhoods:
+        for nb in eco.neighbourhoods.index:
             local = eco.subset(neighbourhoods=nb, include_shared=True)
             result = es.ReferralModel(local).solve()
             parts[nb] = result.outcomes["fraction"].unstack("outcome")[cols].loc[
@@ -101,26 +101,65 @@ def _analyses() -> list[tuple[str, Callable[[Ecosystem], None]]]:
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Read a user's files, report the first problem or print a summary."""
+    """Read a user's files; print every problem (exit 1) or the read report and a summary."""
     from ecosystem import io
+    from ecosystem.core.errors import ProblemsFound
+    from ecosystem.core.report import collecting
 
     path = Path(args.file)
+    suffix = path.suffix.lower()
+    csv_only = {"--sep": args.sep, "--decimal": args.decimal, "--encoding": args.encoding,
+                "TIES": args.ties, "NEIGHBOURHOODS": args.neighbourhoods}
+    if suffix not in (".csv", ".json", ".graphml", ".xlsx"):
+        print(f"error: cannot read '{path.name}': use .csv (with a ties .csv), .json, "
+              ".graphml or .xlsx", file=sys.stderr)
+        return 2
+    misplaced = [k for k, v in csv_only.items() if v is not None and suffix != ".csv"]
+    if suffix != ".xlsx" and (args.actors_sheet or args.ties_sheet):
+        misplaced.append("--actors-sheet/--ties-sheet")
+    if misplaced:
+        print(f"error: {', '.join(misplaced)} only apply to "
+              + ("CSV files" if "--actors-sheet/--ties-sheet" not in misplaced else
+                 "the files they name") + f", not to '{path.name}'", file=sys.stderr)
+        return 2
     try:
-        suffix = path.suffix.lower()
-        if suffix == ".csv":
-            eco = io.read_csv(path, args.ties)
-        else:
-            reader = {".json": "read_json", ".graphml": "read_graphml", ".xlsx": "read_excel"}
-            name = reader.get(suffix)
-            if name is None or not hasattr(io, name):
-                print(f"error: cannot read '{path.name}': use .csv (with a ties .csv), .json, "
-                      ".graphml or .xlsx", file=sys.stderr)
-                return 2
-            eco = getattr(io, name)(path)
+        with collecting(limit=args.max_problems):
+            if suffix == ".csv":
+                eco = io.read_csv(path, args.ties, args.neighbourhoods, sep=args.sep,
+                                  decimal=args.decimal, encoding=args.encoding)
+            elif suffix == ".xlsx":
+                sheets = {k: v for k, v in (("actors_sheet", args.actors_sheet),
+                                            ("ties_sheet", args.ties_sheet)) if v}
+                eco = io.read_excel(path, **sheets)
+            else:
+                eco = getattr(io, {".json": "read_json", ".graphml": "read_graphml"}[suffix])(
+                    path)
+    except ProblemsFound as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
     except EcosystemError as exc:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
+    except ImportError as exc:  # openpyxl missing for .xlsx: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    report = eco.read_report
+    if len(report):
+        print("Read report (what was assumed or changed while reading):")
+        for note in report.notes:
+            print(f"  {note}")
+        print()
     print(eco.summary())
+    warnings = report.warnings
+    if warnings and args.strict:
+        print(f"\ninvalid: {len(warnings)} warning{'s' if len(warnings) != 1 else ''} in the "
+              "read report, and --strict treats warnings as errors:", file=sys.stderr)
+        for note in warnings:
+            print(f"  - {note}", file=sys.stderr)
+        return 1
+    print(f"\nOK: {eco.n_actors} actors, {eco.n_ties} ties and {len(eco.neighbourhoods)} "
+          f"neighbourhoods are valid ({len(warnings)} warning"
+          f"{'s' if len(warnings) != 1 else ''})")
     return 0
 
 
@@ -133,9 +172,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="summarise and analyse the built-in example ecosystem"
                    ).set_defaults(func=demo)
-    v = sub.add_parser("validate", help="check your own data files and summarise them")
+    v = sub.add_parser(
+        "validate", help="check your own data files: every problem, or the read report and a "
+        "summary", description="Read your files as the library does and report every problem "
+        "found (up to --max-problems), or print the read report (which columns mapped to which "
+        "field, which defaults were applied, which values changed) and a summary.")
     v.add_argument("file", help="actors .csv, or an ecosystem .json, .graphml or .xlsx file")
     v.add_argument("ties", nargs="?", default=None, help="ties .csv (with an actors .csv)")
+    v.add_argument("neighbourhoods", nargs="?", default=None,
+                   help="neighbourhoods .csv (one row per neighbourhood; with an actors .csv)")
+    v.add_argument("--sep", default=None, help="CSV field separator (default: detected)")
+    v.add_argument("--decimal", default=None, choices=[",", "."],
+                   help="CSV decimal mark (default: ',' for ';'-separated files, else '.')")
+    v.add_argument("--encoding", default=None,
+                   help="CSV text encoding, e.g. utf-8 or cp1252 (default: UTF-8, else "
+                   "Windows-1252)")
+    v.add_argument("--actors-sheet", default=None,
+                   help="Excel sheet of actors (default: 'actors' or 'actoren')")
+    v.add_argument("--ties-sheet", default=None,
+                   help="Excel sheet of ties (default: 'ties', 'relaties' or 'banden')")
+    v.add_argument("--strict", action="store_true",
+                   help="treat warnings of the read report as errors (exit 1)")
+    v.add_argument("--max-problems", type=int, default=50,
+                   help="report at most this many problems (default 50)")
     v.set_defaults(func=validate)
     args = parser.parse_args(argv)
     return int(args.func(args))

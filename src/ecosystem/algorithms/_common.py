@@ -32,7 +32,7 @@ def by_neighbourhood(
     if by != "neighbourhood":
         raise ConfigError(f"by='{by}' is not accepted; use None or 'neighbourhood'")
     parts = {nb: func(eco.subset(neighbourhoods=nb, include_shared=True), **kwargs)
-             for nb in eco.neighbourhoods}
+             for nb in eco.neighbourhoods.index}
     if not parts:
         empty = func(eco.subset(ids=[]), **kwargs)
         return empty.set_index(pd.MultiIndex.from_arrays(

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 __all__ = [
     "ConfigError",
     "DanglingTieError",
+    "DuplicateColumnError",
     "DuplicateIdError",
     "DuplicateTieError",
     "EcosystemError",
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidWeightError",
     "MissingColumnError",
     "MissingIdError",
+    "ProblemsFound",
     "SchemaError",
     "SelfLoopError",
     "UnknownKindError",
@@ -92,6 +94,32 @@ class ValidationError(EcosystemError, ValueError):
 
 class MissingColumnError(ValidationError):
     """A required column is absent from a table or file."""
+
+
+class DuplicateColumnError(ValidationError):
+    """Two columns of one table stand for the same field (``weight`` and ``gewicht``)."""
+
+
+class ProblemsFound(ValidationError):
+    """Several problems at once (``ecosystem validate`` gathers them all).
+
+    Parameters
+    ----------
+    errors
+        The problems, in the order found.
+    more
+        How many more were found beyond the limit and left out.
+    """
+
+    def __init__(self, errors: list[EcosystemError], *, more: int = 0) -> None:
+        self.errors = list(errors)
+        self.more = more
+        n = len(self.errors) + more
+        lines = [f"{n} problem{'s' if n != 1 else ''} found:"]
+        lines += [f"  - {e}" for e in self.errors]
+        if more:
+            lines.append(f"  ... and {more} more (only the first {len(self.errors)} are shown)")
+        super().__init__("\n".join(lines))
 
 
 class MissingIdError(ValidationError):

@@ -1,11 +1,16 @@
-"""Validation and normalisation of actors and ties tables (vectorised; no per-row Python loops).
+"""Validation and normalisation of actors, ties and neighbourhoods tables (vectorised).
 
-Every reader ends here. Problems raise an :class:`~ecosystem.core.errors.EcosystemError` subclass
-naming the table or file, the (0-based) row, the field and the value; nothing is dropped.
+Every reader ends here, so column aliases (:data:`~ecosystem.core.schema.COLUMN_ALIASES`),
+defaults, whitespace stripping and kind aliases are handled once, for every format, and each
+is written down in the read report (:mod:`ecosystem.core.report`). Problems raise an
+:class:`~ecosystem.core.errors.EcosystemError` subclass naming the table or file, the (0-based)
+row, the field and the value; nothing is dropped. Under
+:func:`~ecosystem.core.report.collecting` every problem is gathered instead of the first raised.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,8 +18,10 @@ import pandas as pd
 
 from ecosystem.core.errors import (
     DanglingTieError,
+    DuplicateColumnError,
     DuplicateIdError,
     DuplicateTieError,
+    EcosystemError,
     InvalidWeightError,
     MissingColumnError,
     MissingIdError,
@@ -24,10 +31,16 @@ from ecosystem.core.errors import (
     WrongTypeError,
     suggest,
 )
-from ecosystem.core.schema import SECTORS, Schema, normalize_name
+from ecosystem.core.report import _PROBLEMS, Collector, fail
+from ecosystem.core.schema import SECTORS, Schema, column_key, normalize_name
 
 ACTOR_COLUMNS = ("id", "kind", "domain", "sector", "neighbourhood", "capacity")
 TIE_COLUMNS = ("source", "target", "kind", "weight")
+NEIGHBOURHOOD_COLUMNS = ("residents", "ses")
+#: Prefix of the neighbourhood table's demand columns: ``demand_<need>``.
+DEMAND = "demand_"
+#: Actor column prefixes of per-actor flow parameters (kept as they are, never "misspelt").
+_ACTOR_PREFIXES = ("resolve_", "entry_")
 STR = "str"
 
 
@@ -41,6 +54,17 @@ class Where:
     def at(self, row: int | None) -> dict:
         line = None if row is None or self.first_line is None else row + self.first_line
         return {"source": self.source, "row": row, "line": line}
+
+
+def _rows(mask: np.ndarray) -> np.ndarray:
+    """Offending rows to name: the first only when raising, up to the limit when collecting."""
+    rows = np.flatnonzero(mask)
+    problems = _PROBLEMS.get()
+    return rows[:1] if problems is None else rows[:max(problems.limit, 1)]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _as_frame(table: object, where: Where) -> pd.DataFrame:
@@ -60,42 +84,124 @@ def _as_frame(table: object, where: Where) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _require(table: pd.DataFrame, columns: tuple[str, ...], where: Where) -> None:
+def map_columns(
+    table: pd.DataFrame, what: str, schema: Schema, where: Where, notes: Collector
+) -> pd.DataFrame:
+    """Rename columns given by an alias (``gewicht``, ``wijk``, ``Soort``) to their field.
+
+    Two columns for one field raise :class:`DuplicateColumnError` naming both. Every renaming
+    is a note; columns that are no field are kept as attributes (a note lists them), and one
+    whose name is close to a field or alias (``gewciht``) is a warning with the suggestion.
+    """
+    names = schema.column_names(what)
+    by_field: dict[str, list[str]] = {}
+    for c in table.columns:
+        fld = names.get(column_key(c))
+        if fld is not None:
+            by_field.setdefault(fld, []).append(c)
+    rename, drop = {}, []
+    for fld, cols in by_field.items():
+        cols = sorted(cols, key=lambda c: c != fld)  # the exact field name first
+        if len(cols) > 1:
+            fail(DuplicateColumnError(
+                f"columns {' and '.join(repr(c) for c in cols)} both stand for the field "
+                f"'{fld}'; keep one and rename or remove the other (the aliases of each field "
+                "are listed in ecosystem.COLUMN_ALIASES)", source=where.source, field=fld))
+            drop += cols[1:]
+        if cols[0] != fld:
+            rename[cols[0]] = fld
+            notes.info("columns", where.source, f"column '{cols[0]}' read as '{fld}'")
+    mapped = set(rename) | set(drop) | set(by_field)
+    extras = [c for c in table.columns if c not in mapped]
+    known = {column_key(n): n for fld, aliases in schema.columns[what].items()
+             for n in (fld, *aliases)}
+    fields = dict(names)
+    plain = []
+    for c in extras:
+        key = column_key(c)
+        if what == "actors" and c.startswith(_ACTOR_PREFIXES):
+            plain.append(c)
+            continue
+        if what == "neighbourhoods" and key.startswith(column_key(DEMAND)):
+            continue
+        close = [k for k in difflib.get_close_matches(key, list(known), n=3, cutoff=0.8)
+                 if abs(len(k) - len(key)) <= 2] if len(key) >= 4 else []
+        if close:
+            hint = known[close[0]]
+            notes.warn("columns", where.source,
+                       f"column '{c}' is not a known column and is kept as an attribute; did "
+                       f"you mean '{hint}' (the field '{fields[close[0]]}')? Rename it if so")
+        else:
+            plain.append(c)
+    if plain:
+        notes.info("attributes", where.source, "column" + ("s " if len(plain) > 1 else " ")
+                   + ", ".join(f"'{c}'" for c in plain) + " kept as attribute"
+                   + ("s" if len(plain) > 1 else "") + " (not a field of the "
+                   + what + " table)", change=False)
+    out = table.drop(columns=drop) if drop else table
+    return out.rename(columns=rename) if rename else out
+
+
+def _require(table: pd.DataFrame, columns: tuple[str, ...], what: str, schema: Schema,
+             where: Where) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
+        aliases = schema.columns[what][missing[0]]
+        accepted = f" (or {', '.join(repr(a) for a in aliases)})" if aliases else ""
         raise MissingColumnError(
-            f"required column(s) {missing} missing; columns present: {list(table.columns)}",
+            f"required column(s) {missing} missing; columns present: {list(table.columns)}. "
+            f"Name the column '{missing[0]}'{accepted}",
             source=where.source, field=missing[0],
         )
 
 
-def _strings(col: pd.Series, name: str, where: Where, *, required: bool) -> pd.Series:
-    """Check a column holds strings (missing allowed unless ``required``); return as ``str``."""
+def _strings(col: pd.Series, name: str, where: Where, notes: Collector | None, *,
+             required: bool, what: str = "row") -> pd.Series:
+    """Check a column holds text (missing allowed unless ``required``); return it stripped.
+
+    Surrounding spaces are removed (a note counts the values changed); a value that is
+    blank after stripping is missing (a note counts them) or, when ``required``, an error.
+    """
     values = col
     missing = values.isna().to_numpy()
     if not (pd.api.types.is_string_dtype(values.dtype) and values.dtype != object):
         kinds = pd.api.types.infer_dtype(values[~missing], skipna=True)
         if kinds not in ("string", "empty") and (~missing).any():
-            nonstr = values[~missing].map(lambda v: not isinstance(v, str)).to_numpy()
-            row = int(np.flatnonzero(~missing)[np.flatnonzero(nonstr)[0]])
-            raise WrongTypeError(
-                f"value {values.iloc[row]!r} ({type(values.iloc[row]).__name__}) is not a string; "
-                f"'{name}' must hold text. Convert it first, e.g. df['{name}'] = "
-                f"df['{name}'].astype(str)", field=name, **where.at(row),
-            )
+            nonstr = values.map(lambda v: not isinstance(v, str)).to_numpy() & ~missing
+            for row in _rows(nonstr):
+                row = int(row)
+                fail(WrongTypeError(
+                    f"value {values.iloc[row]!r} ({type(values.iloc[row]).__name__}) is not a "
+                    f"string; '{name}' must hold text. Convert it first, e.g. df['{name}'] = "
+                    f"df['{name}'].astype(str)", field=name, **where.at(row)))
+            values = values.where(~nonstr, np.nan)
     out = values.astype(STR)
+    stripped = out.str.strip()
+    present = out.notna().to_numpy()
+    changed = present & (out.str.len() != stripped.str.len()).fillna(False).to_numpy(
+        dtype=bool)
+    n_changed = int(changed.sum())
+    if n_changed:
+        out = stripped
+    blank = present & (out.str.len() == 0).fillna(False).to_numpy(dtype=bool)
     if required:
-        blank = missing | (out.str.strip().fillna("") == "").to_numpy()
-        if blank.any():
-            row = int(np.flatnonzero(blank)[0])
-            raise MissingIdError(
-                f"'{name}' is empty; every row needs a non-empty {name}", field=name,
-                **where.at(row),
-            )
+        blank_or_missing = blank | ~present
+        for row in _rows(blank_or_missing):
+            fail(MissingIdError(f"'{name}' is empty; every {what} needs a non-empty {name}",
+                                field=name, **where.at(int(row))))
+    if n_changed and notes is not None:
+        notes.info("values", where.source, f"{name}: surrounding spaces removed from "
+                   f"{_plural(n_changed, 'value')}")
+    if blank.any():
+        out = out.where(~blank, np.nan)
+        if notes is not None and not required:
+            notes.info("values", where.source, f"{name}: {_plural(int(blank.sum()), 'value')} "
+                       "holding only spaces read as missing")
     return out
 
 
-def _resolve(col: pd.Series, what: str, schema: Schema, name: str, where: Where) -> pd.Series:
+def _resolve(col: pd.Series, what: str, schema: Schema, name: str, where: Where,
+             notes: Collector | None) -> pd.Series:
     """Map names (ids or aliases, any case) to canonical ids via the schema, per unique value."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     table = schema.lookup_table(what)
@@ -104,14 +210,25 @@ def _resolve(col: pd.Series, what: str, schema: Schema, name: str, where: Where)
         hit = table.get(normalize_name(value))
         if hit is None:
             row = int(np.argmax(codes == i))
-            raise UnknownKindError(
+            fail(UnknownKindError(
                 f"'{value}' is not a known {what}" + suggest(normalize_name(value), table)
                 + f" Known: {', '.join(sorted(set(table.values())))}. Use a known id or "
                 "alias, or add it with Schema.default().extend(...)",
                 field=name, **where.at(row),
-            )
+            ))
         canon.append(hit)
-    out = np.asarray(canon, dtype=object)[codes] if len(codes) else np.asarray([], dtype=object)
+    if notes is not None:
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        renamed = [(str(v), c, int(n)) for v, c, n in zip(uniques, canon, counts, strict=True)
+                   if c is not None and c != v]
+        if renamed:
+            total = sum(n for *_, n in renamed)
+            shown = ", ".join(f"'{v}' -> '{c}' {n}x" for v, c, n in renamed[:6])
+            more = f", and {len(renamed) - 6} more names" if len(renamed) > 6 else ""
+            notes.info("values", where.source, f"{name}: {_plural(total, 'value')} written as "
+                       f"canonical ids ({shown}{more})")
+    lookup = np.asarray([np.nan if c is None else c for c in canon], dtype=object)
+    out = lookup[codes] if len(codes) else np.asarray([], dtype=object)
     result = pd.Series(out, index=col.index, dtype=STR)
     if (codes < 0).any():
         result[codes < 0] = np.nan
@@ -126,69 +243,104 @@ def _number(col: pd.Series, name: str, where: Where) -> np.ndarray:
         bad = converted.isna().to_numpy() & col.notna().to_numpy() & ~spelled_nan.to_numpy()
         if pd.api.types.is_bool_dtype(col.dtype):
             bad = np.ones(len(col), dtype=bool)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise WrongTypeError(
+        for row in _rows(bad):
+            row = int(row)
+            fail(WrongTypeError(
                 f"value {col.iloc[row]!r} is not a number; '{name}' must be numeric",
                 field=name, **where.at(row),
-            )
-        col = converted
+            ))
+        col = converted.where(~bad, np.nan) if bad.any() else converted
     return col.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def normalize_actors(actors: object, schema: Schema, where: Where) -> pd.DataFrame:
+def normalize_actors(actors: object, schema: Schema, where: Where,
+                     notes: Collector | None = None) -> pd.DataFrame:
     """Return the canonical actors table (columns :data:`ACTOR_COLUMNS`, then extras)."""
     table = _as_frame(actors, where)
-    _require(table, ("id", "kind"), where)
-    out = {"id": _strings(table["id"], "id", where, required=True)}
-    dup = out["id"].duplicated(keep=False).to_numpy()
+    sink = notes if notes is not None else Collector()
+    table = map_columns(table, "actors", schema, where, sink)
+    _require(table, ("id", "kind"), "actors", schema, where)
+    n = len(table)
+    src = where.source
+    out = {"id": _strings(table["id"], "id", where, sink, required=True, what="actor")}
+    dup = out["id"].duplicated(keep=False).to_numpy() & out["id"].notna().to_numpy()
     if dup.any():
-        rows = np.flatnonzero(dup)
-        first = out["id"].iloc[rows[0]]
-        same = rows[(out["id"].iloc[rows] == first).to_numpy()]
-        raise DuplicateIdError(
-            f"actor id '{first}' appears more than once (rows {', '.join(map(str, same[:5]))}); "
-            "actor ids must be unique", field="id", **where.at(int(same[1])),
-        )
-    kind = _strings(table["kind"], "kind", where, required=True)
-    out["kind"] = _resolve(kind, "actor kind", schema, "kind", where)
+        ids = out["id"]
+        first_rows = np.flatnonzero(dup & ~ids.duplicated(keep="first").to_numpy())
+        raw = table["id"]
+        for r0 in _rows(np.isin(np.arange(n), first_rows)):
+            same = np.flatnonzero(dup & (ids == ids.iloc[int(r0)]).to_numpy())
+            spaces = len({str(raw.iloc[i]) for i in same}) > 1
+            fail(DuplicateIdError(
+                f"actor id '{ids.iloc[int(r0)]}' appears more than once (rows "
+                f"{', '.join(map(str, same[:5]))}"
+                + (", once spaces around the ids are removed: "
+                   + " and ".join(repr(str(raw.iloc[i])) for i in same[:3]) if spaces else "")
+                + "); actor ids must be unique", field="id", **where.at(int(same[1]))))
+    kind = _strings(table["kind"], "kind", where, sink, required=True, what="actor")
+    out["kind"] = _resolve(kind, "actor kind", schema, "kind", where, sink)
     kind_domain = out["kind"].map({k: a.domain for k, a in schema.actor_kinds.items()})
     if "domain" in table.columns:
-        given = _strings(table["domain"], "domain", where, required=False)
-        domain = _resolve(given, "domain", schema, "domain", where)
+        given = _strings(table["domain"], "domain", where, sink, required=False)
+        domain = _resolve(given, "domain", schema, "domain", where, sink)
+        filled = int(given.isna().sum())
+        if filled:
+            sink.info("defaults", src, f"domain empty for {_plural(filled, 'actor')}: derived "
+                      "from the kind")
         out["domain"] = domain.where(given.notna(), kind_domain).astype(STR)
     else:
+        if n:
+            sink.info("defaults", src, "no domain column: domain derived from the kind for "
+                      f"all {n} actors")
         out["domain"] = kind_domain.astype(STR)
     derived_sector = out["domain"].map(dict(SECTORS)).astype(STR)
     if "sector" in table.columns:
-        given = _strings(table["sector"], "sector", where, required=False)
-        lowered = given.str.strip().str.lower()
+        given = _strings(table["sector"], "sector", where, sink, required=False)
+        lowered = given.str.lower()
         bad = (lowered.notna() & ~lowered.isin(set(SECTORS.values()))).to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise UnknownKindError(
+        for row in _rows(bad):
+            row = int(row)
+            fail(UnknownKindError(
                 f"'{given.iloc[row]}' is not a sector; use 'formal' or 'informal' or leave it "
-                "empty to derive it from the domain", field="sector", **where.at(row),
-            )
+                "empty to derive it from the domain", field="sector", **where.at(row)))
+        case = int((lowered.notna() & (lowered != given)).sum())
+        if case:
+            sink.info("values", src, f"sector: {_plural(case, 'value')} written in lower case")
+        filled = int(given.isna().sum())
+        if filled:
+            sink.info("defaults", src, f"sector empty for {_plural(filled, 'actor')}: derived "
+                      "from the domain")
         out["sector"] = lowered.where(lowered.notna(), derived_sector).astype(STR)
     else:
+        if n:
+            sink.info("defaults", src, "no sector column: sector derived from the domain for "
+                      f"all {n} actors")
         out["sector"] = derived_sector
     if "neighbourhood" in table.columns:
-        out["neighbourhood"] = _strings(table["neighbourhood"], "neighbourhood", where,
+        out["neighbourhood"] = _strings(table["neighbourhood"], "neighbourhood", where, sink,
                                         required=False)
+        shared = int(out["neighbourhood"].isna().sum())
+        if shared:
+            sink.info("defaults", src, f"neighbourhood empty for {_plural(shared, 'actor')}: "
+                      "shared (no neighbourhood)", change=False)
     else:
+        if n:
+            sink.info("defaults", src, f"no neighbourhood column: all {n} actors shared (no "
+                      "neighbourhood)")
         out["neighbourhood"] = pd.Series(np.nan, index=table.index, dtype=STR)
     if "capacity" in table.columns:
         cap = _number(table["capacity"], "capacity", where)
         bad = np.isinf(cap) | (cap < 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ValidationError(
+        for row in _rows(bad):
+            row = int(row)
+            fail(ValidationError(
                 f"capacity {float(cap[row])!r} is not allowed; use a non-negative finite "
-                "number, or leave it empty for unknown", field="capacity", **where.at(row),
-            )
+                "number, or leave it empty for unknown", field="capacity", **where.at(row)))
         out["capacity"] = pd.Series(cap, index=table.index)
     else:
+        if n:
+            sink.info("defaults", src, f"no capacity column: capacity unknown for all {n} "
+                      "actors", change=False)
         out["capacity"] = pd.Series(np.nan, index=table.index, dtype=np.float64)
     result = pd.DataFrame(out, index=table.index)
     for c in table.columns:
@@ -207,77 +359,98 @@ class TieArrays:
 
 
 def normalize_ties(
-    ties: object, ids: pd.Index, schema: Schema, where: Where
+    ties: object, ids: pd.Index, schema: Schema, where: Where, notes: Collector | None = None
 ) -> TieArrays:
     """Return the canonical ties table (columns :data:`TIE_COLUMNS`, then extras) and positions."""
     table = _as_frame(ties, where)
-    _require(table, ("source", "target"), where)
+    sink = notes if notes is not None else Collector()
+    table = map_columns(table, "ties", schema, where, sink)
+    _require(table, ("source", "target"), "ties", schema, where)
     n = len(ids)
+    m = len(table)
+    src_name = where.source
+    lookup = ids if ids.is_unique else ids[~ids.duplicated()]  # duplicates are reported already
     # Blank or missing ends cannot match an (always non-blank) actor id, so they are found on
     # the error path of the id lookup instead of by a costly scan of every row.
-    src_s = _strings(table["source"], "source", where, required=False)
-    tgt_s = _strings(table["target"], "target", where, required=False)
+    src_s = _strings(table["source"], "source", where, sink, required=False)
+    tgt_s = _strings(table["target"], "target", where, sink, required=False)
     positions = []
     for name, col in (("source", src_s), ("target", tgt_s)):
-        pos = ids.get_indexer(col)
-        if (pos < 0).any():
-            row = int(np.flatnonzero(pos < 0)[0])
+        pos = lookup.get_indexer(col)
+        for row in _rows(pos < 0):
+            row = int(row)
             value = col.iloc[row]
-            if pd.isna(value) or not str(value).strip():
-                raise MissingIdError(
+            if pd.isna(value):
+                fail(MissingIdError(
                     f"'{name}' is empty; every tie needs a {name} actor id", field=name,
-                    **where.at(row),
-                )
-            hint = suggest(value, ids) if n <= 20_000 else ""
-            raise DanglingTieError(
+                    **where.at(row)))
+                continue
+            hint = suggest(value, lookup) if n <= 20_000 else ""
+            fail(DanglingTieError(
                 f"tie {name} '{value}' is not an actor id{hint} Add the actor to the actors "
-                "table or correct the id", field=name, **where.at(row),
-            )
+                "table or correct the id", field=name, **where.at(row)))
+        pos = np.where(pos < 0, 0, pos)  # only reached when problems are being collected
         positions.append(pos.astype(np.int64 if n > np.iinfo(np.int32).max else np.int32))
     src, tgt = positions
+    default = schema.default_tie_kind
     if "kind" in table.columns:
-        given = _strings(table["kind"], "kind", where, required=False)
-        kind = _resolve(given.fillna(schema.default_tie_kind), "tie kind", schema, "kind", where)
+        given = _strings(table["kind"], "kind", where, sink, required=False)
+        empty = int(given.isna().sum())
+        if empty:
+            sink.info("defaults", src_name, f"kind empty for {_plural(empty, 'tie')}: taken as "
+                      f"'{default}'")
+        kind = _resolve(given.fillna(default), "tie kind", schema, "kind", where, sink)
     else:
-        kind = pd.Series(schema.default_tie_kind, index=table.index, dtype=STR)
+        if m:
+            sink.info("defaults", src_name, f"no kind column: all {m} ties taken as "
+                      f"'{default}'")
+        kind = pd.Series(default, index=table.index, dtype=STR)
     if "weight" in table.columns:
         weight = _number(table["weight"], "weight", where)
         bad = ~np.isfinite(weight) | (weight < 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise InvalidWeightError(
+        for row in _rows(bad & ~np.isnan(weight) | bad & table["weight"].notna().to_numpy()):
+            row = int(row)
+            fail(InvalidWeightError(
                 f"weight {float(weight[row])!r} is not allowed; tie weights are strengths and "
-                "must be finite and >= 0", field="weight", **where.at(row),
-            )
+                "must be finite and >= 0", field="weight", **where.at(row)))
+        missing = np.isnan(weight) & table["weight"].isna().to_numpy()
+        for row in _rows(missing):
+            fail(InvalidWeightError(
+                "weight is empty; give every tie a weight (a strength, finite and >= 0), or "
+                "leave out the weight column so every tie weighs 1.0", field="weight",
+                **where.at(int(row))))
     else:
-        weight = np.ones(len(table), dtype=np.float64)
+        if m:
+            sink.info("defaults", src_name, f"no weight column: all {m} ties weigh 1.0")
+        weight = np.ones(m, dtype=np.float64)
     kind_ids = list(schema.tie_kinds)
     codes = pd.Categorical(kind, categories=kind_ids).codes.astype(np.int64)
+    valid = codes >= 0
+    codes_ok = np.where(valid, codes, 0)
     loops_ok = np.array([schema.tie_kinds[k].self_loops for k in kind_ids], dtype=bool)
-    loop = (src == tgt) & ~loops_ok[codes]
-    if loop.any():
-        row = int(np.flatnonzero(loop)[0])
+    loop = (src == tgt) & ~loops_ok[codes_ok] & valid
+    for row in _rows(loop):
+        row = int(row)
         k = kind.iloc[row]
-        raise SelfLoopError(
+        fail(SelfLoopError(
             f"{k} tie from '{src_s.iloc[row]}' to itself; tie kind '{k}' does not allow "
             "self-loops. Remove the tie, or allow them with Schema.default().extend(tie_kinds="
             f"[TieKind('{k}', ..., self_loops=True)], replace=True)", field="target",
-            **where.at(row),
-        )
-    mutual = np.array([not schema.tie_kinds[k].directed for k in kind_ids], dtype=bool)[codes]
+            **where.at(row)))
+    mutual = np.array([not schema.tie_kinds[k].directed for k in kind_ids], dtype=bool)[codes_ok]
     a = np.where(mutual, np.minimum(src, tgt), src).astype(np.int64)
     b = np.where(mutual, np.maximum(src, tgt), tgt).astype(np.int64)
     key = (codes * max(n, 1) + a) * max(n, 1) + b
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    dup = pd.Series(key).duplicated(keep=False).to_numpy() & valid
     if dup.any():
-        rows = np.flatnonzero(dup)
-        same = rows[key[rows] == key[rows[0]]]
-        raise DuplicateTieError(
-            f"{kind.iloc[same[0]]} tie between '{src_s.iloc[same[0]]}' and "
-            f"'{tgt_s.iloc[same[0]]}' appears more than once (rows "
-            f"{', '.join(map(str, same[:5]))}); combine them into one tie (e.g. sum the weights)",
-            field="source", **where.at(int(same[1])),
-        )
+        firsts = dup & ~pd.Series(key).duplicated(keep="first").to_numpy()
+        for r0 in _rows(firsts):
+            same = np.flatnonzero(dup & (key == key[int(r0)]))
+            fail(DuplicateTieError(
+                f"{kind.iloc[same[0]]} tie between '{src_s.iloc[same[0]]}' and "
+                f"'{tgt_s.iloc[same[0]]}' appears more than once (rows "
+                f"{', '.join(map(str, same[:5]))}); combine them into one tie (e.g. sum the "
+                "weights)", field="source", **where.at(int(same[1]))))
     result = pd.DataFrame(
         {"source": src_s, "target": tgt_s, "kind": kind, "weight": weight}, index=table.index
     )
@@ -286,3 +459,168 @@ def normalize_ties(
             result[c] = table[c]
     return TieArrays(result, src, tgt)
 
+
+def normalize_neighbourhoods(
+    table: object, schema: Schema, where: Where, notes: Collector | None = None
+) -> pd.DataFrame:
+    """Return the canonical neighbourhoods table, indexed by neighbourhood name.
+
+    Columns: ``residents`` and ``ses`` (numbers, when given), ``demand_<need>`` (residents per
+    year with the need; the need may be an alias, ``demand_eenzaamheid`` ->
+    ``demand_loneliness``), then every other column as given (e.g. CBS Kerncijfers columns).
+    The names come from a ``neighbourhood`` column (or an alias: ``wijk``, ``buurt``,
+    ``buurtnaam``, ``naam``, ...) or, without one, from the index.
+    """
+    sink = notes if notes is not None else Collector()
+    if not isinstance(table, pd.DataFrame):
+        raise WrongTypeError(f"expected a pandas DataFrame, got {type(table).__name__}",
+                             source=where.source)
+    names = schema.column_names("neighbourhoods")
+    if not any(names.get(column_key(c)) == "neighbourhood" for c in table.columns
+               if isinstance(c, str)) and not isinstance(table.index, pd.RangeIndex):
+        table = table.reset_index(names="neighbourhood")
+    frame = map_columns(_as_frame(table, where), "neighbourhoods", schema, where, sink)
+    _require(frame, ("neighbourhood",), "neighbourhoods", schema, where)
+    name = _strings(frame["neighbourhood"], "neighbourhood", where, sink, required=True,
+                    what="neighbourhood")
+    dup = name.duplicated(keep=False).to_numpy() & name.notna().to_numpy()
+    for r0 in _rows(dup & ~name.duplicated(keep="first").to_numpy()):
+        same = np.flatnonzero(dup & (name == name.iloc[int(r0)]).to_numpy())
+        fail(DuplicateIdError(
+            f"neighbourhood '{name.iloc[int(r0)]}' appears more than once (rows "
+            f"{', '.join(map(str, same[:5]))}); give each neighbourhood one row",
+            field="neighbourhood", **where.at(int(same[1]))))
+    out: dict[str, object] = {}
+    for col in NEIGHBOURHOOD_COLUMNS:
+        if col in frame.columns:
+            values = _number(frame[col], col, where)
+            bad = ~np.isfinite(values) & frame[col].notna().to_numpy()
+            if col == "residents":
+                bad |= values < 0
+            for row in _rows(bad):
+                fail(ValidationError(
+                    f"{col} {frame[col].iloc[int(row)]} is not allowed; use a finite number"
+                    + (" >= 0" if col == "residents" else "") + ", or leave it empty for "
+                    "unknown", field=col, **where.at(int(row))))
+            out[col] = values
+    demand: dict[str, np.ndarray] = {}
+    prefix = column_key(DEMAND)
+    need_lookup = schema.lookup_table("need")
+    for col in frame.columns:
+        key = column_key(col)
+        if not key.startswith(prefix) or col in NEIGHBOURHOOD_COLUMNS:
+            continue
+        need_name = str(col)[len(DEMAND):] if str(col).lower().startswith(DEMAND) else \
+            str(col)[len("demand"):].lstrip(" -_")
+        need = need_lookup.get(normalize_name(need_name))
+        if need is None:
+            fail(UnknownKindError(
+                f"column '{col}': '{need_name}' is not a known need"
+                + suggest(normalize_name(need_name), need_lookup)
+                + f" Known: {', '.join(schema.needs)}. Demand columns are named "
+                "demand_<need>", field=str(col), source=where.source))
+            continue
+        if DEMAND + need in demand:
+            fail(DuplicateColumnError(f"two columns give the demand for need '{need}'",
+                                      field=str(col), source=where.source))
+            continue
+        values = _number(frame[col], str(col), where)
+        bad = (~np.isfinite(values) | (values < 0)) & frame[col].notna().to_numpy()
+        for row in _rows(bad):
+            fail(ValidationError(
+                f"demand {frame[col].iloc[int(row)]} is not allowed; use a finite number of "
+                "residents >= 0, or leave it empty for unknown", field=str(col),
+                **where.at(int(row))))
+        if col != DEMAND + need:
+            sink.info("columns", where.source, f"column '{col}' read as '{DEMAND + need}'")
+        demand[DEMAND + need] = values
+        frame = frame.drop(columns=[col])
+    for need in schema.needs:
+        if DEMAND + need in demand:
+            out[DEMAND + need] = demand[DEMAND + need]
+    result = pd.DataFrame(out, index=pd.Index(name.to_numpy(), dtype=STR, name="neighbourhood"))
+    for c in frame.columns:
+        if c != "neighbourhood" and c not in NEIGHBOURHOOD_COLUMNS:
+            result[c] = frame[c].to_numpy()
+    return result
+
+
+def neighbourhood_names(actor_nb: pd.Series) -> pd.DataFrame:
+    """The names-only neighbourhoods table of the actors' neighbourhoods (sorted)."""
+    names = sorted(actor_nb.dropna().unique().tolist())
+    return pd.DataFrame(index=pd.Index(names, dtype=STR, name="neighbourhood"))
+
+
+def reconcile_neighbourhoods(
+    actor_nb: pd.Series, table: pd.DataFrame | None, where_actors: Where, where_table: Where,
+    notes: Collector | None = None,
+) -> pd.DataFrame:
+    """Check the neighbourhoods table against the actors and return the table to keep.
+
+    A table without columns (names only) is the actors' neighbourhoods (names without actors
+    are left out, with a warning). A table
+    with columns must name every neighbourhood an actor is in (else ValidationError naming the
+    actor's row); a neighbourhood without actors is a warning in the read report. Names that
+    differ only in case are a warning.
+    """
+    sink = notes if notes is not None else Collector()
+    used = neighbourhood_names(actor_nb)
+    if table is None:
+        result = used
+    elif len(table.columns) == 0:
+        result = used
+        extra = [n for n in table.index if n not in set(used.index)]
+        if extra:
+            sink.warn("neighbourhoods", where_table.source,
+                      f"{_plural(len(extra), 'neighbourhood')} of the table "
+                      f"{'has' if len(extra) == 1 else 'have'} no actors and no other column, "
+                      "so nothing is known of "
+                      f"{'it' if len(extra) == 1 else 'them'}; left out: "
+                      + ", ".join(f"'{n}'" for n in extra[:8]) + (", ..." if len(extra) > 8
+                                                                  else ""))
+    else:
+        known = set(table.index)
+        missing = actor_nb.notna().to_numpy() & ~actor_nb.isin(known).to_numpy()
+        if missing.any():
+            firsts = missing & ~actor_nb.duplicated(keep="first").to_numpy()
+            for row in _rows(firsts):
+                value = actor_nb.iloc[int(row)]
+                fail(ValidationError(
+                    f"neighbourhood '{value}' is not in the neighbourhoods table "
+                    f"({where_table.source})" + suggest(value, sorted(known))
+                    + " Add a row for it to the table or correct the actor's neighbourhood",
+                    field="neighbourhood", **where_actors.at(int(row))))
+        result = table
+        lonely = [n for n in table.index if n not in set(used.index)]
+        if lonely:
+            shown = ", ".join(f"'{n}'" for n in lonely[:8])
+            sink.warn("neighbourhoods", where_table.source,
+                      f"{_plural(len(lonely), 'neighbourhood')} of the table "
+                      f"{'has' if len(lonely) == 1 else 'have'} no actors: {shown}"
+                      + (", ..." if len(lonely) > 8 else ""))
+    folded: dict[str, list[str]] = {}
+    for n in result.index:
+        folded.setdefault(str(n).casefold(), []).append(str(n))
+    for group in folded.values():
+        if len(group) > 1:
+            sink.warn("neighbourhoods", where_table.source,
+                      "neighbourhoods " + " and ".join(f"'{g}'" for g in group)
+                      + " differ only in upper and lower case; they are kept apart. Write them "
+                      "alike if they are one neighbourhood")
+    return result
+
+
+__all__ = [
+    "ACTOR_COLUMNS",
+    "DEMAND",
+    "TIE_COLUMNS",
+    "EcosystemError",
+    "TieArrays",
+    "Where",
+    "map_columns",
+    "neighbourhood_names",
+    "normalize_actors",
+    "normalize_neighbourhoods",
+    "normalize_ties",
+    "reconcile_neighbourhoods",
+]

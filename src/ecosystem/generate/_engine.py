@@ -56,8 +56,13 @@ def generate(
     *,
     name: str | None,
     record: dict[str, Any],
+    extra: dict[str, Any] | None = None,
 ) -> Ecosystem:
-    """Generate neighbourhoods ``names`` (blend ``weights`` of ``anchors``) and shared actors."""
+    """Generate neighbourhoods ``names`` (blend ``weights`` of ``anchors``) and shared actors.
+
+    The neighbourhoods table holds ``residents``, ``demand_<need>`` (residents per year) and
+    the ``extra`` columns (one value per neighbourhood).
+    """
     n_nb, n_a = len(names), len(anchors)
     W = np.asarray(weights, dtype=np.float64).reshape(n_nb, n_a)
     residents = np.asarray(residents, dtype=np.float64)
@@ -215,6 +220,9 @@ def generate(
     ties["target"] = ties["target"].astype("str")
     D = np.array([[p.demand.get(n, 0.0) for n in NEEDS] for p in anchors]).reshape(n_a, -1)
     demand = (W @ D) * residents[:, None] / 1000.0
-    record = {**record, "demand": {str(nb): dict(zip(NEEDS, map(float, row), strict=True))
-                                   for nb, row in zip(names, demand, strict=True)}}
-    return Ecosystem(actors, ties, name=name, provenance=[record])
+    table = pd.DataFrame({"residents": residents,
+                          **{f"demand_{n}": demand[:, j] for j, n in enumerate(NEEDS)}},
+                         index=pd.Index(list(names), dtype="str", name="neighbourhood"))
+    for column, values in (extra or {}).items():
+        table[column] = np.asarray(values)
+    return Ecosystem(actors, ties, neighbourhoods=table, name=name, _step=record)
