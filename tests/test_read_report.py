@@ -72,57 +72,72 @@ def _alias_choice(table: str, fields: tuple[str, ...]):
 aliases = st.tuples(_alias_choice("actors", ACTOR_FIELDS), _alias_choice("ties", TIE_FIELDS))
 
 
-def _write_renamed(fmt: str, eco: Ecosystem, folder, ra: dict, rt: dict):
-    """Write ``eco`` in ``fmt`` with its columns renamed (``ra``, ``rt``); return the reader."""
-    if fmt == "csv":
-        eco.actors.rename(columns=ra).to_csv(folder / "a.csv", index=False)
-        eco.ties.rename(columns=rt).to_csv(folder / "t.csv", index=False)
-        return lambda: read_csv(folder / "a.csv", folder / "t.csv")
-    if fmt == "json":
-        write_json(eco, folder / "e.json")
-        doc = json.loads((folder / "e.json").read_text(encoding="utf-8"))
-        for key, ren in (("actors", ra), ("ties", rt)):
-            doc[key]["columns"] = [ren.get(c, c) for c in doc[key]["columns"]]
-        (folder / "e.json").write_text(json.dumps(doc), encoding="utf-8")
-        return lambda: read_json(folder / "e.json")
-    if fmt == "excel":
-        import openpyxl
+def _csv(eco, folder, ra, rt):
+    eco.actors.rename(columns=ra).to_csv(folder / "a.csv", index=False)
+    eco.ties.rename(columns=rt).to_csv(folder / "t.csv", index=False)
+    return lambda: read_csv(folder / "a.csv", folder / "t.csv")
 
-        write_excel(eco, folder / "e.xlsx")
-        book = openpyxl.load_workbook(folder / "e.xlsx")
-        for sheet, ren in (("actors", ra), ("ties", rt)):
-            for cell in book[sheet][1]:
-                cell.value = ren.get(cell.value, cell.value)
-        book.save(folder / "e.xlsx")
-        return lambda: read_excel(folder / "e.xlsx")
-    if fmt == "graphml":
-        write_graphml(eco, folder / "e.graphml")
-        text = (folder / "e.graphml").read_text(encoding="utf-8")
-        for scope, ren in (("node", ra), ("edge", rt)):
-            for old, new in ren.items():
-                text = re.sub(f'for="{scope}" attr.name="{old}"',
-                              f'for="{scope}" attr.name="{new}"', text)
-        (folder / "e.graphml").write_text(text, encoding="utf-8")
-        return lambda: read_graphml(folder / "e.graphml")
-    if fmt == "networkx":
-        G = to_networkx(eco)  # a graph built elsewhere: no stored dtypes
-        H = nx.MultiDiGraph(**{k: v for k, v in G.graph.items() if k != "dtypes"})
-        H.add_nodes_from((n, {ra.get(k, k): v for k, v in d.items()}) for n, d in
-                         G.nodes(data=True))
-        H.add_edges_from((u, v, k, {rt.get(a, a): x for a, x in d.items()}) for u, v, k, d in
-                         G.edges(keys=True, data=True))
-        return lambda: from_networkx(H)
+
+def _json(eco, folder, ra, rt):
+    write_json(eco, folder / "e.json")
+    doc = json.loads((folder / "e.json").read_text(encoding="utf-8"))
+    for key, ren in (("actors", ra), ("ties", rt)):
+        doc[key]["columns"] = [ren.get(c, c) for c in doc[key]["columns"]]
+    (folder / "e.json").write_text(json.dumps(doc), encoding="utf-8")
+    return lambda: read_json(folder / "e.json")
+
+
+def _excel(eco, folder, ra, rt):
+    import openpyxl
+
+    write_excel(eco, folder / "e.xlsx")
+    book = openpyxl.load_workbook(folder / "e.xlsx")
+    for sheet, ren in (("actors", ra), ("ties", rt)):
+        for cell in book[sheet][1]:
+            cell.value = ren.get(cell.value, cell.value)
+    book.save(folder / "e.xlsx")
+    return lambda: read_excel(folder / "e.xlsx")
+
+
+def _graphml(eco, folder, ra, rt):
+    write_graphml(eco, folder / "e.graphml")
+    text = (folder / "e.graphml").read_text(encoding="utf-8")
+    for scope, ren in (("node", ra), ("edge", rt)):
+        for old, new in ren.items():
+            text = re.sub(f'for="{scope}" attr.name="{old}"',
+                          f'for="{scope}" attr.name="{new}"', text)
+    (folder / "e.graphml").write_text(text, encoding="utf-8")
+    return lambda: read_graphml(folder / "e.graphml")
+
+
+def _networkx(eco, folder, ra, rt):
+    G = to_networkx(eco)  # a graph built elsewhere: no stored dtypes
+    H = nx.MultiDiGraph(**{k: v for k, v in G.graph.items() if k != "dtypes"})
+    H.add_nodes_from((n, {ra.get(k, k): v for k, v in d.items()}) for n, d in
+                     G.nodes(data=True))
+    H.add_edges_from((u, v, k, {rt.get(a, a): x for a, x in d.items()}) for u, v, k, d in
+                     G.edges(keys=True, data=True))
+    return lambda: from_networkx(H)
+
+
+def _igraph(eco, folder, ra, rt):
     g = to_igraph(eco)
     del g["dtypes"]  # a graph built elsewhere: no stored dtypes
-    for a in list(g.vs.attributes()):
-        if a in ra and ra[a] != a:
-            g.vs[ra[a]] = g.vs[a]
-            del g.vs[a]
-    for a in list(g.es.attributes()):
-        if a in rt and rt[a] != a:
-            g.es[rt[a]] = g.es[a]
-            del g.es[a]
+    for seq, ren in ((g.vs, ra), (g.es, rt)):
+        for a in list(seq.attributes()):
+            if a in ren and ren[a] != a:
+                seq[ren[a]] = seq[a]
+                del seq[a]
     return lambda: from_igraph(g)
+
+
+WRITERS = {"csv": _csv, "json": _json, "excel": _excel, "graphml": _graphml,
+           "networkx": _networkx, "igraph": _igraph}
+
+
+def _write_renamed(fmt: str, eco: Ecosystem, folder, ra: dict, rt: dict):
+    """Write ``eco`` in ``fmt`` with its columns renamed (``ra``, ``rt``); return the reader."""
+    return WRITERS[fmt](eco, folder, ra, rt)
 
 
 FORMATS = ["csv", "json", "excel", "graphml", "networkx", "igraph"]

@@ -100,44 +100,54 @@ def _analyses() -> list[tuple[str, Callable[[Ecosystem], None]]]:
     ]
 
 
+def _usage_problem(args: argparse.Namespace, path: Path) -> str | None:
+    """A usage error of ``validate`` (unknown file type, an option for another format)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json", ".graphml", ".xlsx"):
+        return (f"cannot read '{path.name}': use .csv (with a ties .csv), .json, .graphml or "
+                ".xlsx")
+    csv_only = {"--sep": args.sep, "--decimal": args.decimal, "--encoding": args.encoding,
+                "TIES": args.ties, "NEIGHBOURHOODS": args.neighbourhoods}
+    misplaced = [k for k, v in csv_only.items() if v is not None and suffix != ".csv"]
+    if misplaced:
+        return f"{', '.join(misplaced)} only apply to CSV files, not to '{path.name}'"
+    if suffix != ".xlsx" and (args.actors_sheet or args.ties_sheet):
+        return f"--actors-sheet and --ties-sheet only apply to .xlsx files, not to '{path.name}'"
+    return None
+
+
+def _read(args: argparse.Namespace, path: Path) -> Ecosystem:
+    """Read the file(s) named on the command line with the reader of their format."""
+    from ecosystem import io
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return io.read_csv(path, args.ties, args.neighbourhoods, sep=args.sep,
+                           decimal=args.decimal, encoding=args.encoding)
+    if suffix == ".xlsx":
+        sheets = {k: v for k, v in (("actors_sheet", args.actors_sheet),
+                                    ("ties_sheet", args.ties_sheet)) if v}
+        return io.read_excel(path, **sheets)
+    return io.read_json(path) if suffix == ".json" else io.read_graphml(path)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def validate(args: argparse.Namespace) -> int:
     """Read a user's files; print every problem (exit 1) or the read report and a summary."""
-    from ecosystem import io
-    from ecosystem.core.errors import ProblemsFound
     from ecosystem.core.report import collecting
 
     path = Path(args.file)
-    suffix = path.suffix.lower()
-    csv_only = {"--sep": args.sep, "--decimal": args.decimal, "--encoding": args.encoding,
-                "TIES": args.ties, "NEIGHBOURHOODS": args.neighbourhoods}
-    if suffix not in (".csv", ".json", ".graphml", ".xlsx"):
-        print(f"error: cannot read '{path.name}': use .csv (with a ties .csv), .json, "
-              ".graphml or .xlsx", file=sys.stderr)
-        return 2
-    misplaced = [k for k, v in csv_only.items() if v is not None and suffix != ".csv"]
-    if suffix != ".xlsx" and (args.actors_sheet or args.ties_sheet):
-        misplaced.append("--actors-sheet/--ties-sheet")
-    if misplaced:
-        print(f"error: {', '.join(misplaced)} only apply to "
-              + ("CSV files" if "--actors-sheet/--ties-sheet" not in misplaced else
-                 "the files they name") + f", not to '{path.name}'", file=sys.stderr)
+    usage = _usage_problem(args, path)
+    if usage is not None:
+        print(f"error: {usage}", file=sys.stderr)
         return 2
     try:
         with collecting(limit=args.max_problems):
-            if suffix == ".csv":
-                eco = io.read_csv(path, args.ties, args.neighbourhoods, sep=args.sep,
-                                  decimal=args.decimal, encoding=args.encoding)
-            elif suffix == ".xlsx":
-                sheets = {k: v for k, v in (("actors_sheet", args.actors_sheet),
-                                            ("ties_sheet", args.ties_sheet)) if v}
-                eco = io.read_excel(path, **sheets)
-            else:
-                eco = getattr(io, {".json": "read_json", ".graphml": "read_graphml"}[suffix])(
-                    path)
-    except ProblemsFound as exc:
-        print(f"invalid: {exc}", file=sys.stderr)
-        return 1
-    except EcosystemError as exc:
+            eco = _read(args, path)
+    except EcosystemError as exc:  # ProblemsFound lists every problem found
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:  # openpyxl missing for .xlsx: one line, no traceback
@@ -152,14 +162,13 @@ def validate(args: argparse.Namespace) -> int:
     print(eco.summary())
     warnings = report.warnings
     if warnings and args.strict:
-        print(f"\ninvalid: {len(warnings)} warning{'s' if len(warnings) != 1 else ''} in the "
-              "read report, and --strict treats warnings as errors:", file=sys.stderr)
+        print(f"\ninvalid: {_plural(len(warnings), 'warning')} in the read report, and "
+              "--strict treats warnings as errors:", file=sys.stderr)
         for note in warnings:
             print(f"  - {note}", file=sys.stderr)
         return 1
     print(f"\nOK: {eco.n_actors} actors, {eco.n_ties} ties and {len(eco.neighbourhoods)} "
-          f"neighbourhoods are valid ({len(warnings)} warning"
-          f"{'s' if len(warnings) != 1 else ''})")
+          f"neighbourhoods are valid ({_plural(len(warnings), 'warning')})")
     return 0
 
 

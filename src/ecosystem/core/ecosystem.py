@@ -291,7 +291,16 @@ class Ecosystem:
     def with_neighbourhoods(self, neighbourhoods: pd.DataFrame | None) -> Ecosystem:
         """The same ecosystem with another neighbourhoods table (validated as in the constructor).
 
-        ``None`` drops the table's columns (the names of the actors' neighbourhoods remain).
+        Parameters
+        ----------
+        neighbourhoods
+            One row per neighbourhood (see :attr:`neighbourhoods`), or ``None`` to drop the
+            table's columns (the names of the actors' neighbourhoods remain).
+
+        Returns
+        -------
+        Ecosystem
+            With a provenance record ``{"step": "with_neighbourhoods", "report": [...]}``.
 
         Examples
         --------

@@ -97,7 +97,31 @@ class MissingColumnError(ValidationError):
 
 
 class DuplicateColumnError(ValidationError):
-    """Two columns of one table stand for the same field (``weight`` and ``gewicht``)."""
+    """Two columns of one table stand for the same field (``weight`` and ``gewicht``).
+
+    Parameters
+    ----------
+    message
+        What is wrong and what to do about it.
+    source
+        The file or table.
+    row
+        Not used (the problem is in the header); ``None``.
+    field
+        The field both columns stand for.
+    line
+        Not used; ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecosystem import DuplicateColumnError, Ecosystem
+    >>> try:
+    ...     Ecosystem(pd.DataFrame({"id": ["a"], "naam": ["b"], "kind": ["gp"]}))
+    ... except DuplicateColumnError as exc:
+    ...     print(exc.field)
+    id
+    """
 
 
 class ProblemsFound(ValidationError):
@@ -109,6 +133,14 @@ class ProblemsFound(ValidationError):
         The problems, in the order found.
     more
         How many more were found beyond the limit and left out.
+
+    Examples
+    --------
+    >>> from ecosystem import ProblemsFound, ValidationError
+    >>> print(ProblemsFound([ValidationError("a", row=1), ValidationError("b", row=4)]))
+    2 problems found:
+      - row 1: a
+      - row 4: b
     """
 
     def __init__(self, errors: list[EcosystemError], *, more: int = 0) -> None:

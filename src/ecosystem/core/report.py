@@ -64,6 +64,11 @@ class Note:
 class ReadReport:
     """What reading a table or file assumed and changed, line by line.
 
+    Parameters
+    ----------
+    notes
+        The lines, in the order they were written.
+
     Examples
     --------
     >>> import pandas as pd
@@ -93,18 +98,58 @@ class ReadReport:
         return tuple(n for n in self.notes if n.level == "warning")
 
     def to_records(self) -> list[dict[str, str]]:
-        """The notes as JSON-ready dicts (how the provenance stores them)."""
+        """The notes as JSON-ready dicts (how the provenance stores them).
+
+        Returns
+        -------
+        list of dict
+            One dict per note with keys ``level``, ``topic``, ``source``, ``message``.
+
+        Examples
+        --------
+        >>> ReadReport((Note("info", "columns", "a.csv", "column 'naam' read as 'id'"),)
+        ...            ).to_records()[0]["message"]
+        "column 'naam' read as 'id'"
+        """
         return [n.to_dict() for n in self.notes]
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> ReadReport:
-        """Rebuild a report from :meth:`to_records` output."""
+        """Rebuild a report from :meth:`to_records` output.
+
+        Parameters
+        ----------
+        records
+            Dicts with keys ``level``, ``topic``, ``source``, ``message``.
+
+        Returns
+        -------
+        ReadReport
+
+        Examples
+        --------
+        >>> r = ReadReport((Note("warning", "columns", "t.csv", "column 'gewciht' ..."),))
+        >>> ReadReport.from_records(r.to_records()) == r
+        True
+        """
         return cls(tuple(Note(str(r.get("level", "info")), str(r.get("topic", "")),
                               str(r.get("source", "")), str(r.get("message", "")))
                          for r in records))
 
     def to_frame(self) -> pd.DataFrame:
-        """The notes as a DataFrame with columns ``level, topic, source, message``."""
+        """The notes as a DataFrame with columns ``level, topic, source, message``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per note.
+
+        Examples
+        --------
+        >>> ReadReport((Note("info", "defaults", "t.csv", "no weight column: ..."),)
+        ...            ).to_frame()["topic"].tolist()
+        ['defaults']
+        """
         return pd.DataFrame(self.to_records(), columns=["level", "topic", "source", "message"])
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ travels with the data (it is stored in JSON files and carried by every derived e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -324,15 +325,7 @@ class Schema:
             "domain": {d: d for d in DOMAINS},
         }
         object.__setattr__(self, "columns", _column_table(self.columns))
-        for table, fields in self.columns.items():
-            lookup["column:" + table] = {}
-            for fld, aliases in fields.items():
-                for name in (fld, *aliases):
-                    key = column_key(name)
-                    other = lookup["column:" + table].setdefault(key, fld)
-                    if other != fld:
-                        raise SchemaError(f"{table} column name '{name}' is an alias of both "
-                                          f"'{other}' and '{fld}'")
+        lookup.update(_column_lookup(self.columns))
         object.__setattr__(self, "_lookup", lookup)
 
     @staticmethod
@@ -352,7 +345,7 @@ class Schema:
     @classmethod
     def default(cls) -> Schema:
         """The default vocabulary of Dutch care ecosystems (see ``shared/domain.md``)."""
-        return _DEFAULT
+        return _default_schema()
 
     def extend(
         self,
@@ -377,7 +370,7 @@ class Schema:
             Allow an entry to replace an existing one with the same id (for instance to let
             ``referral`` ties have self-loops). Without it, a clash raises :class:`SchemaError`.
         """
-        merged = []
+        merged: list[dict[str, Any]] = []
         for current, new, what in (
             (self.actor_kinds, actor_kinds, "actor kind"),
             (self.tie_kinds, tie_kinds, "tie kind"),
@@ -405,7 +398,8 @@ class Schema:
                 if isinstance(aliases, str):
                     aliases = (aliases,)
                 cols[table][fld] = (*cols[table][fld], *aliases)
-        return Schema(*merged, default_tie_kind=self.default_tie_kind, columns=cols)
+        return Schema(merged[0], merged[1], merged[2], default_tie_kind=self.default_tie_kind,
+                      columns=cols)
 
     # ------------------------------------------------------------------ lookups
     def _resolve(self, what: str, name: object) -> str:
@@ -447,6 +441,19 @@ class Schema:
     def column_field(self, table: str, name: str) -> str | None:
         """The canonical field a column ``name`` of ``table`` stands for, or ``None``.
 
+        Parameters
+        ----------
+        table
+            ``"actors"``, ``"ties"`` or ``"neighbourhoods"``.
+        name
+            A column name (any case; spaces, ``-`` and ``_`` are ignored, and so is a
+            trailing unit in parentheses).
+
+        Returns
+        -------
+        str or None
+            The field (``"weight"``), or ``None`` for a column that is no field.
+
         Examples
         --------
         >>> s = Schema.default()
@@ -458,7 +465,23 @@ class Schema:
         return self._lookup["column:" + table].get(column_key(name))
 
     def column_names(self, table: str) -> Mapping[str, str]:
-        """Column key (:func:`column_key`) -> canonical field, for ``table``."""
+        """Column key (:func:`column_key`) -> canonical field, for ``table``.
+
+        Parameters
+        ----------
+        table
+            ``"actors"``, ``"ties"`` or ``"neighbourhoods"``.
+
+        Returns
+        -------
+        Mapping
+            Read-only mapping of every accepted column key to its field.
+
+        Examples
+        --------
+        >>> Schema.default().column_names("ties")["naar"]
+        'target'
+        """
         return MappingProxyType(self._lookup["column:" + table])
 
     @property
@@ -518,7 +541,8 @@ class Schema:
                 f"malformed schema: missing or wrong entry {exc}; expected the structure written "
                 "by Schema.to_dict()", source=source
             ) from None
-        return cls(actor_kinds, tie_kinds, needs, default_tie_kind=default, columns=columns)
+        return cls(_index(actor_kinds, "actor kind"), _index(tie_kinds, "tie kind"),
+                   _index(needs, "need"), default_tie_kind=default, columns=columns)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Schema):
@@ -577,5 +601,25 @@ def _column_table(columns: object) -> MappingProxyType:
     return MappingProxyType(out)
 
 
-_DEFAULT = Schema(_DEFAULT_ACTOR_KINDS, _DEFAULT_TIE_KINDS, _DEFAULT_NEEDS)
+def _column_lookup(columns: Mapping[str, Mapping[str, tuple[str, ...]]]
+                   ) -> dict[str, dict[str, str]]:
+    """``"column:<table>"`` -> column key -> field; one key for two fields raises."""
+    out: dict[str, dict[str, str]] = {}
+    for table, fields in columns.items():
+        keys: dict[str, str] = {}
+        for fld, aliases in fields.items():
+            for name in (fld, *aliases):
+                other = keys.setdefault(column_key(name), fld)
+                if other != fld:
+                    raise SchemaError(f"{table} column name '{name}' is an alias of both "
+                                      f"'{other}' and '{fld}'")
+        out["column:" + table] = keys
+    return out
+
+
+@functools.cache
+def _default_schema() -> Schema:
+    """The default schema, built on first use (not at import) and shared afterwards."""
+    return Schema(_index(_DEFAULT_ACTOR_KINDS, "actor kind"),
+                  _index(_DEFAULT_TIE_KINDS, "tie kind"), _index(_DEFAULT_NEEDS, "need"))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -38,10 +39,10 @@ ACTOR_COLUMNS = ("id", "kind", "domain", "sector", "neighbourhood", "capacity")
 TIE_COLUMNS = ("source", "target", "kind", "weight")
 NEIGHBOURHOOD_COLUMNS = ("residents", "ses")
 #: Prefix of the neighbourhood table's demand columns: ``demand_<need>``.
-DEMAND = "demand_"
+DEMAND: Final = "demand_"
 #: Actor column prefixes of per-actor flow parameters (kept as they are, never "misspelt").
 _ACTOR_PREFIXES = ("resolve_", "entry_")
-STR = "str"
+STR: Final = "str"
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def _strings(col: pd.Series, name: str, where: Where, notes: Collector | None, *
         notes.info("values", where.source, f"{name}: surrounding spaces removed from "
                    f"{_plural(n_changed, 'value')}")
     if blank.any():
-        out = out.where(~blank, np.nan)
+        out = out.mask(pd.Series(blank, index=out.index))
         if notes is not None and not required:
             notes.info("values", where.source, f"{name}: {_plural(int(blank.sum()), 'value')} "
                        "holding only spaces read as missing")
@@ -253,6 +254,105 @@ def _number(col: pd.Series, name: str, where: Where) -> np.ndarray:
     return col.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _actor_ids(table: pd.DataFrame, where: Where, sink: Collector) -> pd.Series:
+    """The stripped ids; duplicates (also once spaces are removed) are errors naming both."""
+    ids = _strings(table["id"], "id", where, sink, required=True, what="actor")
+    dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+    if not dup.any():
+        return ids
+    first_rows = np.flatnonzero(dup & ~ids.duplicated(keep="first").to_numpy())
+    raw = table["id"]
+    for r0 in _rows(np.isin(np.arange(len(ids)), first_rows)):
+        same = np.flatnonzero(dup & (ids == ids.iloc[int(r0)]).to_numpy())
+        spaces = len({str(raw.iloc[i]) for i in same}) > 1
+        fail(DuplicateIdError(
+            f"actor id '{ids.iloc[int(r0)]}' appears more than once (rows "
+            f"{', '.join(map(str, same[:5]))}"
+            + (", once spaces around the ids are removed: "
+               + " and ".join(repr(str(raw.iloc[i])) for i in same[:3]) if spaces else "")
+            + "); actor ids must be unique", field="id", **where.at(int(same[1]))))
+    return ids
+
+
+def _actor_domain(table: pd.DataFrame, kind: pd.Series, schema: Schema, where: Where,
+                  sink: Collector) -> pd.Series:
+    """The domain column: as given (any alias), else derived from the kind (noted)."""
+    kind_domain = kind.map({k: a.domain for k, a in schema.actor_kinds.items()})
+    n = len(table)
+    if "domain" not in table.columns:
+        if n:
+            sink.info("defaults", where.source, "no domain column: domain derived from the "
+                      f"kind for all {n} actors")
+        return kind_domain.astype(STR)
+    given = _strings(table["domain"], "domain", where, sink, required=False)
+    domain = _resolve(given, "domain", schema, "domain", where, sink)
+    filled = int(given.isna().sum())
+    if filled:
+        sink.info("defaults", where.source, f"domain empty for {_plural(filled, 'actor')}: "
+                  "derived from the kind")
+    return domain.where(given.notna(), kind_domain).astype(STR)
+
+
+def _actor_sector(table: pd.DataFrame, domain: pd.Series, where: Where,
+                  sink: Collector) -> pd.Series:
+    """The sector column: as given (lower case), else derived from the domain (noted)."""
+    derived = domain.map(dict(SECTORS)).astype(STR)
+    n = len(table)
+    if "sector" not in table.columns:
+        if n:
+            sink.info("defaults", where.source, "no sector column: sector derived from the "
+                      f"domain for all {n} actors")
+        return derived
+    given = _strings(table["sector"], "sector", where, sink, required=False)
+    lowered = given.str.lower()
+    bad = (lowered.notna() & ~lowered.isin(set(SECTORS.values()))).to_numpy()
+    for row in _rows(bad):
+        fail(UnknownKindError(
+            f"'{given.iloc[int(row)]}' is not a sector; use 'formal' or 'informal' or leave it "
+            "empty to derive it from the domain", field="sector", **where.at(int(row))))
+    case = int((lowered.notna() & (lowered != given)).sum())
+    if case:
+        sink.info("values", where.source, f"sector: {_plural(case, 'value')} written in lower "
+                  "case")
+    filled = int(given.isna().sum())
+    if filled:
+        sink.info("defaults", where.source, f"sector empty for {_plural(filled, 'actor')}: "
+                  "derived from the domain")
+    return lowered.where(lowered.notna(), derived).astype(STR)
+
+
+def _actor_neighbourhood(table: pd.DataFrame, where: Where, sink: Collector) -> pd.Series:
+    """The neighbourhood column (stripped); missing means shared (noted)."""
+    n = len(table)
+    if "neighbourhood" not in table.columns:
+        if n:
+            sink.info("defaults", where.source, f"no neighbourhood column: all {n} actors "
+                      "shared (no neighbourhood)")
+        return pd.Series(np.nan, index=table.index, dtype=STR)
+    out = _strings(table["neighbourhood"], "neighbourhood", where, sink, required=False)
+    shared = int(out.isna().sum())
+    if shared:
+        sink.info("defaults", where.source, f"neighbourhood empty for "
+                  f"{_plural(shared, 'actor')}: shared (no neighbourhood)", change=False)
+    return out
+
+
+def _actor_capacity(table: pd.DataFrame, where: Where, sink: Collector) -> pd.Series:
+    """The capacity column: non-negative finite numbers, missing = unknown."""
+    n = len(table)
+    if "capacity" not in table.columns:
+        if n:
+            sink.info("defaults", where.source, f"no capacity column: capacity unknown for "
+                      f"all {n} actors", change=False)
+        return pd.Series(np.nan, index=table.index, dtype=np.float64)
+    cap = _number(table["capacity"], "capacity", where)
+    for row in _rows(np.isinf(cap) | (cap < 0)):
+        fail(ValidationError(
+            f"capacity {float(cap[int(row)])!r} is not allowed; use a non-negative finite "
+            "number, or leave it empty for unknown", field="capacity", **where.at(int(row))))
+    return pd.Series(cap, index=table.index)
+
+
 def normalize_actors(actors: object, schema: Schema, where: Where,
                      notes: Collector | None = None) -> pd.DataFrame:
     """Return the canonical actors table (columns :data:`ACTOR_COLUMNS`, then extras)."""
@@ -260,88 +360,13 @@ def normalize_actors(actors: object, schema: Schema, where: Where,
     sink = notes if notes is not None else Collector()
     table = map_columns(table, "actors", schema, where, sink)
     _require(table, ("id", "kind"), "actors", schema, where)
-    n = len(table)
-    src = where.source
-    out = {"id": _strings(table["id"], "id", where, sink, required=True, what="actor")}
-    dup = out["id"].duplicated(keep=False).to_numpy() & out["id"].notna().to_numpy()
-    if dup.any():
-        ids = out["id"]
-        first_rows = np.flatnonzero(dup & ~ids.duplicated(keep="first").to_numpy())
-        raw = table["id"]
-        for r0 in _rows(np.isin(np.arange(n), first_rows)):
-            same = np.flatnonzero(dup & (ids == ids.iloc[int(r0)]).to_numpy())
-            spaces = len({str(raw.iloc[i]) for i in same}) > 1
-            fail(DuplicateIdError(
-                f"actor id '{ids.iloc[int(r0)]}' appears more than once (rows "
-                f"{', '.join(map(str, same[:5]))}"
-                + (", once spaces around the ids are removed: "
-                   + " and ".join(repr(str(raw.iloc[i])) for i in same[:3]) if spaces else "")
-                + "); actor ids must be unique", field="id", **where.at(int(same[1]))))
+    out = {"id": _actor_ids(table, where, sink)}
     kind = _strings(table["kind"], "kind", where, sink, required=True, what="actor")
     out["kind"] = _resolve(kind, "actor kind", schema, "kind", where, sink)
-    kind_domain = out["kind"].map({k: a.domain for k, a in schema.actor_kinds.items()})
-    if "domain" in table.columns:
-        given = _strings(table["domain"], "domain", where, sink, required=False)
-        domain = _resolve(given, "domain", schema, "domain", where, sink)
-        filled = int(given.isna().sum())
-        if filled:
-            sink.info("defaults", src, f"domain empty for {_plural(filled, 'actor')}: derived "
-                      "from the kind")
-        out["domain"] = domain.where(given.notna(), kind_domain).astype(STR)
-    else:
-        if n:
-            sink.info("defaults", src, "no domain column: domain derived from the kind for "
-                      f"all {n} actors")
-        out["domain"] = kind_domain.astype(STR)
-    derived_sector = out["domain"].map(dict(SECTORS)).astype(STR)
-    if "sector" in table.columns:
-        given = _strings(table["sector"], "sector", where, sink, required=False)
-        lowered = given.str.lower()
-        bad = (lowered.notna() & ~lowered.isin(set(SECTORS.values()))).to_numpy()
-        for row in _rows(bad):
-            row = int(row)
-            fail(UnknownKindError(
-                f"'{given.iloc[row]}' is not a sector; use 'formal' or 'informal' or leave it "
-                "empty to derive it from the domain", field="sector", **where.at(row)))
-        case = int((lowered.notna() & (lowered != given)).sum())
-        if case:
-            sink.info("values", src, f"sector: {_plural(case, 'value')} written in lower case")
-        filled = int(given.isna().sum())
-        if filled:
-            sink.info("defaults", src, f"sector empty for {_plural(filled, 'actor')}: derived "
-                      "from the domain")
-        out["sector"] = lowered.where(lowered.notna(), derived_sector).astype(STR)
-    else:
-        if n:
-            sink.info("defaults", src, "no sector column: sector derived from the domain for "
-                      f"all {n} actors")
-        out["sector"] = derived_sector
-    if "neighbourhood" in table.columns:
-        out["neighbourhood"] = _strings(table["neighbourhood"], "neighbourhood", where, sink,
-                                        required=False)
-        shared = int(out["neighbourhood"].isna().sum())
-        if shared:
-            sink.info("defaults", src, f"neighbourhood empty for {_plural(shared, 'actor')}: "
-                      "shared (no neighbourhood)", change=False)
-    else:
-        if n:
-            sink.info("defaults", src, f"no neighbourhood column: all {n} actors shared (no "
-                      "neighbourhood)")
-        out["neighbourhood"] = pd.Series(np.nan, index=table.index, dtype=STR)
-    if "capacity" in table.columns:
-        cap = _number(table["capacity"], "capacity", where)
-        bad = np.isinf(cap) | (cap < 0)
-        for row in _rows(bad):
-            row = int(row)
-            fail(ValidationError(
-                f"capacity {float(cap[row])!r} is not allowed; use a non-negative finite "
-                "number, or leave it empty for unknown", field="capacity", **where.at(row)))
-        out["capacity"] = pd.Series(cap, index=table.index)
-    else:
-        if n:
-            sink.info("defaults", src, f"no capacity column: capacity unknown for all {n} "
-                      "actors", change=False)
-        out["capacity"] = pd.Series(np.nan, index=table.index, dtype=np.float64)
+    out["domain"] = _actor_domain(table, out["kind"], schema, where, sink)
+    out["sector"] = _actor_sector(table, out["domain"], where, sink)
+    out["neighbourhood"] = _actor_neighbourhood(table, where, sink)
+    out["capacity"] = _actor_capacity(table, where, sink)
     result = pd.DataFrame(out, index=table.index)
     for c in table.columns:
         if c not in ACTOR_COLUMNS:
@@ -358,78 +383,75 @@ class TieArrays:
     target: np.ndarray
 
 
-def normalize_ties(
-    ties: object, ids: pd.Index, schema: Schema, where: Where, notes: Collector | None = None
-) -> TieArrays:
-    """Return the canonical ties table (columns :data:`TIE_COLUMNS`, then extras) and positions."""
-    table = _as_frame(ties, where)
-    sink = notes if notes is not None else Collector()
-    table = map_columns(table, "ties", schema, where, sink)
-    _require(table, ("source", "target"), "ties", schema, where)
+def _tie_positions(col: pd.Series, name: str, ids: pd.Index, where: Where) -> np.ndarray:
+    """Positions of the tie ends ``col`` among ``ids``; an unknown or empty end is an error."""
     n = len(ids)
-    m = len(table)
-    src_name = where.source
     lookup = ids if ids.is_unique else ids[~ids.duplicated()]  # duplicates are reported already
     # Blank or missing ends cannot match an (always non-blank) actor id, so they are found on
     # the error path of the id lookup instead of by a costly scan of every row.
-    src_s = _strings(table["source"], "source", where, sink, required=False)
-    tgt_s = _strings(table["target"], "target", where, sink, required=False)
-    positions = []
-    for name, col in (("source", src_s), ("target", tgt_s)):
-        pos = lookup.get_indexer(col)
-        for row in _rows(pos < 0):
-            row = int(row)
-            value = col.iloc[row]
-            if pd.isna(value):
-                fail(MissingIdError(
-                    f"'{name}' is empty; every tie needs a {name} actor id", field=name,
-                    **where.at(row)))
-                continue
-            hint = suggest(value, lookup) if n <= 20_000 else ""
-            fail(DanglingTieError(
-                f"tie {name} '{value}' is not an actor id{hint} Add the actor to the actors "
-                "table or correct the id", field=name, **where.at(row)))
-        pos = np.where(pos < 0, 0, pos)  # only reached when problems are being collected
-        positions.append(pos.astype(np.int64 if n > np.iinfo(np.int32).max else np.int32))
-    src, tgt = positions
+    pos = lookup.get_indexer(pd.Index(col, copy=False))
+    for row in _rows(pos < 0):
+        row = int(row)
+        value = col.iloc[row]
+        if pd.isna(value):
+            fail(MissingIdError(f"'{name}' is empty; every tie needs a {name} actor id",
+                                field=name, **where.at(row)))
+            continue
+        hint = suggest(value, lookup) if n <= 20_000 else ""
+        fail(DanglingTieError(
+            f"tie {name} '{value}' is not an actor id{hint} Add the actor to the actors "
+            "table or correct the id", field=name, **where.at(row)))
+    pos = np.where(pos < 0, 0, pos)  # only reached when problems are being collected
+    return pos.astype(np.int64 if n > np.iinfo(np.int32).max else np.int32)
+
+
+def _tie_kinds(table: pd.DataFrame, schema: Schema, where: Where, sink: Collector) -> pd.Series:
+    """Canonical tie kinds; a missing kind is the schema's default tie kind (noted)."""
     default = schema.default_tie_kind
-    if "kind" in table.columns:
-        given = _strings(table["kind"], "kind", where, sink, required=False)
-        empty = int(given.isna().sum())
-        if empty:
-            sink.info("defaults", src_name, f"kind empty for {_plural(empty, 'tie')}: taken as "
-                      f"'{default}'")
-        kind = _resolve(given.fillna(default), "tie kind", schema, "kind", where, sink)
-    else:
+    if "kind" not in table.columns:
+        if len(table):
+            sink.info("defaults", where.source, f"no kind column: all {len(table)} ties taken "
+                      f"as '{default}'")
+        return pd.Series(default, index=table.index, dtype=STR)
+    given = _strings(table["kind"], "kind", where, sink, required=False)
+    empty = int(given.isna().sum())
+    if empty:
+        sink.info("defaults", where.source, f"kind empty for {_plural(empty, 'tie')}: taken as "
+                  f"'{default}'")
+    return _resolve(given.fillna(default), "tie kind", schema, "kind", where, sink)
+
+
+def _tie_weights(table: pd.DataFrame, where: Where, sink: Collector) -> np.ndarray:
+    """Weights: finite and >= 0; without a weight column every tie weighs 1.0 (noted)."""
+    m = len(table)
+    if "weight" not in table.columns:
         if m:
-            sink.info("defaults", src_name, f"no kind column: all {m} ties taken as "
-                      f"'{default}'")
-        kind = pd.Series(default, index=table.index, dtype=STR)
-    if "weight" in table.columns:
-        weight = _number(table["weight"], "weight", where)
-        bad = ~np.isfinite(weight) | (weight < 0)
-        for row in _rows(bad & ~np.isnan(weight) | bad & table["weight"].notna().to_numpy()):
-            row = int(row)
-            fail(InvalidWeightError(
-                f"weight {float(weight[row])!r} is not allowed; tie weights are strengths and "
-                "must be finite and >= 0", field="weight", **where.at(row)))
-        missing = np.isnan(weight) & table["weight"].isna().to_numpy()
-        for row in _rows(missing):
-            fail(InvalidWeightError(
-                "weight is empty; give every tie a weight (a strength, finite and >= 0), or "
-                "leave out the weight column so every tie weighs 1.0", field="weight",
-                **where.at(int(row))))
-    else:
-        if m:
-            sink.info("defaults", src_name, f"no weight column: all {m} ties weigh 1.0")
-        weight = np.ones(m, dtype=np.float64)
+            sink.info("defaults", where.source, f"no weight column: all {m} ties weigh 1.0")
+        return np.ones(m, dtype=np.float64)
+    weight = _number(table["weight"], "weight", where)
+    given = table["weight"].notna().to_numpy()
+    for row in _rows((~np.isfinite(weight) | (weight < 0)) & given):
+        fail(InvalidWeightError(
+            f"weight {float(weight[int(row)])!r} is not allowed; tie weights are strengths "
+            "and must be finite and >= 0", field="weight", **where.at(int(row))))
+    for row in _rows(~given):
+        fail(InvalidWeightError(
+            "weight is empty; give every tie a weight (a strength, finite and >= 0), or "
+            "leave out the weight column so every tie weighs 1.0", field="weight",
+            **where.at(int(row))))
+    return weight
+
+
+def _check_tie_pairs(src: np.ndarray, tgt: np.ndarray, kind: pd.Series, n: int, schema: Schema,
+                     names: tuple[pd.Series, pd.Series], where: Where) -> None:
+    """Self-loops where the kind forbids them, and two ties of one kind between one pair."""
+    src_s, tgt_s = names
     kind_ids = list(schema.tie_kinds)
     codes = pd.Categorical(kind, categories=kind_ids).codes.astype(np.int64)
     valid = codes >= 0
     codes_ok = np.where(valid, codes, 0)
     loops_ok = np.array([schema.tie_kinds[k].self_loops for k in kind_ids], dtype=bool)
-    loop = (src == tgt) & ~loops_ok[codes_ok] & valid
-    for row in _rows(loop):
+    for row in _rows((src == tgt) & ~loops_ok[codes_ok] & valid):
         row = int(row)
         k = kind.iloc[row]
         fail(SelfLoopError(
@@ -442,15 +464,33 @@ def normalize_ties(
     b = np.where(mutual, np.maximum(src, tgt), tgt).astype(np.int64)
     key = (codes * max(n, 1) + a) * max(n, 1) + b
     dup = pd.Series(key).duplicated(keep=False).to_numpy() & valid
-    if dup.any():
-        firsts = dup & ~pd.Series(key).duplicated(keep="first").to_numpy()
-        for r0 in _rows(firsts):
-            same = np.flatnonzero(dup & (key == key[int(r0)]))
-            fail(DuplicateTieError(
-                f"{kind.iloc[same[0]]} tie between '{src_s.iloc[same[0]]}' and "
-                f"'{tgt_s.iloc[same[0]]}' appears more than once (rows "
-                f"{', '.join(map(str, same[:5]))}); combine them into one tie (e.g. sum the "
-                "weights)", field="source", **where.at(int(same[1]))))
+    if not dup.any():
+        return
+    firsts = dup & ~pd.Series(key).duplicated(keep="first").to_numpy()
+    for r0 in _rows(firsts):
+        same = np.flatnonzero(dup & (key == key[int(r0)]))
+        fail(DuplicateTieError(
+            f"{kind.iloc[same[0]]} tie between '{src_s.iloc[same[0]]}' and "
+            f"'{tgt_s.iloc[same[0]]}' appears more than once (rows "
+            f"{', '.join(map(str, same[:5]))}); combine them into one tie (e.g. sum the "
+            "weights)", field="source", **where.at(int(same[1]))))
+
+
+def normalize_ties(
+    ties: object, ids: pd.Index, schema: Schema, where: Where, notes: Collector | None = None
+) -> TieArrays:
+    """Return the canonical ties table (columns :data:`TIE_COLUMNS`, then extras) and positions."""
+    table = _as_frame(ties, where)
+    sink = notes if notes is not None else Collector()
+    table = map_columns(table, "ties", schema, where, sink)
+    _require(table, ("source", "target"), "ties", schema, where)
+    src_s = _strings(table["source"], "source", where, sink, required=False)
+    tgt_s = _strings(table["target"], "target", where, sink, required=False)
+    src = _tie_positions(src_s, "source", ids, where)
+    tgt = _tie_positions(tgt_s, "target", ids, where)
+    kind = _tie_kinds(table, schema, where, sink)
+    weight = _tie_weights(table, where, sink)
+    _check_tie_pairs(src, tgt, kind, len(ids), schema, (src_s, tgt_s), where)
     result = pd.DataFrame(
         {"source": src_s, "target": tgt_s, "kind": kind, "weight": weight}, index=table.index
     )
@@ -458,6 +498,82 @@ def normalize_ties(
         if c not in TIE_COLUMNS:
             result[c] = table[c]
     return TieArrays(result, src, tgt)
+
+
+def _neighbourhood_names(frame: pd.DataFrame, where: Where, sink: Collector) -> pd.Series:
+    """The stripped, unique neighbourhood names (a duplicate is an error naming both rows)."""
+    name = _strings(frame["neighbourhood"], "neighbourhood", where, sink, required=True,
+                    what="neighbourhood")
+    dup = name.duplicated(keep=False).to_numpy() & name.notna().to_numpy()
+    for r0 in _rows(dup & ~name.duplicated(keep="first").to_numpy()):
+        same = np.flatnonzero(dup & (name == name.iloc[int(r0)]).to_numpy())
+        fail(DuplicateIdError(
+            f"neighbourhood '{name.iloc[int(r0)]}' appears more than once (rows "
+            f"{', '.join(map(str, same[:5]))}); give each neighbourhood one row",
+            field="neighbourhood", **where.at(int(same[1]))))
+    return name
+
+
+def _neighbourhood_numbers(frame: pd.DataFrame, where: Where) -> dict[str, np.ndarray]:
+    """``residents`` (finite, >= 0) and ``ses`` (finite), when present; missing = unknown."""
+    out = {}
+    for col in NEIGHBOURHOOD_COLUMNS:
+        if col not in frame.columns:
+            continue
+        values = _number(frame[col], col, where)
+        bad = ~np.isfinite(values) & frame[col].notna().to_numpy()
+        if col == "residents":
+            bad |= values < 0
+        for row in _rows(bad):
+            fail(ValidationError(
+                f"{col} {frame[col].iloc[int(row)]} is not allowed; use a finite number"
+                + (" >= 0" if col == "residents" else "") + ", or leave it empty for "
+                "unknown", field=col, **where.at(int(row))))
+        out[col] = values
+    return out
+
+
+def _demand_need(col: str, schema: Schema, where: Where) -> str | None:
+    """The need of a ``demand_<need>`` column (the need may be an alias), else an error."""
+    need_name = col[len(DEMAND):] if col.lower().startswith(DEMAND) else \
+        col[len("demand"):].lstrip(" -_")
+    lookup = schema.lookup_table("need")
+    need = lookup.get(normalize_name(need_name))
+    if need is None:
+        fail(UnknownKindError(
+            f"column '{col}': '{need_name}' is not a known need"
+            + suggest(normalize_name(need_name), lookup)
+            + f" Known: {', '.join(schema.needs)}. Demand columns are named demand_<need>",
+            field=col, source=where.source))
+    return need
+
+
+def _neighbourhood_demand(frame: pd.DataFrame, schema: Schema, where: Where,
+                          sink: Collector) -> dict[str, np.ndarray]:
+    """The ``demand_<need>`` columns (residents per year, >= 0), canonical, in need order."""
+    demand: dict[str, np.ndarray] = {}
+    prefix = column_key(DEMAND)
+    for col in frame.columns:
+        if not column_key(col).startswith(prefix) or col in NEIGHBOURHOOD_COLUMNS:
+            continue
+        need = _demand_need(str(col), schema, where)
+        if need is None:
+            continue
+        if DEMAND + need in demand:
+            fail(DuplicateColumnError(f"two columns give the demand for need '{need}'",
+                                      field=str(col), source=where.source))
+            continue
+        values = _number(frame[col], str(col), where)
+        bad = (~np.isfinite(values) | (values < 0)) & frame[col].notna().to_numpy()
+        for row in _rows(bad):
+            fail(ValidationError(
+                f"demand {frame[col].iloc[int(row)]} is not allowed; use a finite number of "
+                "residents >= 0, or leave it empty for unknown", field=str(col),
+                **where.at(int(row))))
+        if col != DEMAND + need:
+            sink.info("columns", where.source, f"column '{col}' read as '{DEMAND + need}'")
+        demand[DEMAND + need] = values
+    return {DEMAND + n: demand[DEMAND + n] for n in schema.needs if DEMAND + n in demand}
 
 
 def normalize_neighbourhoods(
@@ -481,66 +597,14 @@ def normalize_neighbourhoods(
         table = table.reset_index(names="neighbourhood")
     frame = map_columns(_as_frame(table, where), "neighbourhoods", schema, where, sink)
     _require(frame, ("neighbourhood",), "neighbourhoods", schema, where)
-    name = _strings(frame["neighbourhood"], "neighbourhood", where, sink, required=True,
-                    what="neighbourhood")
-    dup = name.duplicated(keep=False).to_numpy() & name.notna().to_numpy()
-    for r0 in _rows(dup & ~name.duplicated(keep="first").to_numpy()):
-        same = np.flatnonzero(dup & (name == name.iloc[int(r0)]).to_numpy())
-        fail(DuplicateIdError(
-            f"neighbourhood '{name.iloc[int(r0)]}' appears more than once (rows "
-            f"{', '.join(map(str, same[:5]))}); give each neighbourhood one row",
-            field="neighbourhood", **where.at(int(same[1]))))
-    out: dict[str, object] = {}
-    for col in NEIGHBOURHOOD_COLUMNS:
-        if col in frame.columns:
-            values = _number(frame[col], col, where)
-            bad = ~np.isfinite(values) & frame[col].notna().to_numpy()
-            if col == "residents":
-                bad |= values < 0
-            for row in _rows(bad):
-                fail(ValidationError(
-                    f"{col} {frame[col].iloc[int(row)]} is not allowed; use a finite number"
-                    + (" >= 0" if col == "residents" else "") + ", or leave it empty for "
-                    "unknown", field=col, **where.at(int(row))))
-            out[col] = values
-    demand: dict[str, np.ndarray] = {}
+    name = _neighbourhood_names(frame, where, sink)
+    out: dict[str, np.ndarray] = {**_neighbourhood_numbers(frame, where),
+                                  **_neighbourhood_demand(frame, schema, where, sink)}
     prefix = column_key(DEMAND)
-    need_lookup = schema.lookup_table("need")
-    for col in frame.columns:
-        key = column_key(col)
-        if not key.startswith(prefix) or col in NEIGHBOURHOOD_COLUMNS:
-            continue
-        need_name = str(col)[len(DEMAND):] if str(col).lower().startswith(DEMAND) else \
-            str(col)[len("demand"):].lstrip(" -_")
-        need = need_lookup.get(normalize_name(need_name))
-        if need is None:
-            fail(UnknownKindError(
-                f"column '{col}': '{need_name}' is not a known need"
-                + suggest(normalize_name(need_name), need_lookup)
-                + f" Known: {', '.join(schema.needs)}. Demand columns are named "
-                "demand_<need>", field=str(col), source=where.source))
-            continue
-        if DEMAND + need in demand:
-            fail(DuplicateColumnError(f"two columns give the demand for need '{need}'",
-                                      field=str(col), source=where.source))
-            continue
-        values = _number(frame[col], str(col), where)
-        bad = (~np.isfinite(values) | (values < 0)) & frame[col].notna().to_numpy()
-        for row in _rows(bad):
-            fail(ValidationError(
-                f"demand {frame[col].iloc[int(row)]} is not allowed; use a finite number of "
-                "residents >= 0, or leave it empty for unknown", field=str(col),
-                **where.at(int(row))))
-        if col != DEMAND + need:
-            sink.info("columns", where.source, f"column '{col}' read as '{DEMAND + need}'")
-        demand[DEMAND + need] = values
-        frame = frame.drop(columns=[col])
-    for need in schema.needs:
-        if DEMAND + need in demand:
-            out[DEMAND + need] = demand[DEMAND + need]
     result = pd.DataFrame(out, index=pd.Index(name.to_numpy(), dtype=STR, name="neighbourhood"))
     for c in frame.columns:
-        if c != "neighbourhood" and c not in NEIGHBOURHOOD_COLUMNS:
+        if c != "neighbourhood" and c not in NEIGHBOURHOOD_COLUMNS and \
+                not column_key(c).startswith(prefix):
             result[c] = frame[c].to_numpy()
     return result
 

@@ -119,10 +119,12 @@ def decode_neighbourhoods(data: object, *, source: str) -> pd.DataFrame | None:
     """Rebuild the table written by :func:`encode_neighbourhoods` (``None`` when absent)."""
     if data is None:
         return None
-    ok = (isinstance(data, Mapping) and isinstance(data.get("columns"), list)
-          and isinstance(data.get("data"), list)
+    if not isinstance(data, Mapping):
+        raise FormatError("the neighbourhoods table must be {'columns': [...], 'dtypes': [...], "
+                          "'data': [[...], ...]}", source=source, field="neighbourhoods")
+    ok = (isinstance(data.get("columns"), list) and isinstance(data.get("data"), list)
           and all(isinstance(c, str) for c in data["columns"]))
-    dtypes = data.get("dtypes") if isinstance(data, Mapping) else None
+    dtypes = data.get("dtypes")
     if ok and dtypes is not None:
         ok = isinstance(dtypes, list) and len(dtypes) == len(data["columns"]) and all(
             d in _columns.SUPPORTED for d in dtypes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +31,7 @@ def _frame(
     dec = choose_decimal(decimal, sep, source, notes)
     header = text.split("\n", 1)[0]
     names = [c.strip().strip('"') for c in header.split(sep)]
-    dtype: dict[str, object] = {c: "str" for c in text_columns(names, what, schema)}
+    dtype: dict[str, Any] = {c: "str" for c in text_columns(names, what, schema)}
     dtype.update(dtypes or {})
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, decimal=dec, dtype=dtype,
@@ -129,12 +130,18 @@ def read_csv(
     """
     chosen = Schema.default() if schema is None else schema
     notes = Collector()
-    options = {"sep": sep, "decimal": decimal, "encoding": encoding, "notes": notes}
-    actors_frame, pa = _frame(actors, actor_dtypes, "actors", chosen, **options)
-    ties_frame, pt = (None, None) if ties is None else _frame(ties, tie_dtypes, "ties", chosen,
-                                                               **options)
-    nbh_frame, pn = (None, None) if neighbourhoods is None else _frame(
-        neighbourhoods, None, "neighbourhoods", chosen, **options)
+
+    def frame(path: PathLike | None, dtypes: Mapping[str, object] | None,
+              what: str) -> tuple[pd.DataFrame | None, Path | None]:
+        if path is None:
+            return None, None
+        return _frame(path, dtypes, what, chosen, sep=sep, decimal=decimal, encoding=encoding,
+                      notes=notes)
+
+    actors_frame, pa = _frame(actors, actor_dtypes, "actors", chosen, sep=sep, decimal=decimal,
+                              encoding=encoding, notes=notes)
+    ties_frame, pt = frame(ties, tie_dtypes, "ties")
+    nbh_frame, pn = frame(neighbourhoods, None, "neighbourhoods")
     where = (Where(str(pa), first_line=2), Where(str(pt), first_line=2),
              Where(str(pn), first_line=2))
     step = {"step": "read_csv", "actors": str(pa), "ties": str(pt)}

@@ -215,7 +215,7 @@ def read_excel(
         raise
     try:
         meta = _meta(book, source)
-        frames = []
+        frames: list[tuple[pd.DataFrame | None, str | None]] = []
         for what, wanted in (("actors", actors_sheet), ("ties", ties_sheet),
                              ("neighbourhoods", neighbourhoods_sheet)):
             if wanted is None:
@@ -235,6 +235,7 @@ def read_excel(
     finally:
         book.close()
     (actors, where_a), (ties, where_t), (nbh, where_n) = frames
+    assert actors is not None and where_a is not None  # the actors sheet is required
     stored = schema_from(meta.get("schema"), source=source, key=f"{_META_SHEET} schema")
     chosen = choose_schema(
         stored, schema, actor_kinds=actors["kind"].unique() if "kind" in actors else (),
