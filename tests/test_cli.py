@@ -73,7 +73,7 @@ def test_validate_prints_the_read_report_and_an_ok_line(capsys):
 
 def test_validate_reports_every_problem(tmp_path, capsys):
     (tmp_path / "a.csv").write_text(
-        "naam;soort\ngp1;huisart\nteam;wijkteem\ngp1;apotheek\nbuurt;buurtnetwerk\n",
+        "code;soort\ngp1;huisart\nteam;wijkteem\ngp1;apotheek\nbuurt;buurtnetwerk\n",
         encoding="utf-8")
     (tmp_path / "t.csv").write_text(
         "van;naar;gewicht\ngp1;team;1\nteam;nobody;-2\nbuurt;niemand;1\n", encoding="utf-8")

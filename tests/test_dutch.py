@@ -179,8 +179,8 @@ def test_excel_demand_is_the_referral_models_default():
      ["row 0 (line 2)", "field 'Capaciteit'", "'1.500' is ambiguous", "decimal='.'"]),
     ("Code;Soort;Capaciteit\nA;huisarts;1,5\nB;wijkteam;1.5\n", errors.FormatError,
      ["row 1 (line 3)", "'1.5' is ambiguous"]),
-    ("id;naam;soort\nA;Huisarts A;huisarts\n", errors.DuplicateColumnError,
-     ["'id' and 'naam'", "field 'id'"]),
+    ("id;code;soort\nA;A1;huisarts\n", errors.DuplicateColumnError,
+     ["'id' and 'code'", "field 'id'"]),
     ("code;soort\nA ;huisarts\nA;wijkteam\n", errors.DuplicateIdError,
      ["row 1 (line 3)", "'A'", "rows 0, 1", "spaces"]),
 ])

@@ -252,7 +252,7 @@ def test_schema_extends_column_aliases():
 
 
 def test_report_round_trips_through_the_provenance_and_json(tmp_path):
-    eco = Ecosystem(pd.DataFrame({"naam": ["a"], "soort": ["huisarts"]}))
+    eco = Ecosystem(pd.DataFrame({"code": ["a"], "soort": ["huisarts"]}))
     assert isinstance(eco.read_report, ReadReport) and len(eco.read_report) > 0
     write_json(eco, tmp_path / "e.json")
     back = read_json(tmp_path / "e.json")

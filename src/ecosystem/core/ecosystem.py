@@ -59,7 +59,7 @@ class Ecosystem:
         kind where missing), ``sector`` (derived from the domain), ``neighbourhood`` (text; missing
         means not tied to one neighbourhood, as for a shared hospital), ``capacity`` (a
         non-negative number; missing means unknown). Other columns are kept as attributes.
-        Column names may be aliases, Dutch or English (``naam``, ``soort``, ``wijk``,
+        Column names may be aliases, Dutch or English (``code``, ``soort``, ``wijk``,
         ``capaciteit``; see :data:`~ecosystem.COLUMN_ALIASES`).
     ties
         One row per tie. Required: ``source`` and ``target`` (actor ids; aliases ``bron``/``van``

@@ -117,7 +117,7 @@ class DuplicateColumnError(ValidationError):
     >>> import pandas as pd
     >>> from ecosystem import DuplicateColumnError, Ecosystem
     >>> try:
-    ...     Ecosystem(pd.DataFrame({"id": ["a"], "naam": ["b"], "kind": ["gp"]}))
+    ...     Ecosystem(pd.DataFrame({"id": ["a"], "code": ["b"], "kind": ["gp"]}))
     ... except DuplicateColumnError as exc:
     ...     print(exc.field)
     id

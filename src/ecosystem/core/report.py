@@ -73,10 +73,10 @@ class ReadReport:
     --------
     >>> import pandas as pd
     >>> from ecosystem import Ecosystem
-    >>> actors = pd.DataFrame({"naam": ["gp1", "gp2 "], "soort": ["huisarts", "huisarts"]})
+    >>> actors = pd.DataFrame({"code": ["gp1", "gp2 "], "soort": ["huisarts", "huisarts"]})
     >>> ties = pd.DataFrame({"van": ["gp1"], "naar": ["gp2"]})
     >>> print(Ecosystem(actors, ties).read_report)
-    actors table: column 'naam' read as 'id'
+    actors table: column 'code' read as 'id'
     actors table: column 'soort' read as 'kind'
     actors table: id: surrounding spaces removed from 1 value
     actors table: kind: 2 values written as canonical ids ('huisarts' -> 'gp' 2x)

@@ -54,7 +54,8 @@ def column_key(name: str) -> str:
 #: ``Schema.extend(columns={"actors": {"id": ("zorgaanbieder",)}})``.
 COLUMN_ALIASES: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
     "actors": MappingProxyType({
-        "id": ("naam", "code", "actor_id"),
+        # not "naam": Dutch files often hold a name ("naam") next to their id or code
+        "id": ("code", "actor_id"),
         "kind": ("soort", "type", "actortype", "actor_kind"),
         "domain": ("domein",),
         "sector": (),

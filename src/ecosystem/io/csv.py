@@ -63,7 +63,7 @@ def read_csv(
     """Read an ecosystem from an actors CSV file, a ties CSV file and a neighbourhoods CSV file.
 
     Columns are those of :class:`~ecosystem.Ecosystem`, under their English names or any alias
-    (Dutch: ``naam``/``code``, ``soort``, ``wijk``/``buurt``, ``bron``/``van``,
+    (Dutch: ``code``, ``soort``, ``wijk``/``buurt``, ``bron``/``van``,
     ``doel``/``naar``, ``gewicht``, ``capaciteit``, ...; see :data:`~ecosystem.COLUMN_ALIASES`).
     Only empty cells are missing values (the text ``NA`` stays text). Id, kind, domain,
     sector, neighbourhood, source and target are read as text (``"007"`` stays ``"007"``);

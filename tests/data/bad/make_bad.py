@@ -182,7 +182,7 @@ def main() -> None:
     csv_case("csv_ids_equal_after_stripping", "DuplicateIdError",
              ["actors.csv", "row 2 (line 4)", "field 'id'", "'gp1'", "rows 0, 2",
               "spaces"],
-             actors="naam;soort\ngp1;huisarts\nteam;wijkteam\n gp1 ;apotheek\n")
+             actors="code;soort\ngp1;huisarts\nteam;wijkteam\n gp1 ;apotheek\n")
     csv_case("csv_neighbourhood_table_disagrees", "ValidationError",
              ["actors.csv", "row 1 (line 3)", "field 'neighbourhood'",
               "'Zuid' is not in the neighbourhoods table", "neighbourhoods.csv"],

@@ -73,7 +73,7 @@ def xlsx() -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Actoren"
-    sheet.append(("Naam", "Organisatie", "Soort", "Wijk", "Capaciteit"))
+    sheet.append(("Code", "Organisatie", "Soort", "Wijk", "Capaciteit"))
     for line in ACTOREN.splitlines()[1:]:
         code, org, kind, wijk, cap = line.split(";")
         sheet.append((code, org, kind, wijk or None,
