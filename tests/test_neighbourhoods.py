@@ -163,4 +163,4 @@ def test_names_only_table_is_the_actors_neighbourhoods(names, seed):
     used = sorted({n for n in nb if n is not None})
     assert eco.neighbourhoods.index.tolist() == used  # sorted names of the actors'
     assert eco.neighbourhoods.columns.tolist() == []
-    assert eco.subset(kinds="gp") == eco
+    assert eco.subset(actor_kinds="gp") == eco
