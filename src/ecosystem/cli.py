@@ -3,8 +3,9 @@
 ``ecosystem demo`` is the main job: the built-in comparison study (low-SES vs average
 neighbourhoods, two interventions) run, its key findings printed and its results, figures and
 report written to ``./out``. ``ecosystem analyse [FILE [TIES]]`` analyses one ecosystem (the
-built-in example by default). ``ecosystem validate FILE [TIES] [NEIGHBOURHOODS]`` checks a user's own data and
-prints every problem found (exit code 1), or the read report, a summary and an OK line. ``ecosystem run STUDY.toml`` runs a
+built-in example by default). ``ecosystem validate FILE [TIES]
+[NEIGHBOURHOODS]`` checks a user's own data and prints every problem found (exit code
+1), or the read report, a summary and an OK line. ``ecosystem run STUDY.toml`` runs a
 study file (:mod:`ecosystem.study.spec`) and writes its results; ``ecosystem init-study`` writes
 a commented example study file; ``ecosystem describe-profile NAME`` lists a profile's
 parameters with their sources.
