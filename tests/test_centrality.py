@@ -291,7 +291,7 @@ def test_bounds(eco, weight):
 @given(ecosystems(max_actors=10))
 def test_by_neighbourhood_equals_each_subset(eco):
     got = centrality(eco, _STABLE, per="neighbourhood")
-    for nb in eco.neighbourhoods:
+    for nb in eco.neighbourhoods.index:
         sub = eco.subset(neighbourhoods=nb, include_shared=True)
         pd.testing.assert_frame_equal(got.loc[nb], centrality(sub, _STABLE))
 

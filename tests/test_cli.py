@@ -74,3 +74,59 @@ def test_validate_refuses_unsafe_files(name, capsys):
     path = BAD / name
     assert main(["validate", str(path)]) == 1
     assert "safety" in capsys.readouterr().err
+
+
+DUTCH = Path(__file__).parent / "data" / "dutch"
+
+
+def test_validate_prints_the_read_report_and_an_ok_line(capsys):
+    g = DUTCH / "gemeente"
+    args = ["validate", str(g / "actoren.csv"), str(g / "relaties.csv"), str(g / "wijken.csv")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Read report" in out
+    assert "column 'Wijk' read as 'neighbourhood'" in out
+    assert "encoding: read as Windows-1252" in out
+    assert "OK: 10 actors, 9 ties and 4 neighbourhoods are valid (1 warning)" in out
+    # --strict: the neighbourhood of the CBS table without actors is a warning -> error
+    assert main([*args, "--strict"]) == 1
+    assert "'Wijk 03 West'" in capsys.readouterr().err
+
+
+def test_validate_reports_every_problem(tmp_path, capsys):
+    (tmp_path / "a.csv").write_text(
+        "code;soort\ngp1;huisart\nteam;wijkteem\ngp1;apotheek\nbuurt;buurtnetwerk\n",
+        encoding="utf-8")
+    (tmp_path / "t.csv").write_text(
+        "van;naar;gewicht\ngp1;team;1\nteam;nobody;-2\nbuurt;niemand;1\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path / "a.csv"), str(tmp_path / "t.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "6 problems found" in err
+    for fragment in ("'huisart' is not a known actor kind", "'wijkteem' is not a known actor "
+                     "kind", "actor id 'gp1' appears more than once",
+                     "'nobody' is not an actor id", "'niemand' is not an actor id",
+                     "weight -2.0 is not allowed"):
+        assert fragment in err, fragment
+    assert main(["validate", str(tmp_path / "a.csv"), str(tmp_path / "t.csv"),
+                 "--max-problems", "2"]) == 1
+    assert "and 4 more" in capsys.readouterr().err
+
+
+def test_validate_options_for_csv_and_excel(tmp_path, capsys):
+    (tmp_path / "a.csv").write_text("id|kind\nA|huisarts\nB|wijkteam\n", encoding="utf-8")
+    (tmp_path / "t.csv").write_text("source|target|weight\nA|B|1,5\n", encoding="utf-8")
+    args = ["validate", str(tmp_path / "a.csv"), str(tmp_path / "t.csv")]
+    assert main([*args, "--sep", "|", "--decimal", ","]) == 0
+    assert main([*args, "--sep", "|", "--decimal", "."]) == 1  # '1,5' is then not a number
+    capsys.readouterr()
+    assert main(["validate", str(DUTCH / "zorgnetwerk.xlsx"), "--actors-sheet", "Actoren",
+                 "--ties-sheet", "Relaties"]) == 0
+    assert "OK: 10 actors, 9 ties" in capsys.readouterr().out
+    assert main(["validate", str(DUTCH / "zorgnetwerk.xlsx"), "--sep", ";"]) == 2
+
+
+def test_validate_xlsx_without_openpyxl_is_one_line(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # import openpyxl now fails
+    assert main(["validate", str(DUTCH / "zorgnetwerk.xlsx")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "pip install" in err and "Traceback" not in err

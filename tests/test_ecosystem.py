@@ -53,7 +53,7 @@ def test_canonical_tables():
     assert a["sector"].tolist() == ["formal", "formal", "informal", "informal"]
     assert a["capacity"].isna().all()
     assert eco.index.tolist() == ["gp", "team", "net", "carer"]
-    assert eco.neighbourhoods == ["A", "B"]
+    assert eco.neighbourhoods.index.tolist() == ["A", "B"]
     assert eco.n_ties == 4
 
 

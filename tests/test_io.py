@@ -173,7 +173,9 @@ def test_json_document_structure(tmp_path):
     write_json(_nullable_extras(), tmp_path / "e.json")
     doc = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
     assert doc["format"] == "ecosystem" and doc["version"] == 1
-    assert set(doc) == {"format", "version", "name", "schema", "actors", "ties", "provenance"}
+    assert set(doc) == {"format", "version", "name", "schema", "actors", "ties",
+                        "neighbourhoods", "provenance"}
+    assert doc["neighbourhoods"]["columns"] == ["neighbourhood"]
     cols = doc["actors"]["columns"]
     assert doc["actors"]["dtypes"][cols.index("count")] == "Int64"
     assert doc["actors"]["data"][1][cols.index("count")] is None
@@ -294,8 +296,10 @@ def test_excel_sheets_and_text_ids(tmp_path):
     eco = read_excel(tmp_path / "s.xlsx", actors_sheet="actoren", ties_sheet="Relaties")
     assert eco.index.tolist() == ["7", "8"]
     assert eco.ties[["source", "target"]].values.tolist() == [["7", "8"]]
-    with pytest.raises(FormatError, match="no sheet named 'ties'.*'Actoren', 'Relaties'"):
-        read_excel(tmp_path / "s.xlsx", actors_sheet="Actoren")
+    # Dutch sheet names are found without options
+    assert read_excel(tmp_path / "s.xlsx") == eco
+    with pytest.raises(FormatError, match="no sheet named 'links'.*'Actoren', 'Relaties'"):
+        read_excel(tmp_path / "s.xlsx", ties_sheet="links")
     assert read_excel(tmp_path / "s.xlsx", actors_sheet="Actoren", ties_sheet=None).n_ties == 0
 
 
@@ -330,7 +334,14 @@ def test_from_networkx_accepts_every_graph_class(cls, kind):
     assert eco.ties[["source", "target", "kind", "weight"]].values.tolist() == \
         [["1", "b", kind, 1.0]]
     assert eco.actors["x"].dtype == "Int64"
-    assert eco.provenance[-1] == {"step": "from_networkx", "graph": cls.__name__}
+    record = eco.provenance[-1]
+    assert {k: v for k, v in record.items() if k != "report"} == {
+        "step": "from_networkx", "graph": cls.__name__}
+    report = [n["message"] for n in record["report"]]
+    assert any("edges have no weight attribute: they weigh 1.0" in m for m in report)
+    if kind == "collaboration":
+        assert any("undirected edges without a kind: taken as 'collaboration'" in m
+                   for m in report)
 
 
 def test_from_networkx_refuses_what_it_cannot_read():

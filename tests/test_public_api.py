@@ -5,6 +5,7 @@ from __future__ import annotations
 import ecosystem
 
 PUBLIC = [
+    "COLUMN_ALIASES",
     "DOMAINS",
     "EXPECTED_KIND_PAIRS",
     "SECTORS",
@@ -13,6 +14,7 @@ PUBLIC = [
     "Comparison",
     "ConfigError",
     "DanglingTieError",
+    "DuplicateColumnError",
     "DuplicateIdError",
     "DuplicateTieError",
     "Ecosystem",
@@ -26,7 +28,9 @@ PUBLIC = [
     "MissingIdError",
     "Mixing",
     "Need",
+    "ProblemsFound",
     "Profile",
+    "ReadReport",
     "ReferralModel",
     "Schema",
     "SchemaError",

@@ -259,7 +259,7 @@ def test_bounds(eco, weight):
 @given(ecosystems(max_actors=12))
 def test_by_neighbourhood_equals_each_subset(eco):
     got = structural_holes(eco, per="neighbourhood")
-    for nb in eco.neighbourhoods:
+    for nb in eco.neighbourhoods.index:
         sub = eco.subset(neighbourhoods=nb, include_shared=True)
         pd.testing.assert_frame_equal(got.loc[nb], structural_holes(sub))
 

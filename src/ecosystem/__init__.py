@@ -20,11 +20,13 @@ from ecosystem.algorithms import (
     suggest_bridges,
 )
 from ecosystem.core import (
+    COLUMN_ALIASES,
     DOMAINS,
     SECTORS,
     ActorKind,
     ConfigError,
     DanglingTieError,
+    DuplicateColumnError,
     DuplicateIdError,
     DuplicateTieError,
     Ecosystem,
@@ -35,6 +37,8 @@ from ecosystem.core import (
     MissingColumnError,
     MissingIdError,
     Need,
+    ProblemsFound,
+    ReadReport,
     Schema,
     SchemaError,
     SelfLoopError,
@@ -92,6 +96,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree without ins
     __version__ = "0+unknown"
 
 __all__ = [
+    "COLUMN_ALIASES",
     "DOMAINS",
     "EXPECTED_KIND_PAIRS",
     "SECTORS",
@@ -100,6 +105,7 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "DanglingTieError",
+    "DuplicateColumnError",
     "DuplicateIdError",
     "DuplicateTieError",
     "Ecosystem",
@@ -113,7 +119,9 @@ __all__ = [
     "MissingIdError",
     "Mixing",
     "Need",
+    "ProblemsFound",
     "Profile",
+    "ReadReport",
     "ReferralModel",
     "Schema",
     "SchemaError",

@@ -3,8 +3,9 @@
 ``ecosystem demo`` is the main job: the built-in comparison study (low-SES vs average
 neighbourhoods, two interventions) run, its key findings printed and its results, figures and
 report written to ``./out``. ``ecosystem analyse [FILE [TIES]]`` analyses one ecosystem (the
-built-in example by default). ``ecosystem validate FILE [TIES]`` checks a user's own data and
-prints a summary or the first problem found (exit code 1). ``ecosystem run STUDY.toml`` runs a
+built-in example by default). ``ecosystem validate FILE [TIES]
+[NEIGHBOURHOODS]`` checks a user's own data and prints every problem found (exit code
+1), or the read report, a summary and an OK line. ``ecosystem run STUDY.toml`` runs a
 study file (:mod:`ecosystem.study.spec`) and writes its results; ``ecosystem init-study`` writes
 a commented example study file; ``ecosystem describe-profile NAME`` lists a profile's
 parameters with their sources.
@@ -183,27 +184,75 @@ def _read(path: Path, ties: str | None) -> Ecosystem:
     return readers[suffix](path)
 
 
-def validate(args: argparse.Namespace) -> int:
-    """Read a user's files, report the first problem or print a summary."""
+def _usage_problem(args: argparse.Namespace, path: Path) -> str | None:
+    """A usage error of ``validate`` (unknown file type, an option for another format)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json", ".graphml", ".xlsx"):
+        return (f"cannot read '{path.name}': use .csv (with a ties .csv), .json, .graphml or "
+                ".xlsx")
+    csv_only = {"--sep": args.sep, "--decimal": args.decimal, "--encoding": args.encoding,
+                "TIES": args.ties, "NEIGHBOURHOODS": args.neighbourhoods}
+    misplaced = [k for k, v in csv_only.items() if v is not None and suffix != ".csv"]
+    if misplaced:
+        return f"{', '.join(misplaced)} only apply to CSV files, not to '{path.name}'"
+    if suffix != ".xlsx" and (args.actors_sheet or args.ties_sheet):
+        return f"--actors-sheet and --ties-sheet only apply to .xlsx files, not to '{path.name}'"
+    return None
+
+
+def _read_for_validate(args: argparse.Namespace, path: Path) -> Ecosystem:
+    """Read the file(s) named on the command line with the reader of their format."""
     from ecosystem import io
 
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return io.read_csv(path, args.ties, args.neighbourhoods, sep=args.sep,
+                           decimal=args.decimal, encoding=args.encoding)
+    if suffix == ".xlsx":
+        sheets = {k: v for k, v in (("actors_sheet", args.actors_sheet),
+                                    ("ties_sheet", args.ties_sheet)) if v}
+        return io.read_excel(path, **sheets)
+    return io.read_json(path) if suffix == ".json" else io.read_graphml(path)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Read a user's files; print every problem (exit 1) or the read report and a summary."""
+    from ecosystem.core.report import collecting
+
     path = Path(args.file)
+    usage = _usage_problem(args, path)
+    if usage is not None:
+        print(f"error: {usage}", file=sys.stderr)
+        return 2
     try:
-        suffix = path.suffix.lower()
-        if suffix == ".csv":
-            eco = io.read_csv(path, args.ties)
-        else:
-            reader = {".json": "read_json", ".graphml": "read_graphml", ".xlsx": "read_excel"}
-            name = reader.get(suffix)
-            if name is None or not hasattr(io, name):
-                print(f"error: cannot read '{path.name}': use .csv (with a ties .csv), .json, "
-                      ".graphml or .xlsx", file=sys.stderr)
-                return 2
-            eco = getattr(io, name)(path)
-    except EcosystemError as exc:
+        with collecting(limit=args.max_problems):
+            eco = _read_for_validate(args, path)
+    except EcosystemError as exc:  # ProblemsFound lists every problem found
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
+    except ImportError as exc:  # openpyxl missing for .xlsx: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    report = eco.read_report
+    if len(report):
+        print("Read report (what was assumed or changed while reading):")
+        for note in report.notes:
+            print(f"  {note}")
+        print()
     print(eco.summary())
+    warnings = report.warnings
+    if warnings and args.strict:
+        print(f"\ninvalid: {_plural(len(warnings), 'warning')} in the read report, and "
+              "--strict treats warnings as errors:", file=sys.stderr)
+        for note in warnings:
+            print(f"  - {note}", file=sys.stderr)
+        return 1
+    print(f"\nOK: {eco.n_actors} actors, {eco.n_ties} ties and {len(eco.neighbourhoods)} "
+          f"neighbourhoods are valid ({_plural(len(warnings), 'warning')})")
     return 0
 
 
@@ -281,9 +330,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     an.add_argument("ties", nargs="?", default=None, help="ties .csv (with an actors .csv)")
     an.add_argument("--out", default=None, help="write the tables (CSV) and map.png here")
     an.set_defaults(func=analyse)
-    v = sub.add_parser("validate", help="check your own data files and summarise them")
+    v = sub.add_parser(
+        "validate", help="check your own data files: every problem, or the read report and a "
+        "summary", description="Read your files as the library does and report every problem "
+        "found (up to --max-problems), or print the read report (which columns mapped to which "
+        "field, which defaults were applied, which values changed) and a summary.")
     v.add_argument("file", help="actors .csv, or an ecosystem .json, .graphml or .xlsx file")
     v.add_argument("ties", nargs="?", default=None, help="ties .csv (with an actors .csv)")
+    v.add_argument("neighbourhoods", nargs="?", default=None,
+                   help="neighbourhoods .csv (one row per neighbourhood; with an actors .csv)")
+    v.add_argument("--sep", default=None, help="CSV field separator (default: detected)")
+    v.add_argument("--decimal", default=None, choices=[",", "."],
+                   help="CSV decimal mark (default: ',' for ';'-separated files, else '.')")
+    v.add_argument("--encoding", default=None,
+                   help="CSV text encoding, e.g. utf-8 or cp1252 (default: UTF-8, else "
+                   "Windows-1252)")
+    v.add_argument("--actors-sheet", default=None,
+                   help="Excel sheet of actors (default: 'actors' or 'actoren')")
+    v.add_argument("--ties-sheet", default=None,
+                   help="Excel sheet of ties (default: 'ties', 'relaties' or 'banden')")
+    v.add_argument("--strict", action="store_true",
+                   help="treat warnings of the read report as errors (exit 1)")
+    v.add_argument("--max-problems", type=int, default=50,
+                   help="report at most this many problems (default 50)")
     v.set_defaults(func=validate)
     r = sub.add_parser("run", help="run a study file (TOML) and write its results")
     r.add_argument("study", help="the study file, e.g. study.toml")

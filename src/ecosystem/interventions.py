@@ -193,7 +193,9 @@ def _same_neighbourhood_pairs(eco: Ecosystem, sources: list[str], targets: list[
 
 
 def _rebuild(eco: Ecosystem, actors: pd.DataFrame, ties: pd.DataFrame) -> Ecosystem:
-    return Ecosystem(actors, ties, schema=eco.schema, name=eco.name, provenance=eco.provenance)
+    table = eco.neighbourhoods
+    return Ecosystem(actors, ties, neighbourhoods=table if len(table.columns) else None,
+                     schema=eco.schema, name=eco.name, provenance=eco.provenance)
 
 
 def _ensure_ties(eco: Ecosystem, pairs: pd.DataFrame, kind: str, strength: float,
@@ -647,7 +649,7 @@ def _fund_community(eco: Ecosystem, *, neighbourhoods: list[str] | None, strengt
     from ecosystem.generate import Profile
 
     func = "fund_community"
-    known = eco.neighbourhoods
+    known = eco.neighbourhoods.index.tolist()
     nbs = known if neighbourhoods is None else neighbourhoods
     unknown = sorted(set(nbs) - set(known))
     if unknown:

@@ -35,7 +35,7 @@ def by_neighbourhood(
         where = f"{caller}(): " if caller else ""
         raise ConfigError(f"{where}per={per!r} is not accepted; use None or 'neighbourhood'")
     parts = {nb: func(eco.subset(neighbourhoods=nb, include_shared=True), **kwargs)
-             for nb in eco.neighbourhoods}
+             for nb in eco.neighbourhoods.index}
     if not parts:
         empty = func(eco.subset(ids=[]), **kwargs)
         return empty.set_index(pd.MultiIndex.from_arrays(

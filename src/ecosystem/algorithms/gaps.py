@@ -159,7 +159,7 @@ def gaps(
     eco.view_spec(ties)  # validates tie_kinds
     kwargs: dict[str, Any] = {"group_by": by, "pairs": pairs, "ties": ties,
                               "separate": tuple(separate), "few": float(few)}
-    if per is None or not eco.neighbourhoods:
+    if per is None or eco.neighbourhoods.index.empty:
         out = _gaps_one(eco, **kwargs)
         out.insert(0, "neighbourhood", pd.Series([pd.NA] * len(out), dtype="str"))
     else:

@@ -4,6 +4,7 @@ from ecosystem.core.ecosystem import Ecosystem, EcosystemSummary, ViewSpec, from
 from ecosystem.core.errors import (
     ConfigError,
     DanglingTieError,
+    DuplicateColumnError,
     DuplicateIdError,
     DuplicateTieError,
     EcosystemError,
@@ -11,20 +12,32 @@ from ecosystem.core.errors import (
     InvalidWeightError,
     MissingColumnError,
     MissingIdError,
+    ProblemsFound,
     SchemaError,
     SelfLoopError,
     UnknownKindError,
     ValidationError,
     WrongTypeError,
 )
-from ecosystem.core.schema import DOMAINS, SECTORS, ActorKind, Need, Schema, TieKind
+from ecosystem.core.report import Note, ReadReport
+from ecosystem.core.schema import (
+    COLUMN_ALIASES,
+    DOMAINS,
+    SECTORS,
+    ActorKind,
+    Need,
+    Schema,
+    TieKind,
+)
 
 __all__ = [
+    "COLUMN_ALIASES",
     "DOMAINS",
     "SECTORS",
     "ActorKind",
     "ConfigError",
     "DanglingTieError",
+    "DuplicateColumnError",
     "DuplicateIdError",
     "DuplicateTieError",
     "Ecosystem",
@@ -35,6 +48,9 @@ __all__ = [
     "MissingColumnError",
     "MissingIdError",
     "Need",
+    "Note",
+    "ProblemsFound",
+    "ReadReport",
     "Schema",
     "SchemaError",
     "SelfLoopError",

@@ -14,12 +14,17 @@ import scipy.sparse as sp
 
 from ecosystem.core._deprecate import renamed
 from ecosystem.core.errors import ConfigError, UnknownKindError, ValidationError
+from ecosystem.core.report import Collector, ReadReport, raise_collected
 from ecosystem.core.schema import DOMAINS, Schema
 from ecosystem.core.validate import (
+    DEMAND,
     STR,
     Where,
+    neighbourhood_names,
     normalize_actors,
+    normalize_neighbourhoods,
     normalize_ties,
+    reconcile_neighbourhoods,
 )
 
 __all__ = ["Ecosystem", "EcosystemSummary", "ViewSpec", "from_frames"]
@@ -71,14 +76,21 @@ class Ecosystem:
         kind where missing), ``sector`` (derived from the domain), ``neighbourhood`` (text; missing
         means not tied to one neighbourhood, as for a shared hospital), ``capacity`` (a
         non-negative number; missing means unknown). Other columns are kept as attributes.
+        Column names may be aliases, Dutch or English (``code``, ``soort``, ``wijk``,
+        ``capaciteit``; see :data:`~ecosystem.COLUMN_ALIASES`).
     ties
-        One row per tie. Required: ``source`` and ``target`` (actor ids). Optional: ``kind``
-        (a tie kind or alias; missing or empty means the schema's ``default_tie_kind``,
-        ``"referral"``) and ``weight`` (a strength: finite, >= 0; default 1.0). Other columns are
-        kept. Mutual tie kinds (``collaboration``) are stored once. Two ties of one kind between
-        the same actors (the same direction, for directed kinds) are an error, as is a self-loop
-        where the tie kind does not allow one.
-    schema
+        One row per tie. Required: ``source`` and ``target`` (actor ids; aliases ``bron``/``van``
+        and ``doel``/``naar``). Optional: ``kind`` (a tie kind or alias; missing or empty means
+        the schema's ``default_tie_kind``, ``"referral"``) and ``weight`` (a strength: finite,
+        >= 0; default 1.0 when the column is absent). Other columns are kept. Mutual tie kinds
+        (``collaboration``) are stored once. Two ties of one kind between the same actors (the
+        same direction, for directed kinds) are an error, as is a self-loop where the tie kind
+        does not allow one.
+    neighbourhoods
+        One row per neighbourhood (see :attr:`neighbourhoods`): a ``neighbourhood`` name
+        column (or alias, or the index), optional ``residents``, ``ses``, ``demand_<need>``
+        and any other columns (e.g. CBS Kerncijfers). A table with columns must list every
+        neighbourhood an actor is in. Omitted: the names of the actors' neighbourhoods.
         The vocabulary; :meth:`Schema.default` when omitted.
     name
         A label shown in summaries.
@@ -93,9 +105,14 @@ class Ecosystem:
 
     Notes
     -----
-    Equality (``==``) compares the schema and the actors and ties tables (values, dtypes and row
-    order; column order is ignored). The ``name`` and ``provenance`` are metadata and are not
-    compared.
+    Nothing is assumed silently: every column alias mapped, default applied (no tie kind ->
+    ``referral``, no weight -> 1.0, no neighbourhood -> shared, domain from the kind) and value
+    normalised (surrounding spaces removed, kind aliases made canonical) is a line of the
+    :attr:`read_report`, kept in the provenance.
+
+    Equality (``==``) compares the schema and the actors, ties and neighbourhoods tables
+    (values, dtypes and row order; column order is ignored). The ``name`` and ``provenance``
+    are metadata and are not compared.
 
     Examples
     --------
@@ -124,6 +141,7 @@ class Ecosystem:
         "_cache",
         "_ids",
         "_name",
+        "_nbh",
         "_provenance",
         "_schema",
         "_src",
@@ -136,26 +154,42 @@ class Ecosystem:
         actors: pd.DataFrame,
         ties: pd.DataFrame | None = None,
         *,
+        neighbourhoods: pd.DataFrame | None = None,
         schema: Schema | None = None,
         name: str | None = None,
         provenance: Iterable[Mapping[str, Any]] = (),
-        _source: tuple[Where, Where] | None = None,
+        _source: tuple[Where, ...] | None = None,
+        _step: Mapping[str, Any] | None = None,
+        _notes: Collector | None = None,
     ) -> None:
         schema = Schema.default() if schema is None else schema
         if not isinstance(schema, Schema):
             raise ConfigError(f"Ecosystem(): schema must be a Schema, got {type(schema).__name__}")
-        where_a, where_t = _source or (Where("actors table"), Where("ties table"))
-        actors_n = normalize_actors(actors, schema, where_a)
+        where = tuple(_source or ())
+        where_a, where_t, where_n = (*where, *(Where(f"{t} table") for t in (
+            "actors", "ties", "neighbourhoods")[len(where):]))[:3]
+        notes = _notes if _notes is not None else Collector()
+        actors_n = normalize_actors(actors, schema, where_a, notes)
         ids = pd.Index(actors_n["id"], name="id")
         if ties is None:
             ties = pd.DataFrame({"source": pd.Series([], dtype=STR),
                                  "target": pd.Series([], dtype=STR)})
-        tie_arrays = normalize_ties(ties, ids, schema, where_t)
+        tie_arrays = normalize_ties(ties, ids, schema, where_t, notes)
+        table = None if neighbourhoods is None else normalize_neighbourhoods(
+            neighbourhoods, schema, where_n, notes)
+        nbh = reconcile_neighbourhoods(actors_n["neighbourhood"], table, where_a, where_n, notes)
+        raise_collected()
+        provenance = list(provenance)
+        if _step is not None:
+            provenance.append({**_step, "report": notes.report().to_records()})
+        elif notes.changed:
+            provenance.append({"step": "Ecosystem", "report": notes.report().to_records()})
         self._init(actors_n, tie_arrays.ties, tie_arrays.source, tie_arrays.target, ids, schema,
-                   name, provenance)
+                   name, provenance, nbh)
 
-    def _init(self, actors, ties, src, tgt, ids, schema, name, provenance) -> None:
+    def _init(self, actors, ties, src, tgt, ids, schema, name, provenance, nbh) -> None:
         self._actors = actors
+        self._nbh = nbh
         self._ties = ties
         self._src = src
         self._tgt = tgt
@@ -166,13 +200,18 @@ class Ecosystem:
         self._cache: dict[Any, Any] = {}
 
     @classmethod
-    def _trusted(cls, actors, ties, src, tgt, schema, name, provenance) -> Ecosystem:
-        """Build from tables already validated (derivations that cannot break validity)."""
+    def _trusted(cls, actors, ties, src, tgt, schema, name, provenance, nbh) -> Ecosystem:
+        """Build from tables already validated (derivations that cannot break validity).
+
+        A names-only neighbourhoods table is derived again from the actors kept.
+        """
         self = object.__new__(cls)
         actors = actors.reset_index(drop=True)
         ties = ties.reset_index(drop=True)
+        if len(nbh.columns) == 0:
+            nbh = neighbourhood_names(actors["neighbourhood"])
         self._init(actors, ties, np.asarray(src), np.asarray(tgt),
-                   pd.Index(actors["id"], name="id"), schema, name, provenance)
+                   pd.Index(actors["id"], name="id"), schema, name, provenance, nbh)
         return self
 
     # ------------------------------------------------------------------ tables and metadata
@@ -217,9 +256,88 @@ class Ecosystem:
         return len(self._ties)
 
     @property
-    def neighbourhoods(self) -> list[str]:
-        """Sorted names of the neighbourhoods that actors belong to."""
-        return sorted(self._actors["neighbourhood"].dropna().unique().tolist())
+    def neighbourhoods(self) -> pd.DataFrame:
+        """The neighbourhoods table: one row per neighbourhood, indexed by its name.
+
+        Columns, when known: ``residents``, ``ses`` (socio-economic score), ``demand_<need>``
+        (residents per year with each need; :class:`~ecosystem.flows.ReferralModel` uses them
+        as its default demand) and any other columns the data brought (e.g. CBS Kerncijfers
+        wijken en buurten). Without a table it has no columns and lists the sorted names of
+        the actors' neighbourhoods. ``eco.neighbourhoods.index`` is the list of names.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> datasets.example().neighbourhoods.index.tolist()
+        ['Oosterwijk', 'Westdorp']
+        """
+        return self._nbh.copy(deep=False)
+
+    @property
+    def read_report(self) -> ReadReport:
+        """What building this ecosystem assumed and changed (the latest read's report).
+
+        Every column alias mapped, default applied and value normalised, as stored in the
+        provenance by the reader (or by the constructor). Empty when nothing was assumed.
+        """
+        for record in reversed(self._provenance):
+            if isinstance(record.get("report"), list):
+                return ReadReport.from_records(record["report"])
+        return ReadReport()
+
+    def neighbourhood_demand(self) -> pd.DataFrame | None:
+        """Residents per year with each need, per neighbourhood, from :attr:`neighbourhoods`.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            Index ``neighbourhood``, one column per need (canonical ids) that the table has
+            a ``demand_<need>`` column for; ``None`` when it has none.
+
+        Examples
+        --------
+        >>> from ecosystem.generate import generate_neighbourhood
+        >>> eco = generate_neighbourhood("average", residents=2000, seed=0)
+        >>> float(eco.neighbourhood_demand().loc["average", "debt"])  # 40 per 1,000 residents
+        80.0
+        """
+        cols = [c for c in self._nbh.columns if isinstance(c, str) and c.startswith(DEMAND)]
+        if not cols:
+            return None
+        out = self._nbh[cols].rename(columns=lambda c: c[len(DEMAND):])
+        out.columns.name = None
+        return out
+
+    def with_neighbourhoods(self, neighbourhoods: pd.DataFrame | None) -> Ecosystem:
+        """The same ecosystem with another neighbourhoods table (validated as in the constructor).
+
+        Parameters
+        ----------
+        neighbourhoods
+            One row per neighbourhood (see :attr:`neighbourhoods`), or ``None`` to drop the
+            table's columns (the names of the actors' neighbourhoods remain).
+
+        Returns
+        -------
+        Ecosystem
+            With a provenance record ``{"step": "with_neighbourhoods", "report": [...]}``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import datasets
+        >>> cbs = pd.DataFrame({"wijk": ["Oosterwijk", "Westdorp"],
+        ...                     "Aantal inwoners": [4200, 2900]})
+        >>> eco = datasets.example().with_neighbourhoods(cbs)
+        >>> eco.neighbourhoods
+                    residents
+        neighbourhood
+        Oosterwijk     4200.0
+        Westdorp       2900.0
+        """
+        return Ecosystem(self._actors, self._ties, neighbourhoods=neighbourhoods,
+                         schema=self._schema, name=self._name, provenance=self._provenance,
+                         _step={"step": "with_neighbourhoods"})
 
     def positions(self, ids: Iterable[str], *, what: str = "actor id") -> np.ndarray:
         """Integer positions of the given actor ids; an unknown id raises ValidationError.
@@ -289,7 +407,7 @@ class Ecosystem:
         'Rotterdam-Zuid'
         """
         return Ecosystem._trusted(self._actors, self._ties, self._src, self._tgt, self._schema,
-                                  name, self._provenance)
+                                  name, self._provenance, self._nbh)
 
     def with_provenance(self, record: Mapping[str, Any]) -> Ecosystem:
         """The same ecosystem with one more provenance record appended.
@@ -311,7 +429,7 @@ class Ecosystem:
         {'step': 'checked', 'by': 'GGD'}
         """
         return Ecosystem._trusted(self._actors, self._ties, self._src, self._tgt, self._schema,
-                                  self._name, (*self._provenance, dict(record)))
+                                  self._name, (*self._provenance, dict(record)), self._nbh)
 
     # ------------------------------------------------------------------ views
     @renamed("Ecosystem.view_spec", ties="tie_kinds")
@@ -590,14 +708,16 @@ class Ecosystem:
         """
         keep = np.ones(self.n_actors, dtype=bool)
         a = self._actors
+        nbh = self._nbh
         if neighbourhoods is not None:
             nb = [neighbourhoods] if isinstance(neighbourhoods, str) else list(neighbourhoods)
-            unknown = set(nb) - set(self.neighbourhoods)
+            unknown = set(nb) - set(self._nbh.index)
             if unknown:
                 raise ValidationError(
                     f"subset(): neighbourhood(s) {sorted(unknown)} not in this ecosystem; "
-                    f"known: {self.neighbourhoods}"
+                    f"known: {self._nbh.index.tolist()}"
                 )
+            nbh = self._nbh[self._nbh.index.isin(nb)]
             m = a["neighbourhood"].isin(nb).to_numpy()
             if include_shared:
                 m = m | a["neighbourhood"].isna().to_numpy()
@@ -613,9 +733,10 @@ class Ecosystem:
             sel[self.positions(ids)] = True
             keep &= sel
         return self._keep_actors(keep, {"step": "subset", "neighbourhoods": neighbourhoods,
-                                        "domains": domains, "actor_kinds": actor_kinds})
+                                        "domains": domains, "actor_kinds": actor_kinds}, nbh)
 
-    def _keep_actors(self, keep: np.ndarray, record: Mapping[str, Any]) -> Ecosystem:
+    def _keep_actors(self, keep: np.ndarray, record: Mapping[str, Any],
+                     nbh: pd.DataFrame | None = None) -> Ecosystem:
         new_pos = np.cumsum(keep) - 1
         tie_keep = keep[self._src] & keep[self._tgt]
         record = {k: (list(v) if isinstance(v, (set, tuple)) else v) for k, v in record.items()
@@ -624,6 +745,7 @@ class Ecosystem:
             self._actors[keep], self._ties[tie_keep], new_pos[self._src[tie_keep]].astype(
                 self._src.dtype), new_pos[self._tgt[tie_keep]].astype(self._tgt.dtype),
             self._schema, self._name, (*self._provenance, record),
+            self._nbh if nbh is None else nbh,
         )
 
     def without_actors(self, ids: Iterable[str]) -> Ecosystem:
@@ -671,10 +793,16 @@ class Ecosystem:
         >>> eco.actors.set_index("id").loc["food_bank", "domain"]
         'social'
         """
-        new = normalize_actors(actors, self._schema, Where("with_actors() table"))
+        notes = Collector()
+        new = normalize_actors(actors, self._schema, Where("with_actors() table"), notes)
         both = pd.concat([self._actors, new], ignore_index=True)
-        return Ecosystem(both, self._ties, schema=self._schema, name=self._name,
-                         provenance=(*self._provenance, {"step": "with_actors", "n": len(new)}))
+        return Ecosystem(both, self._ties, neighbourhoods=self._table_or_none(),
+                         schema=self._schema, name=self._name, provenance=self._provenance,
+                         _step={"step": "with_actors", "n": len(new)}, _notes=notes)
+
+    def _table_or_none(self) -> pd.DataFrame | None:
+        """The neighbourhoods table when it has columns (names only are derived again)."""
+        return self._nbh if len(self._nbh.columns) else None
 
     def with_ties(self, ties: pd.DataFrame) -> Ecosystem:
         """Add ties (validated as in the constructor; a tie that already exists is an error).
@@ -697,10 +825,13 @@ class Ecosystem:
         >>> more.n_ties - eco.n_ties
         1
         """
-        new = normalize_ties(ties, self._ids, self._schema, Where("with_ties() table")).ties
+        notes = Collector()
+        new = normalize_ties(ties, self._ids, self._schema, Where("with_ties() table"),
+                             notes).ties
         both = pd.concat([self._ties, new], ignore_index=True)
-        return Ecosystem(self._actors, both, schema=self._schema, name=self._name,
-                         provenance=(*self._provenance, {"step": "with_ties", "n": len(new)}))
+        return Ecosystem(self._actors, both, neighbourhoods=self._table_or_none(),
+                         schema=self._schema, name=self._name, provenance=self._provenance,
+                         _step={"step": "with_ties", "n": len(new)}, _notes=notes)
 
     @renamed("Ecosystem.without_ties", kinds="tie_kinds")
     def without_ties(
@@ -764,7 +895,7 @@ class Ecosystem:
         return Ecosystem._trusted(self._actors, self._ties[keep], self._src[keep],
                                   self._tgt[keep], self._schema, self._name,
                                   (*self._provenance, {"step": "without_ties",
-                                                       "n": int(drop.sum())}))
+                                                       "n": int(drop.sum())}), self._nbh)
 
     def _tie_keys(self, kind: pd.Series, src: np.ndarray, tgt: np.ndarray) -> pd.DataFrame:
         """(kind, a, b) per tie, with a <= b for mutual kinds so either orientation matches."""
@@ -806,7 +937,7 @@ class Ecosystem:
         ties["source"] = pd.Series(ids[self._src], dtype=STR)
         ties["target"] = pd.Series(ids[self._tgt], dtype=STR)
         return Ecosystem._trusted(actors, ties, self._src, self._tgt, self._schema, self._name,
-                                  (*self._provenance, {"step": "relabel"}))
+                                  (*self._provenance, {"step": "relabel"}), self._nbh)
 
     # ------------------------------------------------------------------ figures
     def plot(self, **kwargs: Any) -> Any:
@@ -908,9 +1039,11 @@ class Ecosystem:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ecosystem):
             return NotImplemented
-        return self._schema == other._schema and all(
+        return self._schema == other._schema and self._nbh.index.equals(
+            other._nbh.index) and all(
             _same_table(x, y) for x, y in ((self._actors, other._actors),
-                                           (self._ties, other._ties))
+                                           (self._ties, other._ties),
+                                           (self._nbh, other._nbh))
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -921,12 +1054,14 @@ class Ecosystem:
     def __getstate__(self) -> dict[str, Any]:
         return {"actors": self._actors, "ties": self._ties, "src": self._src, "tgt": self._tgt,
                 "schema": self._schema.to_dict(), "name": self._name,
-                "provenance": self._provenance}
+                "provenance": self._provenance, "neighbourhoods": self._nbh}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._init(state["actors"], state["ties"], state["src"], state["tgt"],
                    pd.Index(state["actors"]["id"], name="id"), Schema.from_dict(state["schema"]),
-                   state["name"], state["provenance"])
+                   state["name"], state["provenance"],
+                   state.get("neighbourhoods",
+                             neighbourhood_names(state["actors"]["neighbourhood"])))
 
 
 def _same_table(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -998,6 +1133,7 @@ def from_frames(
     actors: pd.DataFrame,
     ties: pd.DataFrame | None = None,
     *,
+    neighbourhoods: pd.DataFrame | None = None,
     schema: Schema | None = None,
     name: str | None = None,
 ) -> Ecosystem:
@@ -1031,4 +1167,4 @@ def from_frames(
       source target      kind  weight
     0      a      b  referral     1.0
     """
-    return Ecosystem(actors, ties, schema=schema, name=name)
+    return Ecosystem(actors, ties, neighbourhoods=neighbourhoods, schema=schema, name=name)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 __all__ = [
     "ConfigError",
     "DanglingTieError",
+    "DuplicateColumnError",
     "DuplicateIdError",
     "DuplicateTieError",
     "EcosystemError",
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidWeightError",
     "MissingColumnError",
     "MissingIdError",
+    "ProblemsFound",
     "SchemaError",
     "SelfLoopError",
     "UnknownKindError",
@@ -147,6 +149,64 @@ class MissingColumnError(ValidationError):
     ...     print(err.field)
     kind
     """
+
+
+class DuplicateColumnError(ValidationError):
+    """Two columns of one table stand for the same field (``weight`` and ``gewicht``).
+
+    Parameters
+    ----------
+    message
+        What is wrong and what to do about it.
+    source
+        The file or table.
+    row
+        Not used (the problem is in the header); ``None``.
+    field
+        The field both columns stand for.
+    line
+        Not used; ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecosystem import DuplicateColumnError, Ecosystem
+    >>> try:
+    ...     Ecosystem(pd.DataFrame({"id": ["a"], "code": ["b"], "kind": ["gp"]}))
+    ... except DuplicateColumnError as exc:
+    ...     print(exc.field)
+    id
+    """
+
+
+class ProblemsFound(ValidationError):
+    """Several problems at once (``ecosystem validate`` gathers them all).
+
+    Parameters
+    ----------
+    errors
+        The problems, in the order found.
+    more
+        How many more were found beyond the limit and left out.
+
+    Examples
+    --------
+    >>> from ecosystem import ProblemsFound, ValidationError
+    >>> print(ProblemsFound([ValidationError("a", row=1), ValidationError("b", row=4)]))
+    2 problems found:
+      - row 1: a
+      - row 4: b
+    """
+
+    def __init__(self, errors: list[EcosystemError], *, more: int = 0) -> None:
+        self.errors = list(errors)
+        self.more = more
+        n = len(self.errors) + more
+        lines = [f"{n} problem{'s' if n != 1 else ''} found:"]
+        lines += [f"  - {e}" for e in self.errors]
+        if more:
+            lines.append(f"  ... and {more} more (only the first {len(self.errors)} are shown)")
+        super().__init__("\n".join(lines))
 
 
 class MissingIdError(ValidationError):

@@ -21,7 +21,7 @@ from typing import Any
 
 from ecosystem.core.errors import SchemaError, UnknownKindError, suggest
 
-__all__ = ["DOMAINS", "SECTORS", "ActorKind", "Need", "Schema", "TieKind"]
+__all__ = ["COLUMN_ALIASES", "DOMAINS", "SECTORS", "ActorKind", "Need", "Schema", "TieKind"]
 
 #: The three domains of a care ecosystem.
 DOMAINS: tuple[str, ...] = ("medical", "social", "informal")
@@ -35,6 +35,46 @@ SECTORS: Mapping[str, str] = MappingProxyType(
 def normalize_name(name: str) -> str:
     """Canonical lookup key: case-folded, with runs of spaces, ``-`` and ``_`` made one ``_``."""
     return re.sub(r"[\s_\-]+", "_", str(name).strip().casefold())
+
+
+def column_key(name: str) -> str:
+    """Lookup key of a column name: case-folded, without spaces, ``-``, ``_``, quotes or BOM,
+    and without a trailing unit in parentheses (as CBS StatLine writes its headers).
+
+    ``"Aantal inwoners"``, ``"aantal_inwoners"``, ``"AantalInwoners"`` and
+    ``"Aantal inwoners (aantal)"`` share one key.
+    """
+    text = re.sub(r"\s*\([^()]*\)\s*$", "", str(name))
+    return re.sub(r"[\s_\-\"'\ufeff]+", "", text.casefold())
+
+
+#: Accepted column names of each table besides the canonical English field name, matched by
+#: :func:`column_key` (case, spaces, ``-`` and ``_`` ignored). Dutch names first. A table with
+#: two columns that map to one field is an error naming both. Extend with
+#: ``Schema.extend(columns={"actors": {"id": ("zorgaanbieder",)}})``.
+COLUMN_ALIASES: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
+    "actors": MappingProxyType({
+        # not "naam": Dutch files often hold a name ("naam") next to their id or code
+        "id": ("code", "actor_id"),
+        "kind": ("soort", "type", "actortype", "actor_kind"),
+        "domain": ("domein",),
+        "sector": (),
+        "neighbourhood": ("wijk", "buurt", "buurtnaam", "wijknaam", "neighborhood"),
+        "capacity": ("capaciteit",),
+    }),
+    "ties": MappingProxyType({
+        "source": ("bron", "van", "from"),
+        "target": ("doel", "naar", "to"),
+        "kind": ("soort", "type", "relatie", "tie_kind"),
+        "weight": ("gewicht", "sterkte", "strength"),
+    }),
+    "neighbourhoods": MappingProxyType({
+        "neighbourhood": ("wijk", "buurt", "buurtnaam", "wijknaam", "naam", "name",
+                          "wijken en buurten", "neighborhood"),
+        "residents": ("inwoners", "aantal inwoners", "bewoners", "population"),
+        "ses": ("ses score", "ses-woa", "ses-woa score", "ses-woa totaalscore"),
+    }),
+})
 
 
 @dataclass(frozen=True)
@@ -247,6 +287,9 @@ class Schema:
         The kinds and needs, each with a unique canonical id.
     default_tie_kind
         Tie kind given to ties that name none: ``"referral"`` in the default schema.
+    columns
+        Column aliases per table (``"actors"``, ``"ties"``, ``"neighbourhoods"``) and canonical
+        field: :data:`COLUMN_ALIASES` by default.
 
     Examples
     --------
@@ -267,6 +310,8 @@ class Schema:
     tie_kinds: Mapping[str, TieKind]
     needs: Mapping[str, Need]
     default_tie_kind: str = "referral"
+    columns: Mapping[str, Mapping[str, tuple[str, ...]]] = field(
+        default_factory=lambda: COLUMN_ALIASES)
     _lookup: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -299,6 +344,8 @@ class Schema:
             "need": self._build_lookup(self.needs, "need"),
             "domain": {d: d for d in DOMAINS},
         }
+        object.__setattr__(self, "columns", _column_table(self.columns))
+        lookup.update(_column_lookup(self.columns))
         object.__setattr__(self, "_lookup", lookup)
 
     @staticmethod
@@ -339,6 +386,7 @@ class Schema:
         actor_kinds: Iterable[ActorKind] = (),
         tie_kinds: Iterable[TieKind] = (),
         needs: Iterable[Need] = (),
+        columns: Mapping[str, Mapping[str, Iterable[str]]] | None = None,
         replace: bool = False,
     ) -> Schema:
         """Return a new schema with more actor kinds, tie kinds or needs.
@@ -347,6 +395,10 @@ class Schema:
         ----------
         actor_kinds, tie_kinds, needs
             Entries to add.
+        columns
+            More column aliases: ``{table: {field: aliases}}`` with ``table`` one of
+            ``"actors"``, ``"ties"``, ``"neighbourhoods"`` and ``field`` a canonical column of
+            that table (see :data:`COLUMN_ALIASES`).
         replace
             Allow an entry to replace an existing one with the same id (for instance to let
             ``referral`` ties have self-loops). Without it, a clash raises :class:`SchemaError`.
@@ -378,7 +430,21 @@ class Schema:
                     )
                 out[item.id] = item
             merged.append(out)
-        return Schema(merged[0], merged[1], merged[2], default_tie_kind=self.default_tie_kind)
+        cols = {t: dict(f) for t, f in self.columns.items()}
+        for table, fields in (columns or {}).items():
+            if table not in cols:
+                raise SchemaError(f"Schema.extend(): columns= table '{table}' is not one of "
+                                  f"{', '.join(cols)}")
+            for fld, aliases in fields.items():
+                if fld not in cols[table]:
+                    raise SchemaError(
+                        f"Schema.extend(): '{fld}' is not a field of the {table} table; "
+                        f"fields: {', '.join(cols[table])}")
+                if isinstance(aliases, str):
+                    aliases = (aliases,)
+                cols[table][fld] = (*cols[table][fld], *aliases)
+        return Schema(merged[0], merged[1], merged[2], default_tie_kind=self.default_tie_kind,
+                      columns=cols)
 
     # ------------------------------------------------------------------ lookups
     def _resolve(self, what: str, name: object) -> str:
@@ -519,6 +585,52 @@ class Schema:
         """
         return MappingProxyType(self._lookup[what])
 
+    def column_field(self, table: str, name: str) -> str | None:
+        """The canonical field a column ``name`` of ``table`` stands for, or ``None``.
+
+        Parameters
+        ----------
+        table
+            ``"actors"``, ``"ties"`` or ``"neighbourhoods"``.
+        name
+            A column name (any case; spaces, ``-`` and ``_`` are ignored, and so is a
+            trailing unit in parentheses).
+
+        Returns
+        -------
+        str or None
+            The field (``"weight"``), or ``None`` for a column that is no field.
+
+        Examples
+        --------
+        >>> s = Schema.default()
+        >>> s.column_field("ties", "Gewicht"), s.column_field("actors", "wijk")
+        ('weight', 'neighbourhood')
+        >>> s.column_field("actors", "opmerking") is None
+        True
+        """
+        return self._lookup["column:" + table].get(column_key(name))
+
+    def column_names(self, table: str) -> Mapping[str, str]:
+        """Column key (:func:`column_key`) -> canonical field, for ``table``.
+
+        Parameters
+        ----------
+        table
+            ``"actors"``, ``"ties"`` or ``"neighbourhoods"``.
+
+        Returns
+        -------
+        Mapping
+            Read-only mapping of every accepted column key to its field.
+
+        Examples
+        --------
+        >>> Schema.default().column_names("ties")["naar"]
+        'target'
+        """
+        return MappingProxyType(self._lookup["column:" + table])
+
     @property
     def mutual_tie_kinds(self) -> frozenset[str]:
         """Ids of the tie kinds that are not directed."""
@@ -543,6 +655,8 @@ class Schema:
         """
         return {
             "default_tie_kind": self.default_tie_kind,
+            "columns": {t: {f: list(a) for f, a in fields.items()}
+                        for t, fields in self.columns.items()},
             "actor_kinds": [
                 {"id": k.id, "domain": k.domain, "label": k.label, "aliases": list(k.aliases),
                  "payer": k.payer, "description": k.description}
@@ -599,13 +713,16 @@ class Schema:
                 for d in data["needs"]
             ]
             default = data.get("default_tie_kind", "referral")
+            columns = data.get("columns", COLUMN_ALIASES)
+            columns = {str(t): {str(f): tuple(a) for f, a in fields.items()}
+                       for t, fields in columns.items()}
         except (KeyError, TypeError, AttributeError) as exc:
             raise SchemaError(
                 f"malformed schema: missing or wrong entry {exc}; expected the structure written "
                 "by Schema.to_dict()", source=source
             ) from None
         return cls(_index(actor_kinds, "actor kind"), _index(tie_kinds, "tie kind"),
-                   _index(needs, "need"), default_tie_kind=default)
+                   _index(needs, "need"), default_tie_kind=default, columns=columns)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Schema):
@@ -654,6 +771,44 @@ class Schema:
                   "aliases": ", ".join(n.aliases)} for n in self.needs.values()]
             ).set_index("need"),
         }
+
+
+def _column_table(columns: object) -> MappingProxyType:
+    """Validate and freeze column aliases: every table and field of :data:`COLUMN_ALIASES`."""
+    if not isinstance(columns, Mapping):
+        raise SchemaError(f"columns must map table -> field -> aliases, got {columns!r:.60}")
+    out = {}
+    for table, fields in COLUMN_ALIASES.items():
+        given = columns.get(table, fields)
+        if not isinstance(given, Mapping):
+            raise SchemaError(f"columns['{table}'] must map field -> aliases")
+        unknown = set(given) - set(fields)
+        if unknown:
+            raise SchemaError(f"columns['{table}']: {sorted(unknown)} are not fields of the "
+                              f"{table} table; fields: {', '.join(fields)}")
+        out[table] = MappingProxyType({
+            f: tuple(str(a) for a in given.get(f, fields[f])) for f in fields})
+    extra = set(columns) - set(COLUMN_ALIASES)
+    if extra:
+        raise SchemaError(f"columns: unknown table(s) {sorted(extra)}; tables: "
+                          f"{', '.join(COLUMN_ALIASES)}")
+    return MappingProxyType(out)
+
+
+def _column_lookup(columns: Mapping[str, Mapping[str, tuple[str, ...]]]
+                   ) -> dict[str, dict[str, str]]:
+    """``"column:<table>"`` -> column key -> field; one key for two fields raises."""
+    out: dict[str, dict[str, str]] = {}
+    for table, fields in columns.items():
+        keys: dict[str, str] = {}
+        for fld, aliases in fields.items():
+            for name in (fld, *aliases):
+                other = keys.setdefault(column_key(name), fld)
+                if other != fld:
+                    raise SchemaError(f"{table} column name '{name}' is an alias of both "
+                                      f"'{other}' and '{fld}'")
+        out["column:" + table] = keys
+    return out
 
 
 @functools.cache

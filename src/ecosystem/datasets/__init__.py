@@ -47,7 +47,7 @@ def example() -> Ecosystem:
     >>> eco  # doctest: +NORMALIZE_WHITESPACE
     <Ecosystem 'example': 40 actors (medical 17, social 10, informal 13), 102 ties,
      2 neighbourhoods>
-    >>> eco.neighbourhoods
+    >>> eco.neighbourhoods.index.tolist()
     ['Oosterwijk', 'Westdorp']
     >>> sorted(eco.ties["kind"].unique())
     ['collaboration', 'funding', 'information', 'membership', 'referral']

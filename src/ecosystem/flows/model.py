@@ -129,7 +129,9 @@ class ReferralModel:
         DataFrame, residents of neighbourhood X enter at X's actors and the shared actors (no
         neighbourhood) in proportion to their entry weights, and :math:`e_n` is the
         demand-weighted mix of these; demand rows of neighbourhoods not listed count 0.
-        ``None``: counts are NaN and every need weighs equally in the ``"total"`` rows.
+        ``None``: the ``demand_<need>`` columns of the neighbourhoods table
+        (:meth:`Ecosystem.neighbourhood_demand`; generated ecosystems have them); without
+        them, counts are NaN and every need weighs equally in the ``"total"`` rows.
 
     Raises
     ------
@@ -198,7 +200,7 @@ class ReferralModel:
                          else _kind_table(resolve, eco, "resolve", upper=1.0))
         self._entry = (default_entry(schema) if entry is None
                        else _kind_table(entry, eco, "entry", upper=np.inf))
-        self._demand = _demand(demand, eco)
+        self._demand = _demand(eco.neighbourhood_demand() if demand is None else demand, eco)
 
     # ------------------------------------------------------------------ description
     @property
@@ -374,7 +376,7 @@ def _demand(demand: object, eco: Ecosystem) -> pd.Series | pd.DataFrame | None:
         return pd.Series(values, index=pd.Index(needs, name="need"), name="demand").reindex(
             list(eco.schema.needs), fill_value=0.0)
     if isinstance(demand, pd.DataFrame):
-        known = set(eco.neighbourhoods)
+        known = set(eco.neighbourhoods.index)
         rows = [str(x) for x in demand.index]
         for i, nb in enumerate(rows):
             if nb not in known:

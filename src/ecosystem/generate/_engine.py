@@ -90,11 +90,14 @@ def generate(
     *,
     name: str | None,
     record: dict[str, Any],
+    extra: dict[str, Any] | None = None,
 ) -> Ecosystem:
     """Generate neighbourhoods ``names`` (blend ``weights`` of ``anchors``) and shared actors.
 
     The steps, in the order they draw from ``rng``: local actor counts, ties rule by rule
-    (shared actors and memberships draw nothing), then the tables.
+    (shared actors and memberships draw nothing), then the tables. The neighbourhoods table
+    holds ``residents``, ``demand_<need>`` (residents per year) and the ``extra`` columns (one
+    value per neighbourhood).
     """
     voc = _Vocabulary.default()
     n_nb = len(names)
@@ -107,9 +110,12 @@ def generate(
     src, tgt, tk, w = _ties(anchors, W, actors, members, shared, rng, voc)
     actors_table, ties_table = _tables(anchors, W, names, actors, local, src, tgt, tk, w, voc)
     demand = _demand(anchors, W, residents, voc)
-    record = {**record, "demand": {str(nb): dict(zip(voc.needs, map(float, row), strict=True))
-                                   for nb, row in zip(names, demand, strict=True)}}
-    return Ecosystem(actors_table, ties_table, name=name, provenance=[record])
+    table = pd.DataFrame({"residents": residents,
+                          **{f"demand_{n}": demand[:, j] for j, n in enumerate(voc.needs)}},
+                         index=pd.Index(list(names), dtype="str", name="neighbourhood"))
+    for column, values in (extra or {}).items():
+        table[column] = np.asarray(values)
+    return Ecosystem(actors_table, ties_table, neighbourhoods=table, name=name, _step=record)
 
 
 def _local_kinds(anchors: Sequence[Profile], shared: Sequence[SharedActor],

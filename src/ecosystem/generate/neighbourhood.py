@@ -64,7 +64,8 @@ def generate_neighbourhood(
     weights are Gamma distributed with the rule's strength as mean and coefficient of variation
     ``profile.strength_cv``. Each actor carries the profile's flow tables as columns
     ``resolve_<need>`` and ``entry_<need>`` (read by the referral-flow model), and the
-    provenance record holds the yearly ``demand`` per need (see :func:`demand_of`).
+    neighbourhoods table holds ``residents`` and the yearly demand per need, ``demand_<need>``
+    (see :func:`demand_of`).
 
     Parameters
     ----------
@@ -90,7 +91,7 @@ def generate_neighbourhood(
     --------
     >>> from ecosystem.generate import generate_neighbourhood
     >>> eco = generate_neighbourhood("low_ses", residents=3000, seed=1)
-    >>> eco.neighbourhoods
+    >>> eco.neighbourhoods.index.tolist()
     ['low_ses']
     >>> eco == generate_neighbourhood("low_ses", residents=3000, seed=1)
     True
@@ -116,7 +117,8 @@ def generate_neighbourhood(
 def demand_of(eco: Ecosystem) -> pd.DataFrame:
     """Yearly demand (residents per need) per neighbourhood of a generated ecosystem.
 
-    Read from the generator's provenance record (the latest one holding a demand).
+    Read from the neighbourhoods table (its ``demand_<need>`` columns, see
+    :meth:`Ecosystem.neighbourhood_demand`), which the generators fill.
 
     Parameters
     ----------
@@ -131,7 +133,7 @@ def demand_of(eco: Ecosystem) -> pd.DataFrame:
     Raises
     ------
     ConfigError
-        When the ecosystem was not made by a generator.
+        When the neighbourhoods table has no demand columns.
 
     Examples
     --------
@@ -140,10 +142,9 @@ def demand_of(eco: Ecosystem) -> pd.DataFrame:
     >>> float(d.loc["average", "debt"])  # 40 per 1,000 residents
     80.0
     """
-    for rec in reversed(eco.provenance):
-        if "demand" in rec:
-            d = pd.DataFrame.from_dict(rec["demand"], orient="index")
-            d.index.name = "neighbourhood"
-            return d
-    raise ConfigError("demand_of(): this ecosystem has no demand record; it was not made by "
-                      "generate_neighbourhood() or generate_region()")
+    demand = eco.neighbourhood_demand()
+    if demand is None:
+        raise ConfigError("demand_of(): this ecosystem's neighbourhoods table has no demand_<need> "
+                          "columns; it was not made by generate_neighbourhood() or "
+                          "generate_region(), and none were given (Ecosystem.with_neighbourhoods)")
+    return demand

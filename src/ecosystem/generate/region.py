@@ -87,8 +87,10 @@ def generate_region(
     -------
     Ecosystem
         With a ``neighbourhood`` column (empty for shared actors), the flow tables as
-        ``resolve_<need>`` / ``entry_<need>`` columns, and the demand per neighbourhood in the
-        provenance (:func:`~ecosystem.generate.demand_of`).
+        ``resolve_<need>`` / ``entry_<need>`` columns, and a neighbourhoods table holding
+        ``residents``, the demand per need (``demand_<need>``, residents per year; the default
+        demand of :class:`~ecosystem.flows.ReferralModel`) and the table form's other columns
+        (``ses``, ``rural``, CBS columns).
 
     Examples
     --------
@@ -98,8 +100,12 @@ def generate_region(
     ...                       "residents": [3000, 2000, 900], "ses": [-0.8, 0.5, 0.0],
     ...                       "rural": [0.0, 0.0, 1.0]})
     >>> region = generate_region(table, seed=7)
-    >>> region.neighbourhoods
-    ['Dorp', 'Oost', 'West']
+    >>> region.neighbourhoods[["residents", "ses", "demand_debt"]]  # doctest: +NORMALIZE_WHITESPACE
+                   residents  ses  demand_debt
+    neighbourhood
+    Oost              3000.0 -0.8        216.0
+    West              2000.0  0.5         60.0
+    Dorp               900.0  0.0         36.0
     >>> region.actors["neighbourhood"].isna().sum()  # hospital, GGZ, municipality, GGD, 4 insurers
     np.int64(8)
     """
@@ -113,7 +119,26 @@ def generate_region(
               "neighbourhoods": len(names), "residents": int(np.sum(residents)),
               "seed": _seed_record(seed)}
     return _engine.generate(anchors, weights, residents, names, sh, rng, name=name,
-                            record=record)
+                            record=record, extra=_carried(neighbourhoods, columns))
+
+
+def _carried(table: object, columns: Mapping[str, str] | None) -> dict[str, np.ndarray]:
+    """Columns of the table form kept in the neighbourhoods table (ses, rural, CBS columns).
+
+    Numbers, text and booleans are kept; ``profile`` (which may hold Profile objects) is not.
+    """
+    if not isinstance(table, pd.DataFrame):
+        return {}
+    t = table.rename(columns=dict(columns or {})).reset_index(drop=True)
+    out = {}
+    for c in t.columns:
+        if c in ("neighbourhood", "residents", "profile") or str(c).startswith("demand_"):
+            continue
+        dtype = t[c].dtype
+        if pd.api.types.is_numeric_dtype(dtype) or (
+                pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype)):
+            out[str(c)] = t[c].to_numpy()
+    return out
 
 
 def _plan(neighbourhoods, profile, columns, func):

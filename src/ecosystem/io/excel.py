@@ -17,9 +17,11 @@ import pandas as pd
 
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import FormatError
+from ecosystem.core.report import Collector
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io import _columns
+from ecosystem.io._csvformat import text_columns
 from ecosystem.io._files import PathLike, check_file, sniff_binary
 from ecosystem.io._meta import choose_schema, provenance_from, schema_from, to_json
 
@@ -27,7 +29,10 @@ __all__ = ["read_excel", "write_excel"]
 
 _META_SHEET = "_ecosystem"
 _CHUNK = 30_000  # an Excel cell holds at most 32,767 characters
-_TEXT_COLUMNS = ("id", "kind", "domain", "sector", "neighbourhood", "source", "target")
+#: Sheet names found without options (case ignored), per table, in order of preference.
+SHEET_NAMES = {"actors": ("actors", "actoren", "actor", "organisaties"),
+               "ties": ("ties", "relaties", "banden", "relations", "verwijzingen"),
+               "neighbourhoods": ("neighbourhoods", "wijken", "buurten", "neighborhoods")}
 
 
 def _openpyxl():
@@ -35,8 +40,8 @@ def _openpyxl():
         import openpyxl
     except ImportError:
         raise ImportError(
-            'reading and writing Excel files needs openpyxl: pip install "ecosystem[excel]"'
-        ) from None
+            'reading and writing Excel files needs openpyxl: pip install "ecosystem[excel]" '
+            "(or pip install openpyxl)") from None
     return openpyxl
 
 
@@ -58,7 +63,10 @@ def _visible(value: Any) -> Any:
 
 
 def write_excel(eco: Ecosystem, path: PathLike) -> None:
-    """Write ``eco`` as an .xlsx workbook with sheets ``actors`` and ``ties``.
+    """Write ``eco`` as an .xlsx workbook with sheets ``actors``, ``ties`` and ``neighbourhoods``.
+
+    The ``neighbourhoods`` sheet (first column ``neighbourhood``) is written when the
+    neighbourhoods table has columns (residents, demand, ...).
 
     Row 1 of each sheet holds the column names; missing values are empty cells; text is
     always stored as text (a value such as ``"=1+1"`` or ``"007"`` stays text). A hidden sheet
@@ -101,8 +109,12 @@ def write_excel(eco: Ecosystem, path: PathLike) -> None:
     meta: dict[str, Any] = {"format": "ecosystem", "version": 1, "name": eco.name,
                             "schema": eco.schema.to_dict(), "dtypes": {}, "exact": {},
                             "provenance": list(eco.provenance)}
-    for what in ("actors", "ties"):
+    for what in ("actors", "ties", "neighbourhoods"):
         table = getattr(eco, what)
+        if what == "neighbourhoods":
+            if not len(table.columns):
+                continue  # names only: the actors' neighbourhoods, read back from the actors
+            table = table.reset_index()
         dtypes = _columns.describe(table, what, source=source, fmt="Excel")
         meta["dtypes"][what] = dtypes
         sheet = book.create_sheet(what)
@@ -143,13 +155,19 @@ def read_excel(
     schema: Schema | None = None,
     actors_sheet: str = "actors",
     ties_sheet: str | None = "ties",
+    neighbourhoods_sheet: str | None = "neighbourhoods",
 ) -> Ecosystem:
     """Read an ecosystem from an .xlsx workbook: a sheet of actors and a sheet of ties.
 
     Row 1 of each sheet holds the column names (see :class:`~ecosystem.Ecosystem`); empty
-    cells are missing values. Sheet names match exactly, else case-insensitively;
-    ``ties_sheet=None`` reads actors only. Id, kind, domain, sector, neighbourhood, source and
-    target columns are read as text: a number typed into them becomes its text (``7`` ->
+    cells are missing values. Column names may be aliases, Dutch or English (see
+    :data:`~ecosystem.COLUMN_ALIASES`). Sheet names match exactly, else case-insensitively;
+    the default names also find their Dutch names (:data:`SHEET_NAMES`: ``actoren``,
+    ``relaties`` or ``banden``, ``wijken`` or ``buurten``). ``ties_sheet=None`` reads actors
+    only. The neighbourhoods sheet is optional (see :attr:`Ecosystem.neighbourhoods`); a sheet
+    named explicitly must exist. What was found and assumed is in ``eco.read_report``. Id,
+    kind, domain, sector, neighbourhood, source and target columns (under any alias) are read
+    as text: a number typed into them becomes its text (``7`` ->
     ``"7"``, ``7.0`` -> ``"7"``; Excel itself drops leading zeros unless the cell is text).
     Other columns are typed from their cells (integers, floats, booleans, text, dates), or
     from the dtypes stored by :func:`write_excel`. Errors give the sheet, the data row
@@ -198,6 +216,8 @@ def read_excel(
     1  2  social_team    12
     """
     openpyxl = _openpyxl()
+    notes = Collector()
+    chosen_for_text = Schema.default() if schema is None else schema
     p = check_file(path, "Excel .xlsx")
     source = str(p)
     with p.open("rb") as fh:
@@ -217,39 +237,59 @@ def read_excel(
         raise
     try:
         meta = _meta(book, source)
-        sheet_a = _sheet(book, actors_sheet, "actors", source)
-        where_a = f"{source} sheet '{sheet_a}'"
-        actors = _frame(book[sheet_a], "actors", meta, where_a)
-        ties: pd.DataFrame | None = None
-        where_t: str | None = None
-        if ties_sheet is not None:
-            sheet_t = _sheet(book, ties_sheet, "ties", source)
-            where_t = f"{source} sheet '{sheet_t}'"
-            ties = _frame(book[sheet_t], "ties", meta, where_t)
+        frames: list[tuple[pd.DataFrame | None, str | None]] = []
+        for what, wanted in (("actors", actors_sheet), ("ties", ties_sheet),
+                             ("neighbourhoods", neighbourhoods_sheet)):
+            if wanted is None:
+                frames.append((None, None))
+                continue
+            optional = what == "neighbourhoods" and wanted == "neighbourhoods"
+            sheet_name = _sheet(book, wanted, what, source, optional=optional)
+            if sheet_name is None:
+                frames.append((None, None))
+                continue
+            if sheet_name != wanted:
+                notes.info("format", source, f"sheet '{sheet_name}' read as the {what}",
+                           change=False)
+            where = f"{source} sheet '{sheet_name}'"
+            frames.append((_frame(book[sheet_name], what, meta, where, chosen_for_text),
+                           where))
     finally:
         book.close()
+    (actors, where_a), (ties, where_t), (nbh, where_n) = frames
+    assert actors is not None and where_a is not None  # the actors sheet is required
     stored = schema_from(meta.get("schema"), source=source, key=f"{_META_SHEET} schema")
     chosen = choose_schema(
         stored, schema, actor_kinds=actors["kind"].unique() if "kind" in actors else (),
         tie_kinds=ties["kind"].dropna().unique() if ties is not None and "kind" in ties else (),
         source=source)
-    eco = Ecosystem(actors, ties, schema=chosen, name=meta.get("name"),
-                    provenance=provenance_from(meta.get("provenance"), source=source),
-                    _source=(Where(where_a, first_line=2), Where(where_t or source, 2)))
-    return eco.with_provenance({"step": "read_excel", "file": source,
-                                "actors_sheet": actors_sheet, "ties_sheet": ties_sheet})
+    return Ecosystem(actors, ties, neighbourhoods=nbh, schema=chosen, name=meta.get("name"),
+                     provenance=provenance_from(meta.get("provenance"), source=source),
+                     _source=(Where(where_a, first_line=2), Where(where_t or source, 2),
+                              Where(where_n or source, 2)),
+                     _step={"step": "read_excel", "file": source, "actors_sheet": actors_sheet,
+                            "ties_sheet": ties_sheet}, _notes=notes)
 
 
-def _sheet(book, wanted: str, what: str, source: str) -> str:
+def _sheet(book, wanted: str, what: str, source: str, *, optional: bool = False) -> str | None:
     names = [n for n in book.sheetnames if n != _META_SHEET]
     if wanted in names:
         return wanted
-    folded = [n for n in names if n.strip().casefold() == str(wanted).strip().casefold()]
-    if len(folded) == 1:
-        return folded[0]
+    folded = {n.strip().casefold(): n for n in names}
+    candidates = [wanted]
+    if wanted in SHEET_NAMES[what]:
+        candidates += [a for a in SHEET_NAMES[what] if a != wanted]
+    for name in candidates:
+        hit = folded.get(str(name).strip().casefold())
+        if hit is not None:
+            return hit
+    if optional:
+        return None
+    also = [a for a in candidates[1:]]
     raise FormatError(
-        f"no sheet named '{wanted}' (the {what}); sheets present: "
-        + ", ".join(f"'{n}'" for n in names)
+        f"no sheet named '{wanted}' (the {what})"
+        + (f" nor {', '.join(repr(a) for a in also)}" if also else "")
+        + "; sheets present: " + ", ".join(f"'{n}'" for n in names)
         + f". Rename the sheet or pass {what}_sheet='...'", source=source, field=what + "_sheet")
 
 
@@ -273,7 +313,7 @@ def _meta(book, source: str) -> dict[str, Any]:
     return meta
 
 
-def _frame(sheet, what: str, meta: dict[str, Any], where: str) -> pd.DataFrame:
+def _frame(sheet, what: str, meta: dict[str, Any], where: str, schema: Schema) -> pd.DataFrame:
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     while rows and all(v is None for v in rows[-1]):
         rows.pop()  # formatting often leaves empty rows at the end of a sheet
@@ -291,6 +331,9 @@ def _frame(sheet, what: str, meta: dict[str, Any], where: str) -> pd.DataFrame:
                                   source=where)
             continue
         keep.append(j)
+    names = [str(header[j]).strip() if not isinstance(header[j], str) else header[j]
+             for j in keep]
+    text = set(text_columns(names, what, schema))
     stored = (meta.get("dtypes") or {}).get(what) or {}
     exact = (meta.get("exact") or {}).get(what) or {}
     out = {}
@@ -303,7 +346,7 @@ def _frame(sheet, what: str, meta: dict[str, Any], where: str) -> pd.DataFrame:
                     and stored.get(column, "").lower().startswith("float") else value
                 if _visible(restored) == vals[row]:
                     vals[row] = restored
-        if column in _TEXT_COLUMNS:
+        if column in text:
             vals = [_as_text(v) for v in vals]
         dtype = stored.get(column) or _columns.infer(vals)
         if dtype == "object":

@@ -20,6 +20,7 @@ from defusedxml import ElementTree as SafeET
 
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, FormatError
+from ecosystem.core.report import Collector
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io import _columns, _graphs
@@ -32,7 +33,8 @@ NS = "http://graphml.graphdrawing.org/xmlns"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _LOCATION = NS + " http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
 #: Graph-level attributes that carry what GraphML has no place for (JSON text).
-_META = ("ecosystem_schema", "ecosystem_dtypes", "ecosystem_provenance")
+_META = ("ecosystem_schema", "ecosystem_dtypes", "ecosystem_provenance",
+         "ecosystem_neighbourhoods")
 # Characters XML 1.0 cannot hold at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -61,9 +63,9 @@ def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "directed") -
     ``boolean``); edges carry ``kind``, ``weight`` and every extra tie column. A missing value
     has no ``<data>`` element. The graph is ``edgedefault="directed"``; the graph-level
     attribute ``name`` holds the ecosystem's name, and ``ecosystem_schema``,
-    ``ecosystem_dtypes`` and ``ecosystem_provenance`` (JSON text) hold the schema, the pandas
-    dtype of each column and the provenance, so :func:`read_graphml` gives back an equal
-    ecosystem.
+    ``ecosystem_dtypes``, ``ecosystem_provenance`` and ``ecosystem_neighbourhoods`` (JSON
+    text) hold the schema, the pandas dtype of each column, the provenance and the
+    neighbourhoods table, so :func:`read_graphml` gives back an equal ecosystem.
 
     Parameters
     ----------
@@ -107,7 +109,9 @@ def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "directed") -
                                   "xsi:schemaLocation": _LOCATION})
     graph_data = {"name": eco.name, "ecosystem_schema": to_json(eco.schema.to_dict()),
                   "ecosystem_dtypes": to_json({"version": 1, **dtypes}),
-                  "ecosystem_provenance": to_json(list(eco.provenance))}
+                  "ecosystem_provenance": to_json(list(eco.provenance)),
+                  "ecosystem_neighbourhoods": to_json(_graphs.encode_neighbourhoods(
+                      eco.neighbourhoods, source=source, fmt="GraphML"))}
     for key in graph_data:
         ET.SubElement(root, "key", {"id": f"g_{key}", "for": "graph", "attr.name": key,
                                     "attr.type": "string"})
@@ -347,7 +351,17 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
     tie_cols = _attributes(edges, keys, "edge", edge_src)
     _graphs.check_names(list(tie_cols), ("source", "target"), "edge", edge_src)
     tie_cols = {**ends, **tie_cols}
+    notes = Collector()
+    names_schema = schema or meta.get("schema") or Schema.default()
+    had_weight = any(names_schema.column_field("ties", c) == "weight" for c in tie_cols)
+    tie_cols = _graphs.canonical_ties(tie_cols, len(edges), names_schema, edge_src, notes)
+    if not had_weight:
+        del tie_cols["weight"]  # no weight attribute at all: the core's default, reported
     if "weight" in tie_cols:  # as networkx and Gephi: an edge without a weight weighs 1
+        unweighted = sum(w is None for w in tie_cols["weight"])
+        if unweighted:
+            notes.info("defaults", edge_src, f"{unweighted} of {len(edges)} edges have no "
+                       "weight: they weigh 1.0 (the convention of networkx and Gephi)")
         tie_cols["weight"] = [1.0 if w is None else w for w in tie_cols["weight"]]
     dtypes = meta.get("dtypes", {})
     actors = _graphs.table(actor_cols, len(nodes),
@@ -357,16 +371,18 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
         meta.get("schema"), schema,
         actor_kinds=actors["kind"].unique() if "kind" in actors else (),
         tie_kinds=set(tie_cols.get("kind", [])) - {None}, source=source)
-    tie_cols["kind"] = _graphs.fill_kinds(tie_cols.get("kind", [None] * len(edges)),
-                                          undirected, chosen, Where(edge_src))
+    tie_cols["kind"] = _graphs.fill_kinds(tie_cols["kind"],
+                                          undirected, chosen, Where(edge_src), notes)
     ties = _graphs.table(tie_cols, len(edges),
                          _dtypes(tie_cols, keys, "edge", dtypes.get("ties")),
                          source=edge_src, fixed={"source": "str", "target": "str", "kind": "str"})
     name = graph_attrs.get("name")
-    eco = Ecosystem(actors, ties, schema=chosen, name=None if name is None else str(name),
-                    provenance=meta.get("provenance", []),
-                    _source=(Where(node_src), Where(edge_src)))
-    return eco.with_provenance({"step": "read_graphml", "file": source})
+    nbh_src = f"{source} graph attribute 'ecosystem_neighbourhoods'"
+    return Ecosystem(actors, ties, neighbourhoods=meta.get("neighbourhoods"), schema=chosen,
+                     name=None if name is None else str(name),
+                     provenance=meta.get("provenance", []),
+                     _source=(Where(node_src), Where(edge_src), Where(nbh_src)),
+                     _step={"step": "read_graphml", "file": source}, _notes=notes)
 
 
 def _attributes(elements, keys, scope, source) -> dict[str, list]:
@@ -423,6 +439,10 @@ def _metadata(graph_attrs: dict[str, Any], source: str) -> dict[str, Any]:
     if "ecosystem_provenance" in parsed:
         out["provenance"] = provenance_from(parsed["ecosystem_provenance"], source=source,
                                             key="ecosystem_provenance")
+    if "ecosystem_neighbourhoods" in parsed:
+        out["neighbourhoods"] = _graphs.decode_neighbourhoods(
+            parsed["ecosystem_neighbourhoods"],
+            source=f"{source} graph attribute 'ecosystem_neighbourhoods'")
     if "ecosystem_dtypes" in parsed:
         d = parsed["ecosystem_dtypes"]
         ok = isinstance(d, dict) and all(

@@ -10,7 +10,7 @@ import numpy as np
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.schema import Schema
-from ecosystem.io import _columns
+from ecosystem.io import _columns, _graphs
 from ecosystem.io.networkx import frames_from_graph, table_dtypes, unique_ids
 
 __all__ = ["from_igraph", "to_igraph"]
@@ -27,8 +27,8 @@ def to_igraph(eco: Ecosystem) -> ig.Graph:
     ``name`` is stored as vertex attribute ``actor_name``. Edge ``j`` is tie ``j``
     (``source -> target``; a mutual tie is one edge, as stored) with attributes ``kind``,
     ``weight`` and the extra tie columns. Graph attributes: ``name``, ``schema``,
-    ``provenance`` and ``dtypes`` (as in :func:`to_networkx`). For analysis prefer
-    :meth:`Ecosystem.graph`, the cached view without attributes.
+    ``provenance``, ``neighbourhoods`` and ``dtypes`` (as in :func:`to_networkx`). For
+    analysis prefer :meth:`Ecosystem.graph`, the cached view without attributes.
 
     Parameters
     ----------
@@ -58,6 +58,8 @@ def to_igraph(eco: Ecosystem) -> ig.Graph:
     g["name"] = eco.name
     g["schema"] = eco.schema.to_dict()
     g["provenance"] = list(eco.provenance)
+    g["neighbourhoods"] = _graphs.encode_neighbourhoods(eco.neighbourhoods,
+                                                        source="igraph graph", fmt="igraph")
     g["dtypes"] = {"actors": table_dtypes(actors), "ties": table_dtypes(ties)}
     g.vs["name"] = actors["id"].tolist()
     if "name" in actors.columns and ACTOR_NAME in actors.columns:
@@ -126,7 +128,7 @@ def from_igraph(g: ig.Graph, *, schema: Schema | None = None) -> Ecosystem:
     graph = {a: g[a] for a in attrs}
     ours = isinstance(graph.get("dtypes"), dict) and "name" in (graph["dtypes"].get("actors")
                                                                 or {})
-    eco = frames_from_graph(ids, node_attrs, edges, directed=g.is_directed(), graph=graph,
-                            schema=schema, sources=(node_src, edge_src),
-                            renamed={ACTOR_NAME: "name"} if ours else {})
-    return eco.with_provenance({"step": "from_igraph"})
+    return frames_from_graph(ids, node_attrs, edges, directed=g.is_directed(), graph=graph,
+                             schema=schema, sources=(node_src, edge_src),
+                             renamed={ACTOR_NAME: "name"} if ours else {},
+                             step={"step": "from_igraph"})

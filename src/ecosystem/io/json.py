@@ -33,8 +33,9 @@ VERSION = 1
 def write_json(eco: Ecosystem, path: PathLike) -> None:
     """Write ``eco`` to ``path`` as an ecosystem JSON document (UTF-8).
 
-    The document holds the name, the schema (:meth:`Schema.to_dict`), the actors and ties
-    tables (column names, pandas dtypes and rows) and the provenance records. Missing values are
+    The document holds the name, the schema (:meth:`Schema.to_dict`), the actors, ties and
+    neighbourhoods tables (column names, pandas dtypes and rows; the neighbourhoods table's
+    first column is ``neighbourhood``) and the provenance records. Missing values are
     ``null``; infinite floats in extra columns are the strings ``"inf"`` and ``"-inf"`` (JSON
     has no literal for them). See ``docs/data-format.md``.
 
@@ -65,6 +66,8 @@ def write_json(eco: Ecosystem, path: PathLike) -> None:
     """
     target = Path(path)
     tables = {what: _encode(getattr(eco, what), what, str(target)) for what in ("actors", "ties")}
+    tables["neighbourhoods"] = _encode(eco.neighbourhoods.reset_index(), "neighbourhoods",
+                                       str(target))
     head = {"format": FORMAT, "version": VERSION, "name": eco.name}
     parts = [f' "{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in head.items()]
     parts.append(' "schema": ' + json.dumps(eco.schema.to_dict(), ensure_ascii=False))
@@ -162,16 +165,19 @@ def read_json(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
                           source=source, field="actors")
     actors = _decode(doc["actors"], "actors", source)
     ties = _decode(doc["ties"], "ties", source) if doc.get("ties") is not None else None
+    nbh = (_decode(doc["neighbourhoods"], "neighbourhoods", source)
+           if doc.get("neighbourhoods") is not None else None)
     stored = schema_from(doc.get("schema"), source=source)
     chosen = choose_schema(
         stored, schema,
         actor_kinds=actors["kind"].unique() if "kind" in actors else (),
         tie_kinds=ties["kind"].unique() if ties is not None and "kind" in ties else (),
         source=source)
-    eco = Ecosystem(actors, ties, schema=chosen, name=name,
-                    provenance=provenance_from(doc.get("provenance"), source=source),
-                    _source=(Where(f"{source} actors.data"), Where(f"{source} ties.data")))
-    return eco.with_provenance({"step": "read_json", "file": source})
+    return Ecosystem(actors, ties, neighbourhoods=nbh, schema=chosen, name=name,
+                     provenance=provenance_from(doc.get("provenance"), source=source),
+                     _source=(Where(f"{source} actors.data"), Where(f"{source} ties.data"),
+                              Where(f"{source} neighbourhoods.data")),
+                     _step={"step": "read_json", "file": source})
 
 
 def _decode(table: Any, what: str, source: str) -> pd.DataFrame:  # noqa: C901

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, DuplicateIdError
+from ecosystem.core.report import Collector
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io import _columns, _graphs
@@ -32,7 +33,8 @@ def to_networkx(eco: Ecosystem) -> nx.MultiDiGraph:
     key = its kind and attributes ``kind``, ``weight`` and the extra tie columns. A mutual tie
     (``collaboration``) is one edge, as stored; treat it as going both ways
     (``G.graph["schema"]`` says which kinds are mutual). Graph attributes: ``name`` (when
-    set), ``schema`` (:meth:`Schema.to_dict`), ``provenance`` (list of records) and
+    set), ``schema`` (:meth:`Schema.to_dict`), ``provenance`` (list of records),
+    ``neighbourhoods`` (the neighbourhoods table as ``{"columns", "dtypes", "data"}``) and
     ``dtypes`` (``{"actors": {column: dtype}, "ties": {...}}``, so that
     :func:`from_networkx` restores the exact pandas dtypes and columns no node has) and
     ``tie_order`` (the row of each edge of ``G.edges`` in the ties table: networkx lists edges
@@ -61,6 +63,8 @@ def to_networkx(eco: Ecosystem) -> nx.MultiDiGraph:
     actors, ties = eco.actors, eco.ties
     graph: dict[str, Any] = {"schema": eco.schema.to_dict(),
                              "provenance": list(eco.provenance),
+                             "neighbourhoods": _graphs.encode_neighbourhoods(
+                                 eco.neighbourhoods, source="networkx graph", fmt="networkx"),
                              "dtypes": {"actors": table_dtypes(actors),
                                         "ties": table_dtypes(ties)}}
     if eco.name is not None:
@@ -120,6 +124,7 @@ def frames_from_graph(
     schema: Schema | None,
     sources: tuple[str, str],
     renamed: Mapping[str, str] = {},
+    step: Mapping[str, Any] | None = None,
 ) -> Ecosystem:
     """Build an Ecosystem from node and edge attribute dicts (shared with :mod:`.igraph`)."""
     node_src, edge_src = sources
@@ -133,8 +138,7 @@ def frames_from_graph(
                 cols[k] = [None] * len(ids)
             cols[k][row] = v
     tie_cols: dict[str, list] = {"source": [e[0] for e in edges],
-                                 "target": [e[1] for e in edges],
-                                 "kind": [None] * len(edges), "weight": [None] * len(edges)}
+                                 "target": [e[1] for e in edges]}
     for row, (_, _, attrs) in enumerate(edges):
         for k, v in attrs.items():
             if k not in tie_cols or k in ("source", "target"):
@@ -142,24 +146,37 @@ def frames_from_graph(
                 tie_cols[k] = [None] * len(edges)
             tie_cols[k][row] = v
     # networkx and igraph treat an edge without a weight as weight 1.
-    tie_cols["weight"] = [1.0 if w is None else w for w in tie_cols["weight"]]
-    actors = _graphs.table(cols, len(ids), stored["actors"], source=node_src,
-                           fixed={"id": "str"})
+    notes = Collector()
     stored_schema = graph.get("schema")
     if isinstance(stored_schema, Schema):
         stored_schema = stored_schema.to_dict()
+    names_schema = schema or schema_from(stored_schema, source=node_src) or Schema.default()
+    tie_cols = _graphs.canonical_ties(tie_cols, len(edges), names_schema, edge_src, notes)
+    unweighted = sum(w is None for w in tie_cols["weight"])
+    if unweighted:
+        notes.info("defaults", edge_src, f"{unweighted} of {len(edges)} edges have no weight "
+                   "attribute: they weigh 1.0 (the convention of networkx and igraph)")
+    tie_cols["weight"] = [1.0 if w is None else w for w in tie_cols["weight"]]
+    actors = _graphs.table(cols, len(ids), stored["actors"], source=node_src,
+                           fixed={"id": "str"})
     chosen = choose_schema(
         schema_from(stored_schema, source=node_src), schema,
         actor_kinds=actors["kind"].unique() if "kind" in actors else (),
         tie_kinds=set(tie_cols["kind"]) - {None}, source=node_src)
     undirected = np.full(len(edges), not directed)
-    tie_cols["kind"] = _graphs.fill_kinds(tie_cols["kind"], undirected, chosen, Where(edge_src))
+    tie_cols["kind"] = _graphs.fill_kinds(tie_cols["kind"], undirected, chosen, Where(edge_src),
+                                          notes)
     ties = _graphs.table(tie_cols, len(edges), stored["ties"], source=edge_src,
                          fixed={"source": "str", "target": "str", "kind": "str"})
     name = graph.get("name")
-    return Ecosystem(actors, ties, schema=chosen, name=None if name is None else str(name),
+    nbh_src = node_src.split(" (")[0].replace("nodes", "").replace("vertices", "").strip() \
+        + " graph attribute 'neighbourhoods'"
+    nbh = _graphs.decode_neighbourhoods(graph.get("neighbourhoods"), source=nbh_src)
+    return Ecosystem(actors, ties, neighbourhoods=nbh, schema=chosen,
+                     name=None if name is None else str(name),
                      provenance=provenance_from(graph.get("provenance"), source=node_src),
-                     _source=(Where(node_src), Where(edge_src)))
+                     _source=(Where(node_src), Where(edge_src), Where(nbh_src)),
+                     _step=step, _notes=notes)
 
 
 def from_networkx(G: nx.Graph, *, schema: Schema | None = None) -> Ecosystem:
@@ -223,7 +240,7 @@ def from_networkx(G: nx.Graph, *, schema: Schema | None = None) -> Ecosystem:
         for edge, row in zip(edges, order, strict=True):
             placed[row] = edge
         edges = placed
-    eco = frames_from_graph(ids, [G.nodes[n] for n in labels], edges,
-                            directed=G.is_directed(), graph=G.graph, schema=schema,
-                            sources=(node_src, edge_src))
-    return eco.with_provenance({"step": "from_networkx", "graph": type(G).__name__})
+    return frames_from_graph(ids, [G.nodes[n] for n in labels], edges,
+                             directed=G.is_directed(), graph=G.graph, schema=schema,
+                             sources=(node_src, edge_src),
+                             step={"step": "from_networkx", "graph": type(G).__name__})

@@ -44,10 +44,13 @@ def case(id: str, reader: str, files: list[str], error: str, contains: list[str]
                   "contains": contains, **({"kwargs": kwargs} if kwargs else {})})
 
 
-def csv_case(id, error, contains, actors=ACTORS, ties=TIES):
+def csv_case(id, error, contains, actors=ACTORS, ties=TIES, neighbourhoods=None, **kwargs):
     a = write(f"{id}/actors.csv", actors)
     t = write(f"{id}/ties.csv", ties)
-    case(id, "csv", [a, t], error, contains)
+    files = [a, t]
+    if neighbourhoods is not None:
+        files.append(write(f"{id}/neighbourhoods.csv", neighbourhoods))
+    case(id, "csv", files, error, contains, **kwargs)
 
 
 PICKLE = pickle.dumps(Payload())
@@ -133,11 +136,12 @@ def main() -> None:
              ["ties.csv", "row 1 (line 3)", "field 'weight'", "inf"],
              ties="source,target,weight\ngp1,team,1\nteam,buurt,inf\n")
     csv_case("csv_missing_kind_column", "MissingColumnError",
-             ["actors.csv", "field 'kind'", "columns present: ['id', 'soort']"],
-             actors="id,soort\ngp1,huisarts\n")
+             ["actors.csv", "field 'kind'", "columns present: ['id', 'categorie']",
+              "'soort'"],
+             actors="id,categorie\ngp1,huisarts\n")
     csv_case("csv_missing_target_column", "MissingColumnError",
-             ["ties.csv", "field 'target'", "['target']"],
-             ties="source,naar\ngp1,team\n")
+             ["ties.csv", "field 'target'", "['target']", "'naar'"],
+             ties="source,bestemming\ngp1,team\n")
     csv_case("csv_weight_not_a_number", "WrongTypeError",
              ["ties.csv", "row 1 (line 3)", "field 'weight'", "'veel'", "numeric"],
              ties="source,target,weight\ngp1,team,1\nteam,buurt,veel\n")
@@ -163,8 +167,27 @@ def main() -> None:
     csv_case("csv_unknown_sector", "UnknownKindError",
              ["actors.csv", "row 1 (line 3)", "field 'sector'", "'formeel'", "'formal'"],
              actors="id,kind,sector\ngp1,huisarts,formal\nteam,wijkteam,formeel\n")
-    csv_case("csv_not_utf8", "FormatError", ["actors.csv", "UTF-8", "line 2"],
-             actors="id,kind\nzo\xeb,huisarts\n".encode("latin-1"))
+    csv_case("csv_not_utf8", "FormatError", ["actors.csv", "UTF-8", "line 2", "0xeb",
+                                              "encoding="],
+             actors="id,kind\nzo\xeb,huisarts\n".encode("latin-1"), encoding="utf-8")
+    # Dutch exports: two columns for one field, an ambiguous number, ids equal once spaces
+    # are removed, a neighbourhood table that does not list an actor's neighbourhood.
+    csv_case("csv_two_columns_one_field", "DuplicateColumnError",
+             ["ties.csv", "field 'weight'", "'gewicht' and 'sterkte'", "rename"],
+             ties="source;target;gewicht;sterkte\ngp1;team;1;2\n")
+    csv_case("csv_ambiguous_thousands", "FormatError",
+             ["ties.csv", "row 1 (line 3)", "field 'gewicht'", "'1.500' is ambiguous",
+              "decimal='.'"],
+             ties="bron;doel;gewicht\ngp1;team;2,5\nteam;buurt;1.500\n")
+    csv_case("csv_ids_equal_after_stripping", "DuplicateIdError",
+             ["actors.csv", "row 2 (line 4)", "field 'id'", "'gp1'", "rows 0, 2",
+              "spaces"],
+             actors="code;soort\ngp1;huisarts\nteam;wijkteam\n gp1 ;apotheek\n")
+    csv_case("csv_neighbourhood_table_disagrees", "ValidationError",
+             ["actors.csv", "row 1 (line 3)", "field 'neighbourhood'",
+              "'Zuid' is not in the neighbourhoods table", "neighbourhoods.csv"],
+             actors="id,kind,wijk\ngp1,huisarts,Noord\nteam,wijkteam,Zuid\nbuurt,bewoner,\n",
+             neighbourhoods="wijk,inwoners\nNoord,4000\n")
     csv_case("csv_ragged_row", "FormatError", ["ties.csv", "malformed CSV", "line 3"],
              ties="source,target\ngp1,team\nteam,buurt,x,y\n")
     csv_case("csv_pickle_renamed", "FormatError", ["actors.csv", "pickle", "never loaded"],
