@@ -12,6 +12,7 @@ from scipy import stats
 
 from ecosystem import Ecosystem
 from ecosystem.flows import MAIN_OUTCOMES, OUTCOMES, ReferralModel
+from ecosystem.flows.assumptions import SUITABILITY_FLOOR
 from tests.strategies import ecosystems, permuted
 
 REFERRING = ("referral", "collaboration")
@@ -50,12 +51,25 @@ def _dense_reference(eco: Ecosystem, model: ReferralModel) -> dict[str, dict[str
             wh[a, b] += row["weight"] * h
     out_w = w.sum(axis=1)
     sink = out_w == 0
-    step = np.divide(wh, out_w[:, None], out=np.zeros_like(wh), where=~sink[:, None])
     result = {}
     for need_id, need in eco.schema.needs.items():
         r = np.array([model.resolve_table.loc[k, need_id] for k in kinds])
         e = np.array([model.entry_table.loc[k, need_id] for k in kinds])
         e = e / e.sum()
+        # Routing: p_n(a, b) = w_ab s_n(b) / sum_c w_ac s_n(c), by the weights alone where
+        # that sum is 0; the step to b succeeds with the weight-averaged handover wh_ab / w_ab.
+        if model.routing == "weight":
+            s = np.ones(n)
+        elif model.suitability_table is None:
+            s = r + SUITABILITY_FLOOR
+        else:
+            s = np.array([model.suitability_table.loc[k, need_id] for k in kinds])
+        step = np.zeros((n, n))
+        for a in range(n):
+            if sink[a]:
+                continue
+            total = (w[a] * s).sum()
+            step[a] = wh[a] * s / total if total > 0 else wh[a] / out_w[a]
         layers = 1 if hmax is None else hmax + 1
         size = n * layers
         q = np.zeros((size, size))
@@ -111,11 +125,18 @@ def models(draw, max_actors: int = 9, hops=(0, 1, 2, 5, None)):
         "handover_cross": draw(st.floats(0, 0.99)),
         "max_hops": draw(st.sampled_from(hops)),
     }
+    kinds, needs = list(eco.schema.actor_kinds), list(eco.schema.needs)
     if draw(st.booleans()):  # a random resolve table instead of the defaults
-        kinds, needs = list(eco.schema.actor_kinds), list(eco.schema.needs)
         values = rng.random((len(kinds), len(needs)))
         values[rng.random(values.shape) < 0.2] = 0.0
         kw["resolve"] = pd.DataFrame(values, index=kinds, columns=needs)
+    kw["routing"] = draw(st.sampled_from(["need", "need", "weight"]))
+    if kw["routing"] == "need" and draw(st.booleans()):
+        # A suitability table with many zeros: referrers whose every neighbour has
+        # suitability 0 for a need fall back to the weights.
+        values = rng.exponential(2.0, (len(kinds), len(needs)))
+        values[rng.random(values.shape) < 0.5] = 0.0
+        kw["suitability"] = pd.DataFrame(values, index=kinds, columns=needs)
     return eco, ReferralModel(eco, **kw)
 
 
@@ -237,7 +258,8 @@ def test_raising_handover_cross_never_increases_lost(case, h1, h2):
     eco, model = case
     lo, hi = sorted((h1, h2))
     kw = {"max_hops": model.max_hops, "handover_same": model.handover_same,
-          "resolve": model.resolve_table}
+          "resolve": model.resolve_table, "routing": model.routing,
+          "suitability": model.suitability_table}
     low = ReferralModel(eco, handover_cross=lo, **kw).solve().outcomes
     high = ReferralModel(eco, handover_cross=hi, **kw).solve().outcomes
     lost = (high.xs("lost", level="outcome")["fraction"]
@@ -260,7 +282,8 @@ def test_a_tie_from_a_sink_never_increases_stuck(case, data):
     bigger = eco.with_ties(pd.DataFrame({"source": [sink], "target": [target],
                                          "kind": ["referral"], "weight": [weight]}))
     kw = {"max_hops": model.max_hops, "handover_same": model.handover_same,
-          "handover_cross": model.handover_cross, "resolve": model.resolve_table}
+          "handover_cross": model.handover_cross, "resolve": model.resolve_table,
+          "routing": model.routing, "suitability": model.suitability_table}
     before = ReferralModel(eco, **kw).solve().outcomes.xs("stuck", level="outcome")
     after = ReferralModel(bigger, **kw).solve().outcomes.xs("stuck", level="outcome")
     assert (after["fraction"] - before["fraction"] <= 1e-12).all()
@@ -271,7 +294,8 @@ def test_relabelling_actors_changes_nothing(case, seed):
     eco, model = case
     other = permuted(eco, seed)
     kw = {"max_hops": model.max_hops, "handover_same": model.handover_same,
-          "handover_cross": model.handover_cross, "resolve": model.resolve_table}
+          "handover_cross": model.handover_cross, "resolve": model.resolve_table,
+          "routing": model.routing, "suitability": model.suitability_table}
     a = ReferralModel(eco, **kw).solve()
     b = ReferralModel(other, **kw).solve()
     pd.testing.assert_frame_equal(a.outcomes, b.outcomes, check_exact=False, atol=1e-12,

@@ -8,7 +8,7 @@ Every default of :class:`~ecosystem.flows.ReferralModel` is defined here and now
   go first to one actor of that kind;
 - the handover success probabilities within a domain and across domains, and the hop limit.
 
-Only one figure has a published source (``shared/domain.md``): in 2021, 76.6% of registered
+Only one figure has a published source: in 2021, 76.6% of registered
 patients had contact with their general practice (NIVEL Zorgregistraties Eerste Lijn). It sets the
 GP's entry weight. Every other number is an illustrative assumption, named here so that a user
 reads, questions and overrides it (pass ``resolve=``, ``entry=``, ``handover_same=``,
@@ -40,19 +40,20 @@ __all__ = [
     "RESOLVE_NONE_KINDS",
     "RESOLVE_OTHER",
     "RESOLVE_SPECIALIST",
+    "SUITABILITY_FLOOR",
     "assumptions",
     "default_entry",
     "default_resolve",
 ]
 
 _NIVEL = ("NIVEL Zorgregistraties Eerste Lijn, 'Omvang zorggebruik' 2021: 76.6% of registered "
-          "patients had contact with their GP practice (shared/domain.md)")
+          "patients had contact with their GP practice")
 _ASSUMED = "assumption (illustrative; no published figure)"
 
 #: Entry weight of one general practice for every need: most residents go to the GP first.
 ENTRY_GP = 0.766
 #: Entry weight of one social team and of one community network each (the rest, split equally):
-#: "some go to the social team or a community network" (issue 5).
+#: some residents go to the social team or a community network first (assumption).
 ENTRY_ALTERNATIVE = (1 - ENTRY_GP) / 2
 #: Entry weight of one actor of any other kind (walk-in, self-referral). Positive so that the
 #: entry weights of a non-empty ecosystem never sum to 0 under the defaults.
@@ -61,10 +62,17 @@ ENTRY_OTHER = 0.01
 #: Probability that a handover between two actors of the same domain succeeds.
 HANDOVER_SAME = 0.95
 #: Probability that a handover across domains succeeds: lower, because different laws, funding
-#: and language are thresholds for cross-domain work (shared/domain.md, source 004).
+#: and language are thresholds for cross-domain work (Agora, "Samenwerking sociaal en medisch
+#: domein: hoe kan het wél?", 2024, on the ministry of VWS's exploration of such collaborations).
 HANDOVER_CROSS = 0.7
 #: Number of referrals after which an unresolved resident gives up (``"exceeded"``).
 MAX_HOPS = 10
+#: Added to the resolve probability of an actor to give its default *suitability* for a need
+#: (need-aware routing: a referrer chooses among its ties in proportion to tie weight times
+#: the target's suitability). Referrers know roughly who can help (so suitability follows the
+#: resolve probability), and still sometimes send people to the wrong place (so an actor that
+#: cannot resolve the need keeps a small positive chance of being chosen).
+SUITABILITY_FLOOR = 0.05
 
 #: Resolve probability of an actor whose domain is appropriate for the need (generic rule).
 RESOLVE_APPROPRIATE = 0.3
@@ -119,8 +127,13 @@ def assumptions() -> pd.DataFrame:
         ("ENTRY_OTHER", ENTRY_OTHER, "entry weight of any other actor", _ASSUMED),
         ("HANDOVER_SAME", HANDOVER_SAME, "handover success within a domain", _ASSUMED),
         ("HANDOVER_CROSS", HANDOVER_CROSS, "handover success across domains",
-         _ASSUMED + "; lower than within a domain per shared/domain.md source 004"),
+         _ASSUMED + "; lower than within a domain: different laws, funding and language are "
+         "thresholds (Agora, 'Samenwerking sociaal en medisch domein: hoe kan het wel?', "
+         "2024)"),
         ("MAX_HOPS", MAX_HOPS, "referrals before an unresolved resident gives up", _ASSUMED),
+        ("SUITABILITY_FLOOR", SUITABILITY_FLOOR,
+         "added to the resolve probability to give the default suitability for routing",
+         _ASSUMED + "; referrers know roughly who can help and still sometimes misroute"),
         ("RESOLVE_APPROPRIATE", RESOLVE_APPROPRIATE,
          "resolve probability in an appropriate domain (non-specialist)", _ASSUMED),
         ("RESOLVE_MEDICALISED", RESOLVE_MEDICALISED,

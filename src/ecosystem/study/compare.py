@@ -207,8 +207,8 @@ def compare(
     >>> study.summary()[["n", "mean", "diff"]].round(4)
                                    n    mean    diff
     scenario          metric
-    low / none        medicalised  4  0.0286  0.0000
-    low / prescribing medicalised  4  0.0274 -0.0012
+    low / none        medicalised  4  0.0281  0.0000
+    low / prescribing medicalised  4  0.0255 -0.0026
     """
     func = "compare"
     configs = _configs(scenarios, func)
