@@ -19,20 +19,13 @@ REFERRING = ("referral", "collaboration")
 
 
 # ---------------------------------------------------------------------- dense reference
-def _dense_reference(eco: Ecosystem, model: ReferralModel) -> dict[str, dict[str, np.ndarray]]:
-    """Outcomes from the fundamental matrix N = (I - Q)^-1 of an absorbing chain.
-
-    Written from the model's definition only: per-actor r and e from the (public) kind tables,
-    edges from the ties table row by row, and for a finite hop limit H the transient states
-    are (actor, referrals made so far) so that "exceeded" is an absorbing state reached from
-    layer H. Dense and small on purpose.
-    """
+def _dense_ties(eco: Ecosystem, model: ReferralModel) -> tuple[np.ndarray, np.ndarray]:
+    """Dense w_ab and sum of w h over the referring ties, read from the ties table row by row
+    (a collaboration refers both ways; a missing handover takes the model's default)."""
     actors, ties = eco.actors, eco.ties
     n = len(actors)
     pos = {a: i for i, a in enumerate(actors["id"])}
     domain = actors["domain"].tolist()
-    kinds = actors["kind"].tolist()
-    hs, hc, hmax = model.handover_same, model.handover_cross, model.max_hops
     w = np.zeros((n, n))
     wh = np.zeros((n, n))
     for row in ties.itertuples(index=False):
@@ -46,65 +39,92 @@ def _dense_reference(eco: Ecosystem, model: ReferralModel) -> dict[str, dict[str
             a, b = pos[s], pos[t]
             h = row.get("handover", np.nan)
             if pd.isna(h):
-                h = hs if domain[a] == domain[b] else hc
+                h = model.handover_same if domain[a] == domain[b] else model.handover_cross
             w[a, b] += row["weight"]
             wh[a, b] += row["weight"] * h
-    out_w = w.sum(axis=1)
-    sink = out_w == 0
+    return w, wh
+
+
+def _dense_step(w: np.ndarray, wh: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Routing: p_n(a, b) = w_ab s_n(b) / sum_c w_ac s_n(c), by the weights alone where that
+    sum is 0; the step to b succeeds with the weight-averaged handover wh_ab / w_ab."""
+    step = np.zeros_like(w)
+    for a in range(len(w)):
+        if w[a].sum() == 0:
+            continue
+        total = (w[a] * s).sum()
+        step[a] = wh[a] * s / total if total > 0 else wh[a] / w[a].sum()
+    return step
+
+
+def _dense_chain(r: np.ndarray, step: np.ndarray, sink: np.ndarray, hmax: int | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Transient matrix Q over (layer, actor) and absorption probabilities into (resolved at
+    a, stuck at a, lost, exceeded); layers count referrals made so far for a hop limit."""
+    n = len(r)
+    layers = 1 if hmax is None else hmax + 1
+    size = n * layers
+    q = np.zeros((size, size))
+    absorb = np.zeros((size, 2 * n + 2))
+    for k in range(layers):
+        for a in range(n):
+            s = k * n + a
+            absorb[s, a] = r[a]
+            if sink[a]:
+                absorb[s, n + a] = 1 - r[a]
+            elif hmax is not None and k == hmax:
+                absorb[s, 2 * n + 1] = 1 - r[a]
+            else:
+                nxt = 0 if hmax is None else k + 1
+                q[s, nxt * n:(nxt + 1) * n] = (1 - r[a]) * step[a]
+                absorb[s, 2 * n] = (1 - r[a]) * (1 - step[a].sum())
+    return q, absorb
+
+
+def _dense_reference(eco: Ecosystem, model: ReferralModel) -> dict[str, dict[str, np.ndarray]]:
+    """Outcomes from the fundamental matrix N = (I - Q)^-1 of an absorbing chain.
+
+    Written from the model's definition only: per-actor r, e and suitability from the
+    (public) kind tables, edges from the ties table row by row, and for a finite hop limit H
+    the transient states are (actor, referrals made so far) so that "exceeded" is an
+    absorbing state reached from layer H. Dense and small on purpose.
+    """
+    n = eco.n_actors
+    domain = eco.actors["domain"].tolist()
+    kinds = eco.actors["kind"].tolist()
+    hmax = model.max_hops
+    w, wh = _dense_ties(eco, model)
+    sink = w.sum(axis=1) == 0
     result = {}
     for need_id, need in eco.schema.needs.items():
         r = np.array([model.resolve_table.loc[k, need_id] for k in kinds])
         e = np.array([model.entry_table.loc[k, need_id] for k in kinds])
         e = e / e.sum()
-        # Routing: p_n(a, b) = w_ab s_n(b) / sum_c w_ac s_n(c), by the weights alone where
-        # that sum is 0; the step to b succeeds with the weight-averaged handover wh_ab / w_ab.
         if model.routing == "weight":
             s = np.ones(n)
         elif model.suitability_table is None:
             s = r + SUITABILITY_FLOOR
         else:
             s = np.array([model.suitability_table.loc[k, need_id] for k in kinds])
-        step = np.zeros((n, n))
-        for a in range(n):
-            if sink[a]:
-                continue
-            total = (w[a] * s).sum()
-            step[a] = wh[a] * s / total if total > 0 else wh[a] / out_w[a]
-        layers = 1 if hmax is None else hmax + 1
-        size = n * layers
-        q = np.zeros((size, size))
-        absorb = np.zeros((size, 2 * n + 2))  # resolved at a, stuck at a, lost, exceeded
-        for k in range(layers):
-            for a in range(n):
-                s = k * n + a
-                absorb[s, a] = r[a]
-                if sink[a]:
-                    absorb[s, n + a] = 1 - r[a]
-                elif hmax is not None and k == hmax:
-                    absorb[s, 2 * n + 1] = 1 - r[a]
-                else:
-                    nxt = 0 if hmax is None else k + 1
-                    q[s, nxt * n:(nxt + 1) * n] = (1 - r[a]) * step[a]
-                    absorb[s, 2 * n] = (1 - r[a]) * (1 - step[a].sum())
-        fundamental = np.linalg.inv(np.eye(size) - q)
-        start = np.zeros(size)
+        q, absorb = _dense_chain(r, _dense_step(w, wh, s), sink, hmax)
+        fundamental = np.linalg.inv(np.eye(len(q)) - q)
+        start = np.zeros(len(q))
         start[:n] = e
         visits = start @ fundamental
         ends = visits @ absorb
         appropriate = np.array([d in need.appropriate for d in domain])
         medical = np.array([d == "medical" for d in domain]) & ("medical" not in need.appropriate)
         res_at = ends[:n]
-        load = visits.reshape(layers, n).sum(axis=0)
         out = {
             "resolved_appropriate": res_at[appropriate].sum(),
             "resolved_elsewhere": res_at[~appropriate].sum(),
             "medicalised": res_at[medical].sum(),
             "stuck": ends[n:2 * n].sum(), "lost": ends[2 * n], "exceeded": ends[2 * n + 1],
-            "load": load, "resolved": res_at,
+            "load": visits.reshape(-1, n).sum(axis=0), "resolved": res_at,
             "mean_hops": (visits @ q).sum(),  # expected transitions between transient states
         }
         if hmax is not None:
-            out["hops"] = (visits * absorb.sum(axis=1)).reshape(layers, n).sum(axis=1)
+            out["hops"] = (visits * absorb.sum(axis=1)).reshape(-1, n).sum(axis=1)
         result[need_id] = out
     return result
 

@@ -187,7 +187,7 @@ class _Hop:
     def apply(self, j: int, x: np.ndarray, buf: np.ndarray | None = None) -> np.ndarray:
         """Row ``j``'s x Q (x: one visit vector)."""
         y = self.m @ np.multiply(x, self.gain[j], out=buf)
-        if self.suit is not None:
+        if self.suit is not None and self.spill is not None:
             y *= self.suit[j]
             spill = self.spill[j]
             if spill is not None:  # fallback rows: by the weights alone
@@ -225,101 +225,145 @@ def _solve_rows(c, start: np.ndarray, need_of: np.ndarray, *, max_hops: int | No
 _MAIN = [OUTCOMES.index(o) for o in MAIN_OUTCOMES]
 
 
+class _Visits:
+    """The running sums of the series: visits now (``v``), loads, lost mass, walking and
+    arriving mass per hop, and the arrivals at doomed actors (``max_hops=None`` only)."""
+
+    def __init__(self, hop: _Hop, start: np.ndarray, doomed: np.ndarray | None) -> None:
+        self.hop, self.doomed = hop, doomed
+        v = np.array(start, dtype=np.float64)
+        rows = v.shape[0]
+        self.forever = np.zeros(rows)
+        self.hit = None if doomed is None else v * doomed  # arrival mass at doomed actors
+        if self.hit is not None:
+            self.forever += self.hit.sum(axis=1)
+            v[doomed] = 0.0
+        self.v = v
+        self.load = v.copy()
+        self.walking = [v.sum(axis=1)]  # |v_k| after removing the doomed arrivals
+        self.arrived = [self.walking[0] + self.forever]  # |v_k| before removing them
+        self.lost = np.zeros(rows)
+        self.k = 0
+
+    def step(self) -> None:
+        """One referral for every row."""
+        v, lost_k, leaving = self.hop(self.v)
+        self.load += v
+        self.lost += lost_k
+        self.arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a v c (1 - loss)
+        newly: np.ndarray | float = 0.0
+        if self.doomed is not None:
+            arrivals, newly = self.absorb(v)
+            self.forever += newly
+            self.load -= arrivals  # doomed arrivals are counted apart (infinite visits)
+        self.walking.append(self.arrived[-1] - newly)
+        self.v = v
+        self.k += 1
+
+    def absorb(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move the mass of ``x`` at doomed actors to ``hit``: (arrivals, per-row sums)."""
+        arrivals = x * self.doomed
+        self.hit += arrivals
+        newly = arrivals.sum(axis=1)
+        x[self.doomed] = 0.0
+        return arrivals, newly
+
+    def ended(self) -> np.ndarray:
+        """Hops x rows: residents whose outcome came after k referrals (walking at k minus
+        arriving at k + 1)."""
+        k, rows = self.k, len(self.lost)
+        return (np.array(self.walking[:-1]).reshape(k, rows)
+                - np.array(self.arrived[1:]).reshape(k, rows))
+
+
 def _walk(c, start: np.ndarray, need_of: np.ndarray, *, max_hops: int | None, tol: float,
           max_iter: int, hop_detail: int, use_tail: bool) -> _Series | None:
-    """Sum the visit series (see :func:`_solve_rows`); ``None`` on a Krylov breakdown."""
-    rows = len(need_of)
+    """Sum the visit series (see :func:`_solve_rows`); ``None`` when the tail is not
+    trusted."""
     doomed = None
     if max_hops is None:
         doomed_need = _doomed(c)
         doomed = None if doomed_need is None else doomed_need[need_of]
-    hop = _Hop(c, need_of, doomed)
-    v = np.array(start, dtype=np.float64)
-    forever = np.zeros(rows)
-    hit = np.zeros_like(v) if doomed is not None else None
-    if doomed is not None:
-        hit += v * doomed  # arrival mass at doomed actors
-        forever += hit.sum(axis=1)
-        v[doomed] = 0.0
-    load = v.copy()
-    walking = [v.sum(axis=1)]  # |v_k| after removing the doomed arrivals
-    arrived = [walking[0] + forever]  # |v_k| before removing them
-    lost = np.zeros(rows)
-    k = 0
+    s = _Visits(_Hop(c, need_of, doomed), start, doomed)
     limit = max_hops if max_hops is not None else (hop_detail if use_tail else max_iter + 1)
-    while k < limit:
-        if max_hops is None and walking[-1].max(initial=0.0) < tol:
+    while s.k < limit:
+        if max_hops is None and s.walking[-1].max(initial=0.0) < tol:
             break
-        if max_hops is not None and k and not walking[-1].any():
+        if max_hops is not None and s.k and not s.walking[-1].any():
             break  # nobody walks any more: every later hop is exactly 0
-        if k >= max_iter:
-            raise _unfinished(c, need_of, walking[-1], k, max_hops, tol, max_iter)
-        v, lost_k, leaving = hop(v)
-        load += v
-        lost += lost_k
-        arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a v c (1 - loss)
-        if doomed is not None:
-            arrivals = v * doomed
-            hit += arrivals
-            newly = arrivals.sum(axis=1)
-            forever += newly
-            v[doomed] = 0.0
-            load -= arrivals  # doomed arrivals are counted apart (infinite visits)
-            walking.append(arrived[-1] - newly)
-        else:
-            walking.append(arrived[-1])
-        k += 1
-
-    # Residents whose outcome came after k referrals: walking at k minus arriving at k + 1.
-    ended = np.array(walking[:-1]).reshape(k, rows) - np.array(arrived[1:]).reshape(k, rows)
-    if max_hops is not None:  # the rest end at the last hop (resolved, stuck or exceeded)
-        exceeded = np.einsum("ij,ij->i", v, hop.cont) if k == max_hops else np.zeros(rows)
-        hops = np.vstack([ended, walking[-1][None]])
-        if k < max_hops and max_hops <= HOP_ROWS:  # rows of the hops nobody reaches
-            hops = np.vstack([hops, np.zeros((max_hops - k, rows))])
-    elif walking[-1].max(initial=0.0) >= tol:  # the tail, x = v_K (I - Q)^-1, by BiCGSTAB
-        tail = _tail(hop, v, tol=tol, max_iter=max_iter)
-        if tail is None:
+        if s.k >= max_iter:
+            raise _unfinished(c, need_of, s.walking[-1], max_hops, tol, max_iter)
+        s.step()
+    if max_hops is not None:
+        hops, exceeded = _end_at_limit(s, max_hops)
+    elif s.walking[-1].max(initial=0.0) >= tol:
+        ends = _end_by_tail(s, tol=tol, max_iter=max_iter)
+        if ends is None:
             return None
-        # Every resident walking at hop K finishes exactly once: scale each row so that the
-        # tail conserves them. This removes the solver's error along the slowest-decaying
-        # mode (the one a small residual leaves in a nearly closed loop); a correction larger
-        # than sqrt(tol) means the tail cannot be trusted, and the series is summed instead.
-        absorbed = np.einsum("ij,ij->i", tail, 1.0 - hop.cont + hop.lossc)
-        scale = np.divide(walking[-1], absorbed, out=np.ones(rows), where=absorbed > 0)
-        if (np.abs(scale - 1.0) > np.sqrt(tol)).any():
-            return None
-        tail *= scale[:, None]
-        later = np.zeros(rows)  # residents who reach a doomed actor after hop K
-        if doomed is not None:
-            arrivals = tail * doomed
-            hit += arrivals
-            later = arrivals.sum(axis=1)
-            tail[doomed] = 0.0
-        hops = np.vstack([ended, (walking[-1] - later)[None]])  # row K: K or more referrals
-        exceeded = forever + later
-        load += tail - v
-        lost += np.einsum("ij,ij->i", tail, hop.lossc)
+        hops, exceeded = ends
     else:
-        exceeded = forever
-        hops = ended if k else np.zeros((1, rows))
+        hops, exceeded = (s.ended() if s.k else np.zeros((1, len(need_of)))), s.forever
+    return _series(c, s, need_of, hops=hops, exceeded=exceeded, max_hops=max_hops)
+
+
+def _end_at_limit(s: _Visits, max_hops: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hops table and exceeded with a hop limit: the rest end at the last hop."""
+    rows = len(s.lost)
+    exceeded = (np.einsum("ij,ij->i", s.v, s.hop.cont) if s.k == max_hops
+                else np.zeros(rows))
+    hops = np.vstack([s.ended(), s.walking[-1][None]])
+    if s.k < max_hops <= HOP_ROWS:  # rows of the hops nobody reaches
+        hops = np.vstack([hops, np.zeros((max_hops - s.k, rows))])
+    return hops, exceeded
+
+
+def _end_by_tail(s: _Visits, *, tol: float, max_iter: int
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rest of the series, x = v_K (I - Q)^-1, by BiCGSTAB (``None``: not trusted)."""
+    tail = _tail(s.hop, s.v, tol=tol, max_iter=max_iter)
+    if tail is None:
+        return None
+    # Every resident walking at hop K finishes exactly once: scale each row so that the tail
+    # conserves them. This removes the solver's error along the slowest-decaying mode (the one
+    # a small residual leaves in a nearly closed loop); a correction larger than sqrt(tol)
+    # means the tail cannot be trusted, and the series is summed instead.
+    absorbed = np.einsum("ij,ij->i", tail, 1.0 - s.hop.cont + s.hop.lossc)
+    scale = np.divide(s.walking[-1], absorbed, out=np.ones(len(absorbed)),
+                      where=absorbed > 0)
+    if (np.abs(scale - 1.0) > np.sqrt(tol)).any():
+        return None
+    tail *= scale[:, None]
+    later = np.zeros(len(absorbed))  # residents who reach a doomed actor after hop K
+    if s.doomed is not None:
+        _, later = s.absorb(tail)
+    hops = np.vstack([s.ended(), (s.walking[-1] - later)[None]])  # row K: K or more
+    s.load += tail - s.v
+    s.lost += np.einsum("ij,ij->i", tail, s.hop.lossc)
+    return hops, s.forever + later
+
+
+def _series(c, s: _Visits, need_of: np.ndarray, *, hops: np.ndarray, exceeded: np.ndarray,
+            max_hops: int | None) -> _Series:
+    """Resolutions, stuck mass and mean hops from the loads."""
     # The product continues with fl(1 - r); resolving with 1 - fl(1 - r) (exact in floating
     # point, within half an ulp of r) makes every visit end or continue with probabilities
     # that sum to exactly 1, so a nearly closed loop (r ~ 1e-12, ~1e12 visits) still conserves
     # its residents.
     resolve = c.resolve[need_of]
     resolve = np.where(c.sink[None, :], resolve, 1.0 - (1.0 - resolve))
+    load = s.load
     resolved = load * resolve
-    sink_load = (load @ c.sink.astype(np.float64)) - resolved @ c.sink.astype(np.float64)
+    sink = c.sink.astype(np.float64)
+    sink_load = load @ sink - resolved @ sink
     # Every finished resident visits hops + 1 actors, so the mean is the total load minus 1.
     mean = np.where(exceeded > 0 if max_hops is None else False, np.inf, load.sum(axis=1) - 1.0)
-    if hit is not None and (hit > 0).any():  # where residents circulate for ever: inf visits
-        load = np.where(_reachable(c, hit > 0, need_of), np.inf, load)
-    return _Series(load=load, resolved=resolved, hops=hops, lost=lost, exceeded=exceeded,
+    if s.hit is not None and (s.hit > 0).any():  # where residents circulate for ever
+        load = np.where(_reachable(c, s.hit > 0, need_of), np.inf, load)
+    return _Series(load=load, resolved=resolved, hops=hops, lost=s.lost, exceeded=exceeded,
                    mean=mean, sink_load=sink_load)
 
 
-def _unfinished(c, need_of: np.ndarray, walking: np.ndarray, k: int, max_hops: int | None,
+def _unfinished(c, need_of: np.ndarray, walking: np.ndarray, max_hops: int | None,
                 tol: float, max_iter: int) -> ConfigError:
     j = int(np.argmax(walking))
     need = c.needs[need_of[j]]

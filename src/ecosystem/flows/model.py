@@ -81,19 +81,12 @@ class _Compiled:
         """M^T in CSR form (rows = receiving actors): the gather form of the visit update."""
         return self.step.T.tocsr()
 
-    @cached_property
-    def has_fallback(self) -> np.ndarray:
-        """K bool: the need has fallback rows (a second product per hop in the solver)."""
-        if self.fallback is None:
-            return np.zeros(len(self.needs), dtype=bool)
-        return self.fallback.any(axis=1)
-
     def edge_allowed(self, k: int) -> np.ndarray:
         """Stored pairs (CSR order) that need ``k`` can be referred along (p_n(a, b) > 0)."""
-        if self.suit is None:
+        if self.suit is None or self.fallback is None:
             return np.ones(len(self.indices), dtype=bool)
         rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
-        return (self.suit[k, self.indices] > 0) | self.fallback[k, rows]
+        return np.asarray((self.suit[k, self.indices] > 0) | self.fallback[k, rows])
 
 
 class ReferralModel:
@@ -399,8 +392,8 @@ class ReferralModel:
 
 # ---------------------------------------------------------------------- validation
 def _probability(value: object, name: str) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not 0.0 <= float(value) <= 1.0:
+    if (not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool)
+            or not 0.0 <= float(value) <= 1.0):
         raise ConfigError(
             f"ReferralModel(): {name}={value!r} is not accepted; use a probability in [0, 1]")
     return float(value)
