@@ -280,3 +280,29 @@ def test_simulation_step_cap_and_chunks(example, monkeypatch):
     assert (rec["need"].cat.codes.to_numpy() == np.repeat(np.arange(len(model.needs)), 500)
             ).all()
     assert small.walker_steps == int((rec["hops"] + 1).sum())
+
+
+@pytest.mark.parametrize("routing", ["weight", "table"])
+def test_sensitivity_batch_solver_follows_the_routing(routing):
+    # The batch solver of the sensitivity analysis against one model per sample, for the
+    # weight rule and for a suitability table with zeros (fallback rows).
+    from ecosystem.generate import demand_of, generate_neighbourhood
+    from ecosystem.study._flowbatch import FlowBatch, apply, outputs_of
+    from ecosystem.study.registry import parse
+
+    eco = generate_neighbourhood("low_ses", seed=11)
+    kw: dict = {"routing": "weight"}
+    if routing == "table":
+        rng = np.random.default_rng(1)
+        kinds, needs = list(eco.schema.actor_kinds), list(eco.schema.needs)
+        values = rng.exponential(1.0, (len(kinds), len(needs)))
+        values[rng.random(values.shape) < 0.6] = 0.0
+        kw = {"suitability": pd.DataFrame(values, index=kinds, columns=needs)}
+    base = ReferralModel(eco, demand=demand_of(eco), **kw)
+    ass = [parse(n) for n in ("handover_cross", "resolve.gp.loneliness", "max_hops")]
+    x = np.column_stack([np.linspace(0.2, 0.9, 5), np.linspace(0.0, 1.0, 5),
+                         np.array([0.5, 3.2, 10.0, 6.0, 1.0])])
+    got = FlowBatch(base, ass).evaluate(x)
+    ref = outputs_of([apply(base, dict(zip(ass, row, strict=True))) for row in x])
+    np.testing.assert_allclose(got.fractions, ref.fractions, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(got.mean_hops, ref.mean_hops, rtol=1e-13, atol=1e-13)
