@@ -1,6 +1,7 @@
 """Referral flows on a large synthetic ecosystem: exact solver and simulator against baselines.
 
-Prints, in one run, on ``_synthetic.frames(n_actors, n_ties)`` with 8 needs:
+Prints, in one run, on ``_synthetic.frames(n_actors, n_ties)`` with 8 needs and need-aware
+routing (the default; ``--routing weight`` for the rule by tie weight alone):
 
 1. ``solve()`` with ``max_hops=10`` against the bare sparse matrix-vector products it needs
    (10 products per need with the same step matrix; target <= 2x);
@@ -42,7 +43,11 @@ def _entries(model: ReferralModel, n_residents: int, seed: int) -> list[list[int
 
 
 def _python_walker(model: ReferralModel, entries: list[list[int]], seed: int) -> int:
-    """The straightforward walker: one resident at a time, Python lists and ``random``."""
+    """The straightforward walker: one resident at a time, Python lists and ``random``.
+
+    Under need-aware routing the choice weights are the tie weights times the targets'
+    suitability for the resident's need (the tie weights where those are all 0).
+    """
     c = model._compiled
     rnd = random.Random(seed)
     indptr = c.indptr.tolist()
@@ -50,6 +55,7 @@ def _python_walker(model: ReferralModel, entries: list[list[int]], seed: int) ->
     weight = c.weight.tolist()
     handover = c.handover.tolist()
     resolve = c.resolve.tolist()
+    suit = None if c.suit is None else c.suit.tolist()
     steps = 0
     for k, starts in enumerate(entries):
         for a in starts:
@@ -61,7 +67,12 @@ def _python_walker(model: ReferralModel, entries: list[list[int]], seed: int) ->
                 lo, hi = indptr[a], indptr[a + 1]
                 if lo == hi or hops == model.max_hops:
                     break
-                j = rnd.choices(range(lo, hi), weights=weight[lo:hi])[0]
+                choice = weight[lo:hi]
+                if suit is not None:
+                    by_need = [weight[j] * suit[k][indices[j]] for j in range(lo, hi)]
+                    if sum(by_need) > 0:
+                        choice = by_need
+                j = rnd.choices(range(lo, hi), weights=choice)[0]
                 if rnd.random() >= handover[j]:
                     break
                 a = indices[j]
@@ -76,6 +87,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=None,
                         help="simulated residents per need (default 1.25 x actors)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--routing", choices=["need", "weight"], default="need")
     args = parser.parse_args()
     n_actors = max(100, int(1_000_000 * args.scale))
     n_ties = max(500, int(5_000_000 * args.scale))
@@ -84,10 +96,10 @@ def main() -> None:
     actors, ties = frames(n_actors, n_ties, seed=0)
     eco = Ecosystem(actors, ties, schema=_schema_8_needs())
     print(f"ecosystem: {eco.n_actors:,} actors, {eco.n_ties:,} ties, 8 needs "
-          f"(built in {time.perf_counter() - t0:.1f} s)")
+          f"(built in {time.perf_counter() - t0:.1f} s); routing={args.routing!r}")
 
     # 1. finite max_hops against the bare products --------------------------------------
-    t_build, model = timed(lambda: ReferralModel(eco, max_hops=10))
+    t_build, model = timed(lambda: ReferralModel(eco, max_hops=10, routing=args.routing))
     t_compile, _ = timed(lambda: model._compiled.step_t)
     step = model._compiled.step
     print(f"step matrix: {step.nnz:,} stored pairs; model {t_build:.2f} s, "
@@ -112,7 +124,7 @@ def main() -> None:
     print("    total outcomes: " + ", ".join(f"{k} {v:.4f}" for k, v in total.items()))
 
     # 2. max_hops=None against PageRank -----------------------------------------------
-    unlimited = ReferralModel(eco, max_hops=None)
+    unlimited = ReferralModel(eco, max_hops=None, routing=args.routing)
     unlimited._compiled.step_t  # noqa: B018 (compile outside the timing, as for model 1)
     t_none, res_none = timed(unlimited.solve, repeat=args.repeat)
     rows = res_none.hops.index.get_level_values("hops").max()

@@ -12,26 +12,20 @@ from scipy import stats
 
 from ecosystem import Ecosystem
 from ecosystem.flows import MAIN_OUTCOMES, OUTCOMES, ReferralModel
+from ecosystem.flows.assumptions import SUITABILITY_FLOOR
 from tests.strategies import ecosystems, permuted
 
 REFERRING = ("referral", "collaboration")
 
 
 # ---------------------------------------------------------------------- dense reference
-def _dense_reference(eco: Ecosystem, model: ReferralModel) -> dict[str, dict[str, np.ndarray]]:
-    """Outcomes from the fundamental matrix N = (I - Q)^-1 of an absorbing chain.
-
-    Written from the model's definition only: per-actor r and e from the (public) kind tables,
-    edges from the ties table row by row, and for a finite hop limit H the transient states
-    are (actor, referrals made so far) so that "exceeded" is an absorbing state reached from
-    layer H. Dense and small on purpose.
-    """
+def _dense_ties(eco: Ecosystem, model: ReferralModel) -> tuple[np.ndarray, np.ndarray]:
+    """Dense w_ab and sum of w h over the referring ties, read from the ties table row by row
+    (a collaboration refers both ways; a missing handover takes the model's default)."""
     actors, ties = eco.actors, eco.ties
     n = len(actors)
     pos = {a: i for i, a in enumerate(actors["id"])}
     domain = actors["domain"].tolist()
-    kinds = actors["kind"].tolist()
-    hs, hc, hmax = model.handover_same, model.handover_cross, model.max_hops
     w = np.zeros((n, n))
     wh = np.zeros((n, n))
     for row in ties.itertuples(index=False):
@@ -45,52 +39,92 @@ def _dense_reference(eco: Ecosystem, model: ReferralModel) -> dict[str, dict[str
             a, b = pos[s], pos[t]
             h = row.get("handover", np.nan)
             if pd.isna(h):
-                h = hs if domain[a] == domain[b] else hc
+                h = model.handover_same if domain[a] == domain[b] else model.handover_cross
             w[a, b] += row["weight"]
             wh[a, b] += row["weight"] * h
-    out_w = w.sum(axis=1)
-    sink = out_w == 0
-    step = np.divide(wh, out_w[:, None], out=np.zeros_like(wh), where=~sink[:, None])
+    return w, wh
+
+
+def _dense_step(w: np.ndarray, wh: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Routing: p_n(a, b) = w_ab s_n(b) / sum_c w_ac s_n(c), by the weights alone where that
+    sum is 0; the step to b succeeds with the weight-averaged handover wh_ab / w_ab."""
+    step = np.zeros_like(w)
+    for a in range(len(w)):
+        if w[a].sum() == 0:
+            continue
+        total = (w[a] * s).sum()
+        step[a] = wh[a] * s / total if total > 0 else wh[a] / w[a].sum()
+    return step
+
+
+def _dense_chain(r: np.ndarray, step: np.ndarray, sink: np.ndarray, hmax: int | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Transient matrix Q over (layer, actor) and absorption probabilities into (resolved at
+    a, stuck at a, lost, exceeded); layers count referrals made so far for a hop limit."""
+    n = len(r)
+    layers = 1 if hmax is None else hmax + 1
+    size = n * layers
+    q = np.zeros((size, size))
+    absorb = np.zeros((size, 2 * n + 2))
+    for k in range(layers):
+        for a in range(n):
+            s = k * n + a
+            absorb[s, a] = r[a]
+            if sink[a]:
+                absorb[s, n + a] = 1 - r[a]
+            elif hmax is not None and k == hmax:
+                absorb[s, 2 * n + 1] = 1 - r[a]
+            else:
+                nxt = 0 if hmax is None else k + 1
+                q[s, nxt * n:(nxt + 1) * n] = (1 - r[a]) * step[a]
+                absorb[s, 2 * n] = (1 - r[a]) * (1 - step[a].sum())
+    return q, absorb
+
+
+def _dense_reference(eco: Ecosystem, model: ReferralModel) -> dict[str, dict[str, np.ndarray]]:
+    """Outcomes from the fundamental matrix N = (I - Q)^-1 of an absorbing chain.
+
+    Written from the model's definition only: per-actor r, e and suitability from the
+    (public) kind tables, edges from the ties table row by row, and for a finite hop limit H
+    the transient states are (actor, referrals made so far) so that "exceeded" is an
+    absorbing state reached from layer H. Dense and small on purpose.
+    """
+    n = eco.n_actors
+    domain = eco.actors["domain"].tolist()
+    kinds = eco.actors["kind"].tolist()
+    hmax = model.max_hops
+    w, wh = _dense_ties(eco, model)
+    sink = w.sum(axis=1) == 0
     result = {}
     for need_id, need in eco.schema.needs.items():
         r = np.array([model.resolve_table.loc[k, need_id] for k in kinds])
         e = np.array([model.entry_table.loc[k, need_id] for k in kinds])
         e = e / e.sum()
-        layers = 1 if hmax is None else hmax + 1
-        size = n * layers
-        q = np.zeros((size, size))
-        absorb = np.zeros((size, 2 * n + 2))  # resolved at a, stuck at a, lost, exceeded
-        for k in range(layers):
-            for a in range(n):
-                s = k * n + a
-                absorb[s, a] = r[a]
-                if sink[a]:
-                    absorb[s, n + a] = 1 - r[a]
-                elif hmax is not None and k == hmax:
-                    absorb[s, 2 * n + 1] = 1 - r[a]
-                else:
-                    nxt = 0 if hmax is None else k + 1
-                    q[s, nxt * n:(nxt + 1) * n] = (1 - r[a]) * step[a]
-                    absorb[s, 2 * n] = (1 - r[a]) * (1 - step[a].sum())
-        fundamental = np.linalg.inv(np.eye(size) - q)
-        start = np.zeros(size)
+        if model.routing == "weight":
+            s = np.ones(n)
+        elif model.suitability_table is None:
+            s = r + SUITABILITY_FLOOR
+        else:
+            s = np.array([model.suitability_table.loc[k, need_id] for k in kinds])
+        q, absorb = _dense_chain(r, _dense_step(w, wh, s), sink, hmax)
+        fundamental = np.linalg.inv(np.eye(len(q)) - q)
+        start = np.zeros(len(q))
         start[:n] = e
         visits = start @ fundamental
         ends = visits @ absorb
         appropriate = np.array([d in need.appropriate for d in domain])
         medical = np.array([d == "medical" for d in domain]) & ("medical" not in need.appropriate)
         res_at = ends[:n]
-        load = visits.reshape(layers, n).sum(axis=0)
         out = {
             "resolved_appropriate": res_at[appropriate].sum(),
             "resolved_elsewhere": res_at[~appropriate].sum(),
             "medicalised": res_at[medical].sum(),
             "stuck": ends[n:2 * n].sum(), "lost": ends[2 * n], "exceeded": ends[2 * n + 1],
-            "load": load, "resolved": res_at,
+            "load": visits.reshape(-1, n).sum(axis=0), "resolved": res_at,
             "mean_hops": (visits @ q).sum(),  # expected transitions between transient states
         }
         if hmax is not None:
-            out["hops"] = (visits * absorb.sum(axis=1)).reshape(layers, n).sum(axis=1)
+            out["hops"] = (visits * absorb.sum(axis=1)).reshape(-1, n).sum(axis=1)
         result[need_id] = out
     return result
 
@@ -111,11 +145,18 @@ def models(draw, max_actors: int = 9, hops=(0, 1, 2, 5, None)):
         "handover_cross": draw(st.floats(0, 0.99)),
         "max_hops": draw(st.sampled_from(hops)),
     }
+    kinds, needs = list(eco.schema.actor_kinds), list(eco.schema.needs)
     if draw(st.booleans()):  # a random resolve table instead of the defaults
-        kinds, needs = list(eco.schema.actor_kinds), list(eco.schema.needs)
         values = rng.random((len(kinds), len(needs)))
         values[rng.random(values.shape) < 0.2] = 0.0
         kw["resolve"] = pd.DataFrame(values, index=kinds, columns=needs)
+    kw["routing"] = draw(st.sampled_from(["need", "need", "weight"]))
+    if kw["routing"] == "need" and draw(st.booleans()):
+        # A suitability table with many zeros: referrers whose every neighbour has
+        # suitability 0 for a need fall back to the weights.
+        values = rng.exponential(2.0, (len(kinds), len(needs)))
+        values[rng.random(values.shape) < 0.5] = 0.0
+        kw["suitability"] = pd.DataFrame(values, index=kinds, columns=needs)
     return eco, ReferralModel(eco, **kw)
 
 
@@ -237,7 +278,8 @@ def test_raising_handover_cross_never_increases_lost(case, h1, h2):
     eco, model = case
     lo, hi = sorted((h1, h2))
     kw = {"max_hops": model.max_hops, "handover_same": model.handover_same,
-          "resolve": model.resolve_table}
+          "resolve": model.resolve_table, "routing": model.routing,
+          "suitability": model.suitability_table}
     low = ReferralModel(eco, handover_cross=lo, **kw).solve().outcomes
     high = ReferralModel(eco, handover_cross=hi, **kw).solve().outcomes
     lost = (high.xs("lost", level="outcome")["fraction"]
@@ -260,7 +302,8 @@ def test_a_tie_from_a_sink_never_increases_stuck(case, data):
     bigger = eco.with_ties(pd.DataFrame({"source": [sink], "target": [target],
                                          "kind": ["referral"], "weight": [weight]}))
     kw = {"max_hops": model.max_hops, "handover_same": model.handover_same,
-          "handover_cross": model.handover_cross, "resolve": model.resolve_table}
+          "handover_cross": model.handover_cross, "resolve": model.resolve_table,
+          "routing": model.routing, "suitability": model.suitability_table}
     before = ReferralModel(eco, **kw).solve().outcomes.xs("stuck", level="outcome")
     after = ReferralModel(bigger, **kw).solve().outcomes.xs("stuck", level="outcome")
     assert (after["fraction"] - before["fraction"] <= 1e-12).all()
@@ -271,7 +314,8 @@ def test_relabelling_actors_changes_nothing(case, seed):
     eco, model = case
     other = permuted(eco, seed)
     kw = {"max_hops": model.max_hops, "handover_same": model.handover_same,
-          "handover_cross": model.handover_cross, "resolve": model.resolve_table}
+          "handover_cross": model.handover_cross, "resolve": model.resolve_table,
+          "routing": model.routing, "suitability": model.suitability_table}
     a = ReferralModel(eco, **kw).solve()
     b = ReferralModel(other, **kw).solve()
     pd.testing.assert_frame_equal(a.outcomes, b.outcomes, check_exact=False, atol=1e-12,

@@ -9,10 +9,14 @@ one sentence) that, applied to an ecosystem, returns a new one and appends a pro
 of them has none (a shared actor serves every neighbourhood).
 
 The flow-related interventions change what the referral-flow model
-(:class:`~ecosystem.flows.ReferralModel`) reads: the actor columns ``entry_<need>`` and
-``resolve_<need>`` and the tie column ``handover`` (missing values fall back to the model's
-defaults). Where an ecosystem has no ``entry_<need>`` column yet, :func:`front_door` first fills
-it from :func:`ecosystem.flows.default_entry`, so the change is relative to what the model used.
+(:class:`~ecosystem.flows.ReferralModel`) reads: the referral and collaboration ties and their
+weights, the actor columns ``entry_<need>`` and ``resolve_<need>`` and the tie column
+``handover`` (missing values fall back to the model's defaults). Under the model's default
+need-aware routing a referrer chooses among its ties by tie weight times the target's
+suitability for the need, so a new tie mainly carries the needs its target suits; each
+intervention below says what that means for it. Where an ecosystem has no ``entry_<need>``
+column yet, :func:`front_door` first fills it from :func:`ecosystem.flows.default_entry`, so the
+change is relative to what the model used.
 """
 
 from __future__ import annotations
@@ -270,6 +274,9 @@ def add_ties(
     """Add ties: a table (``source``, ``target``, optional ``kind``, ``weight``, ``handover``)
     or ``(source, target)`` pairs, with ``kind``, ``weight`` and ``handover`` as defaults.
 
+    A new referral or collaboration tie carries, under need-aware routing, mostly the needs
+    its target suits (weight times suitability against the referrer's other ties).
+
     A tie that already exists is an error (validation of :meth:`Ecosystem.with_ties`).
 
     Parameters
@@ -329,7 +336,9 @@ def remove_actor(ids: str | Iterable[str]) -> Intervention:
     """Close actors (e.g. a general practice): remove them and every tie they are part of.
 
     Residents who entered there enter elsewhere: the flow model normalises entry weights over
-    the actors that remain.
+    the actors that remain. Referrers that sent residents to a closed actor share its referrals
+    among their remaining ties, by weight times suitability for each need (need-aware
+    routing).
 
     Parameters
     ----------
@@ -369,12 +378,17 @@ def social_prescribing(
 ) -> Intervention:
     """Social prescribing (welzijn op recept): GPs refer to welfare.
 
-    A local practice in Dutch neighbourhoods (Agora, "Samenwerking sociaal en medisch domein:
-    hoe kan het wél?", 2024).
+    An existing local practice named in Agora, "Samenwerking sociaal en medisch domein: hoe
+    kan het wél?" (2024). Every actor of a ``sources`` kind gets a referral tie to every actor
+    of a ``targets`` kind in the same neighbourhood, of weight ``strength``; an existing such
+    referral tie is strengthened to ``strength`` (never weakened).
 
-    Every actor of a ``sources`` kind gets a referral tie to every actor of a ``targets``
-    kind in the same neighbourhood, of weight ``strength``; an existing such referral tie is
-    strengthened to ``strength`` (never weakened).
+    Under need-aware routing (the flow model's default) the new ties mainly carry the needs
+    welfare suits (loneliness, informal support, and debt and unemployment where no debt
+    counselling or social team is closer): acute and chronic medical needs still go to the
+    medical actors the GP refers to, and reach welfare only with its floor suitability (0.10
+    against the hospital's 0.95 for an acute need). Under ``routing="weight"`` every need would
+    follow the new ties in proportion to their weight.
 
     Parameters
     ----------
@@ -426,14 +440,18 @@ def integrate_primary_care(
     actor_kinds: Sequence[str] = ("gp", "district_nursing"),
 ) -> Intervention:
     """GP and district nursing work as one team (the "integrated primary care" pillar of the
-    caring-neighbourhoods programme; Zorgvisie, "Alliantie wijkverpleging zet in op 100 zorgzame
-    buurten", 2023).
+    caring-neighbourhoods programme: Zorgvisie, "Alliantie wijkverpleging zet in op 100
+    zorgzame buurten", 2023).
 
     Every pair of an ``actor_kinds[0]`` actor and an ``actor_kinds[1:]`` actor in the same
     neighbourhood gets a collaboration tie of weight at least ``strength`` (added or
     strengthened), and every referral or collaboration tie between such a pair (either
     direction) gets ``handover`` in the tie column ``handover``: a same-team handover that
     succeeds more often than the flow model's ``handover_same`` default.
+
+    Under need-aware routing the stronger tie carries mostly the needs district nursing suits
+    (chronic disease, palliative care, dementia support); acute needs keep going to the
+    hospital. Every need referred along the team's ties gains the better handover.
 
     Parameters
     ----------
@@ -502,8 +520,8 @@ def _integrate_primary_care(eco: Ecosystem, *, strength: float, handover: float,
 def front_door(*, share: float = 1.0, needs: str | Sequence[str] | None = None) -> Intervention:
     """A single front door (één loket) routes residents to the right domain.
 
-    Asked for by care and welfare workers (ZorgImpuls, "Integratie van zorg en welzijn: kansen
-    voor de eerste lijn?", 2012).
+    The single front door with silos allowed behind it is discussed in "Integratie van zorg en
+    welzijn: kansen voor de eerste lijn?" (ZorgImpuls and PinK-FOX, 2012).
 
     For every need ``n`` (``needs``; all when ``None``) and within every neighbourhood (shared
     actors, with no neighbourhood, form a group of their own), a fraction ``share`` of the entry
@@ -512,6 +530,9 @@ def front_door(*, share: float = 1.0, needs: str | Sequence[str] | None = None) 
     group without an appropriate actor). The entry weight of every group is conserved. The
     intervention writes the actor columns ``entry_<need>``; a column that does not exist yet is
     first filled from :func:`ecosystem.flows.default_entry`.
+
+    It changes where residents enter, not how they are referred: routing (need-aware or by
+    weight) then starts from the new front doors.
 
     Parameters
     ----------
@@ -603,11 +624,14 @@ def fund_community(
     added with id ``<neighbourhood>/community_network/funded``; every community network of the
     neighbourhood then gets a collaboration tie of weight at least ``strength`` (added or
     strengthened) to every actor of the ``links`` kinds there (by default the social team and
-    home care: the ties that 90% and 40% of caring communities have; Zorginstituut Nederland,
-    "Passende zorg-dialoog", 2023). Where the ecosystem has ``resolve_<need>`` /
-    ``entry_<need>`` columns, a new community network copies the mean values of the
-    ecosystem's existing community networks, or else the ``average`` profile's table
-    (:mod:`ecosystem.generate.presets`).
+    home care: the ties that 90% and 40% of caring communities have; Zorginstituut Nederland
+    and Nederland Zorgt voor Elkaar, "Passende zorg-dialoog", 2023). Where
+    the ecosystem has ``resolve_<need>`` / ``entry_<need>`` columns, a new community network
+    copies the mean values of the ecosystem's existing community networks, or else the
+    ``average`` profile's table (:mod:`ecosystem.generate.presets`).
+
+    Under need-aware routing the social team and home care refer to the community network
+    mainly the needs it suits (loneliness, informal support); medical needs rarely go there.
 
     Parameters
     ----------

@@ -40,6 +40,7 @@ __all__ = [
     "RESOLVE_NONE_KINDS",
     "RESOLVE_OTHER",
     "RESOLVE_SPECIALIST",
+    "SUITABILITY_FLOOR",
     "assumptions",
     "default_entry",
     "default_resolve",
@@ -52,7 +53,7 @@ _ASSUMED = "assumption (illustrative; no published figure)"
 #: Entry weight of one general practice for every need: most residents go to the GP first.
 ENTRY_GP = 0.766
 #: Entry weight of one social team and of one community network each (the rest, split equally):
-#: some go to the social team or a community network (an assumption).
+#: some residents go to the social team or a community network first (assumption).
 ENTRY_ALTERNATIVE = (1 - ENTRY_GP) / 2
 #: Entry weight of one actor of any other kind (walk-in, self-referral). Positive so that the
 #: entry weights of a non-empty ecosystem never sum to 0 under the defaults.
@@ -62,10 +63,16 @@ ENTRY_OTHER = 0.01
 HANDOVER_SAME = 0.95
 #: Probability that a handover across domains succeeds: lower, because different laws, funding
 #: and language are thresholds for cross-domain work (Agora, "Samenwerking sociaal en medisch
-#: domein: hoe kan het wél?", 2024).
+#: domein: hoe kan het wél?", 2024, on the ministry of VWS's exploration of such collaborations).
 HANDOVER_CROSS = 0.7
 #: Number of referrals after which an unresolved resident gives up (``"exceeded"``).
 MAX_HOPS = 10
+#: Added to the resolve probability of an actor to give its default *suitability* for a need
+#: (need-aware routing: a referrer chooses among its ties in proportion to tie weight times
+#: the target's suitability). Referrers know roughly who can help (so suitability follows the
+#: resolve probability), and still sometimes send people to the wrong place (so an actor that
+#: cannot resolve the need keeps a small positive chance of being chosen).
+SUITABILITY_FLOOR = 0.05
 
 #: Resolve probability of an actor whose domain is appropriate for the need (generic rule).
 RESOLVE_APPROPRIATE = 0.3
@@ -123,6 +130,9 @@ def assumptions() -> pd.DataFrame:
          _ASSUMED + "; lower than within a domain: different laws, funding and language "
          "(Agora, 'Samenwerking sociaal en medisch domein: hoe kan het wél?', 2024)"),
         ("MAX_HOPS", MAX_HOPS, "referrals before an unresolved resident gives up", _ASSUMED),
+        ("SUITABILITY_FLOOR", SUITABILITY_FLOOR,
+         "added to the resolve probability to give the default suitability for routing",
+         _ASSUMED + "; referrers know roughly who can help and still sometimes misroute"),
         ("RESOLVE_APPROPRIATE", RESOLVE_APPROPRIATE,
          "resolve probability in an appropriate domain (non-specialist)", _ASSUMED),
         ("RESOLVE_MEDICALISED", RESOLVE_MEDICALISED,

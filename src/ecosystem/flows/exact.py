@@ -2,22 +2,27 @@ r"""Exact referral-flow outcomes: the visit series of an absorbing Markov chain,
 
 For need :math:`n` the sub-stochastic step matrix is
 
-.. math:: Q_n[a, b] = c_n(a)\, M[a, b], \qquad M[a, b] = \frac{w_{ab}}{W_a} h_{ab},
+.. math:: Q_n[a, b] = c_n(a)\, p_n(a, b)\, h_{ab}, \qquad
+   p_n(a, b) = \frac{w_{ab}\, s_n(b)}{S_n(a)}, \qquad S_n(a) = \sum_c w_{ac}\, s_n(c),
    \qquad c_n(a) = (1 - r(a, n))\,[W_a > 0],
 
-so every need shares :math:`M` and differs only by the diagonal scaling :math:`c_n`. The visit
-vector after :math:`k` successful referrals is :math:`v_{k} = e_n Q_n^k`, computed for all needs
-together as :math:`V_{k+1} = M^\top (V_k \circ C)` with :math:`V_k` the needs x actors block:
-one shared :math:`M^\top` (CSR), one elementwise scaling and one reduction for all needs, and
-one sparse matrix-vector product per need. (A single sparse times dense-block product is not
-faster on large graphs: at 1,000,000 actors and 8 needs it took 117 ms against 8 x 11 ms,
-because an 8-wide block no longer fits in cache.) From the expected visits
-:math:`L = \sum_k v_k` (the *load*):
+(:math:`s = 1` under ``routing="weight"``; rows where :math:`S_n(a) = 0` refer by the weights
+alone, :math:`p_n(a, b) = w_{ab} / W_a`). Writing :math:`M[a, b] = (w_{ab} / W_a) h_{ab}` (one
+matrix for every need), :math:`Q_n = \operatorname{diag}(c_n \rho_n)\, M\,
+\operatorname{diag}(s_n)` with :math:`\rho_n(a) = W_a / S_n(a)`: the need enters only by a
+scaling on the source side (per-need row sums) and one on the target side (suitability). The
+visit vector after :math:`k` successful referrals is :math:`v_{k} = e_n Q_n^k`, computed as
+:math:`v_{k+1} = s_n \circ M^\top (v_k \circ c_n \rho_n)`: one sparse matrix-vector product with
+the shared :math:`M^\top` per need and hop, and no matrix per need. (A fallback row adds
+:math:`M^\top (v_k \circ c_n [S_n = 0])`, a second product only for needs that have such rows.
+A single sparse times dense-block product for all needs is not faster on large graphs: an
+8-wide block no longer fits in cache.) From the expected visits :math:`L = \sum_k v_k` (the
+*load*):
 
 - resolved at :math:`a`: :math:`L(a)\, r(a, n)`; stuck at :math:`a`:
   :math:`L(a) (1 - r(a, n)) [W_a = 0]`;
-- lost: :math:`\sum_{k < H} \sum_a v_k(a)\, c_n(a)\, \ell(a)` with
-  :math:`\ell(a) = 1 - \sum_b M[a, b]`;
+- lost: :math:`\sum_{k < H} \sum_a v_k(a)\, c_n(a)\, \ell_n(a)` with
+  :math:`\ell_n(a) = \sum_b p_n(a, b) (1 - h_{ab})`;
 - exceeded: :math:`\sum_a v_H(a)\, c_n(a)`;
 - hops: :math:`P(\text{hops} = k) = |v_k| - |v_{k+1}|` for :math:`k < H` and
   :math:`|v_H|` for :math:`k = H` (:math:`|v|` is the sum of the entries).
@@ -29,26 +34,33 @@ exact to ``tol`` (every unfinished resident is in that mass). Residents who reac
 which no resolution, sink or failing handover can be reached (possible only when some actor
 refers with :math:`r = 0` and handover 1) circulate for ever: they are counted as ``exceeded``
 on arrival there and the load of such actors is infinite; removing them makes the spectral radius
-of the remaining chain below 1, so the series converges.
+of the remaining chain below 1, so the series converges. The outcomes are checked to sum to 1
+within ``tol``; a chain that absorbs too slowly for that raises a :class:`ConfigError` saying so.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import breadth_first_order
 
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.schema import DOMAINS
-from ecosystem.flows.result import OUTCOMES, FlowResult, build
+from ecosystem.flows.result import MAIN_OUTCOMES, OUTCOMES, FlowResult, build
 
 __all__ = ["solve"]
 
+#: A finite ``max_hops`` up to this gives a hops table with a row for every hop 0..max_hops;
+#: above it the table ends at the last hop with a non-zero probability.
+HOP_ROWS = 1024
 
-def solve(  # noqa: C901
-    model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10
-) -> FlowResult:
+
+def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10,
+          by_neighbourhood: bool = False) -> FlowResult:
     """Exact outcomes of a :class:`~ecosystem.flows.ReferralModel` (see the module docstring).
 
     Parameters
@@ -57,20 +69,33 @@ def solve(  # noqa: C901
         The referral model.
     tol
         ``max_hops=None`` only: stop when the probability that a resident is still walking is
-        below ``tol`` for every need (bounds the error of every outcome fraction).
+        below ``tol`` for every need (bounds the error of every outcome fraction). The main
+        outcomes are checked to sum to 1 within ``tol`` (every ``max_hops``).
     max_iter
-        ``max_hops=None`` only: give up (ConfigError) after this many referrals or iterations.
+        Give up (ConfigError) after this many referrals hop by hop or iterations of the
+        iterative solver, saying how much of the residents were still walking.
     hop_detail
         ``max_hops=None`` only: the series is summed hop by hop for at most this many
         referrals (giving the hops distribution row by row); if residents are still walking
         then, the rest of the series :math:`v_K (I - Q_n)^{-1}` is solved per need by BiCGSTAB
-        to a relative residual (2-norm) below ``tol``, and the last row of the hops
-        distribution holds the probability of ``hop_detail`` or more referrals.
+        to a relative residual (2-norm) below ``tol`` and scaled so that it conserves the
+        residents, and the last row of the hops distribution holds the probability of
+        ``hop_detail`` or more referrals. If that scaling changes it by more than
+        :math:`\\sqrt{tol}` (a chain so nearly closed that the solve cannot be trusted), the
+        series is summed hop by hop to the end instead.
+    by_neighbourhood
+        Also compute :attr:`FlowResult.outcomes_by_neighbourhood`: the outcomes of the
+        residents of each neighbourhood (one more series per neighbourhood).
 
     Returns
     -------
     FlowResult
         ``solver="exact"``; every ``se`` is 0.
+
+    Raises
+    ------
+    ConfigError
+        A bad option, or a chain that does not finish within ``max_iter`` referrals.
 
     Examples
     --------
@@ -78,9 +103,26 @@ def solve(  # noqa: C901
     >>> from ecosystem.flows import ReferralModel
     >>> res = ReferralModel(datasets.example(), max_hops=None).solve()
     >>> res.mean_hops.loc["total", "mean"].round(3)
-    np.float64(1.71)
+    np.float64(1.539)
     """
-    if not (isinstance(tol, float | int) and 0 < tol < 1):
+    _check_options(tol, max_iter, hop_detail, by_neighbourhood)
+    c = model._compiled
+    needs = np.arange(len(c.needs))
+    series = _solve_rows(c, c.entry, needs, max_hops=model.max_hops, tol=tol,
+                         max_iter=max_iter, hop_detail=hop_detail)
+    fractions = _fractions(c, series, needs)
+    per_nb = None
+    if by_neighbourhood:
+        per_nb = _by_neighbourhood(model, tol=tol, max_iter=max_iter, hop_detail=hop_detail)
+    return build(model, fractions=fractions, fractions_se=np.zeros_like(fractions),
+                 hops=series.hops, hops_se=np.zeros_like(series.hops),
+                 mean_hops=series.mean, mean_hops_se=np.zeros(len(needs)), load=series.load,
+                 resolved=series.resolved, solver="exact", by_neighbourhood=per_nb)
+
+
+def _check_options(tol: object, max_iter: object, hop_detail: object,
+                   by_neighbourhood: object) -> None:
+    if isinstance(tol, bool) or not (isinstance(tol, float | int) and 0 < tol < 1):
         raise ConfigError(f"solve(): tol={tol!r} is not accepted; use a number in (0, 1)")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
         raise ConfigError(f"solve(): max_iter={max_iter!r} is not accepted; use an int >= 1")
@@ -88,131 +130,257 @@ def solve(  # noqa: C901
             or hop_detail < 0:
         raise ConfigError(
             f"solve(): hop_detail={hop_detail!r} is not accepted; use an int >= 0")
-    c = model._compiled
-    n, k_needs = c.n, len(c.needs)
-    hops_max = model.max_hops
-    # Need-major blocks (row k = need k): each need's visit vector is contiguous, so the
-    # product runs per need on vectors that stay in cache (a wide actors x needs block does not
-    # on large graphs), and every reduction over actors is a contiguous row sum.
-    cont = (1.0 - c.resolve) * (~c.sink)[None, :]  # c_n(a)
-    doomed = _doomed(c, cont) if hops_max is None else None
-    product = _Product(c.step_t if n else c.step)
+    if not isinstance(by_neighbourhood, bool):
+        raise ConfigError(f"solve(): by_neighbourhood={by_neighbourhood!r} is not accepted; "
+                          "use True or False")
 
-    v = c.entry.copy()
-    forever = np.zeros(k_needs)
-    if doomed is not None:
-        hit = v * doomed  # arrival mass at doomed actors
-        forever += hit.sum(axis=1)
-        v[doomed] = 0.0
-    load = v.copy()
-    walking = [v.sum(axis=1)]  # |v_k| after removing the doomed arrivals
-    arrived = [walking[0] + forever]  # |v_k| before removing them
-    lost = np.zeros(k_needs)
-    buf = np.empty_like(v)
-    spare = np.empty_like(v)  # v_{k+1} is written here, then the two swap: no fresh pages
-    k = 0
-    tail_failed = False
 
-    def more() -> bool:
-        if hops_max is not None:
-            return k < hops_max
-        return walking[-1].max(initial=0.0) >= tol and (k < hop_detail or tail_failed)
+# ---------------------------------------------------------------------- the series
+@dataclass
+class _Series:
+    """What the visit series gives, one row per walking group (a need, or a neighbourhood and
+    a need): loads and resolutions (rows x actors), hops ((hops + 1) x rows), lost, exceeded
+    and mean hops (per row)."""
 
-    while True:
-        while more():
-            if k >= max_iter:
-                raise ConfigError(
-                    f"solve(): max_hops=None did not converge in max_iter={max_iter} referrals "
-                    f"(probability still walking {walking[-1].max():.3g} >= tol={tol}); pass "
-                    "a finite max_hops or a larger max_iter")
-            lost_k = np.empty(k_needs)
-            leaving = np.empty(k_needs)
-            for j in range(k_needs):  # need by need, so each vector is still in cache
-                x = np.multiply(v[j], cont[j], out=buf[j])
-                lost_k[j] = x @ c.loss
-                leaving[j] = x.sum()
-                load[j] += product(x, out=spare[j])
-            lost += lost_k
-            v, spare = spare, v
-            arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a buf(a) (1 - loss(a))
-            if doomed is not None:
-                arrivals = v * doomed
-                hit += arrivals
-                newly = arrivals.sum(axis=1)
-                forever += newly
-                v[doomed] = 0.0
-                load -= arrivals  # doomed arrivals are counted apart (infinite visits)
-                walking.append(arrived[-1] - newly)
-            else:
-                walking.append(arrived[-1])
-            k += 1
-        if hops_max is not None or walking[-1].max(initial=0.0) < tol:
-            tail = None
+    load: np.ndarray
+    resolved: np.ndarray
+    hops: np.ndarray
+    lost: np.ndarray
+    exceeded: np.ndarray
+    mean: np.ndarray
+    sink_load: np.ndarray
+
+
+class _Hop:
+    """One referral for every walking row: ``v -> s o M^T (v o c rho)`` (see module docstring).
+
+    Per-row tables are gathered once from the per-need tables (``need_of[j]`` is the need of
+    row ``j``).
+    """
+
+    def __init__(self, c, need_of: np.ndarray, doomed: np.ndarray | None) -> None:
+        self.m = c.step_t if c.n else c.step
+        cont = ((1.0 - c.resolve) * (~c.sink)[None, :])[need_of]
+        if doomed is not None:  # doomed actors absorb: nothing leaves them
+            cont[doomed] = 0.0
+        self.cont = cont
+        self.lossc = cont * c.loss[need_of]
+        if c.suit is None:
+            self.gain, self.suit, self.spill = cont, None, None
+        else:
+            self.gain = cont * c.ratio[need_of]
+            self.suit = c.suit[need_of]
+            fb = c.fallback[need_of]
+            self.spill = [cont[j] * fb[j] if fb[j].any() else None for j in range(len(fb))]
+
+    def __call__(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(v after one referral, mass lost on the way, mass leaving) for every row."""
+        rows = v.shape[0]
+        lost = np.einsum("ij,ij->i", v, self.lossc)
+        leaving = np.einsum("ij,ij->i", v, self.cont)
+        out = np.empty_like(v)
+        buf = np.empty(v.shape[1])
+        for j in range(rows):  # row by row, so each vector stays in cache
+            out[j] = self.apply(j, v[j], buf)
+        return out, lost, leaving
+
+    def apply(self, j: int, x: np.ndarray, buf: np.ndarray | None = None) -> np.ndarray:
+        """Row ``j``'s x Q (x: one visit vector)."""
+        y = self.m @ np.multiply(x, self.gain[j], out=buf)
+        if self.suit is not None and self.spill is not None:
+            y *= self.suit[j]
+            spill = self.spill[j]
+            if spill is not None:  # fallback rows: by the weights alone
+                y += self.m @ (x * spill)
+        return y
+
+
+def _solve_rows(c, start: np.ndarray, need_of: np.ndarray, *, max_hops: int | None,
+                tol: float, max_iter: int, hop_detail: int) -> _Series:
+    """The series for every row of ``start`` (rows x actors, each an entry distribution).
+
+    With ``max_hops=None``: hop by hop to ``hop_detail``, then the tail by BiCGSTAB; when the
+    tail fails or conserves the residents only after a correction above ``sqrt(tol)``, hop by
+    hop to the end.
+    """
+    series = _walk(c, start, need_of, max_hops=max_hops, tol=tol, max_iter=max_iter,
+                   hop_detail=hop_detail, use_tail=True)
+    if max_hops is None and series is None:  # tail not trusted: the series to the end
+        series = _walk(c, start, need_of, max_hops=None, tol=tol, max_iter=max_iter,
+                       hop_detail=hop_detail, use_tail=False)
+    assert series is not None
+    defect = np.abs(_fractions(c, series, need_of)[_MAIN].sum(axis=0) - 1.0)
+    bad = defect > max(tol, 1e-12)
+    if c.n and bad.any():
+        j = int(np.argmax(defect))
+        raise ConfigError(
+            f"solve(): the outcomes of need '{c.needs[need_of[j]]}' sum to "
+            f"{1 - defect[j] if defect[j] < 1 else 'a value off by ' + format(defect[j], '.3g')}"
+            f", not 1 within tol={tol}: the referral chain finishes too slowly for double "
+            "precision (resolve probabilities and handover failures near 0 on a closed loop); "
+            "use a finite max_hops")
+    return series
+
+
+_MAIN = [OUTCOMES.index(o) for o in MAIN_OUTCOMES]
+
+
+class _Visits:
+    """The running sums of the series: visits now (``v``), loads, lost mass, walking and
+    arriving mass per hop, and the arrivals at doomed actors (``max_hops=None`` only)."""
+
+    def __init__(self, hop: _Hop, start: np.ndarray, doomed: np.ndarray | None) -> None:
+        self.hop, self.doomed = hop, doomed
+        v = np.array(start, dtype=np.float64)
+        rows = v.shape[0]
+        self.forever = np.zeros(rows)
+        self.hit = None if doomed is None else v * doomed  # arrival mass at doomed actors
+        if self.hit is not None:
+            self.forever += self.hit.sum(axis=1)
+            v[doomed] = 0.0
+        self.v = v
+        self.load = v.copy()
+        self.walking = [v.sum(axis=1)]  # |v_k| after removing the doomed arrivals
+        self.arrived = [self.walking[0] + self.forever]  # |v_k| before removing them
+        self.lost = np.zeros(rows)
+        self.k = 0
+
+    def step(self) -> None:
+        """One referral for every row."""
+        v, lost_k, leaving = self.hop(self.v)
+        self.load += v
+        self.lost += lost_k
+        self.arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a v c (1 - loss)
+        newly: np.ndarray | float = 0.0
+        if self.doomed is not None:
+            arrivals, newly = self.absorb(v)
+            self.forever += newly
+            self.load -= arrivals  # doomed arrivals are counted apart (infinite visits)
+        self.walking.append(self.arrived[-1] - newly)
+        self.v = v
+        self.k += 1
+
+    def absorb(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move the mass of ``x`` at doomed actors to ``hit``: (arrivals, per-row sums)."""
+        arrivals = x * self.doomed
+        self.hit += arrivals
+        newly = arrivals.sum(axis=1)
+        x[self.doomed] = 0.0
+        return arrivals, newly
+
+    def ended(self) -> np.ndarray:
+        """Hops x rows: residents whose outcome came after k referrals (walking at k minus
+        arriving at k + 1)."""
+        k, rows = self.k, len(self.lost)
+        return (np.array(self.walking[:-1]).reshape(k, rows)
+                - np.array(self.arrived[1:]).reshape(k, rows))
+
+
+def _walk(c, start: np.ndarray, need_of: np.ndarray, *, max_hops: int | None, tol: float,
+          max_iter: int, hop_detail: int, use_tail: bool) -> _Series | None:
+    """Sum the visit series (see :func:`_solve_rows`); ``None`` when the tail is not
+    trusted."""
+    doomed = None
+    if max_hops is None:
+        doomed_need = _doomed(c)
+        doomed = None if doomed_need is None else doomed_need[need_of]
+    s = _Visits(_Hop(c, need_of, doomed), start, doomed)
+    limit = max_hops if max_hops is not None else (hop_detail if use_tail else max_iter + 1)
+    while s.k < limit:
+        if max_hops is None and s.walking[-1].max(initial=0.0) < tol:
             break
-        # Cut at hop_detail referrals: the rest of the series, x = v_K (I - Q)^-1, by BiCGSTAB.
-        tail = _tail(c.step_t, cont, doomed, v, tol=tol, max_iter=max_iter)
-        if tail is not None:
-            break
-        tail_failed = True  # a Krylov breakdown: sum the series to the end instead
+        if max_hops is not None and s.k and not s.walking[-1].any():
+            break  # nobody walks any more: every later hop is exactly 0
+        if s.k >= max_iter:
+            raise _unfinished(c, need_of, s.walking[-1], max_hops, tol, max_iter)
+        s.step()
+    if max_hops is not None:
+        hops, exceeded = _end_at_limit(s, max_hops)
+    elif s.walking[-1].max(initial=0.0) >= tol:
+        ends = _end_by_tail(s, tol=tol, max_iter=max_iter)
+        if ends is None:
+            return None
+        hops, exceeded = ends
+    else:
+        hops, exceeded = (s.ended() if s.k else np.zeros((1, len(need_of)))), s.forever
+    return _series(c, s, need_of, hops=hops, exceeded=exceeded, max_hops=max_hops)
 
-    if hops_max is not None:
-        np.multiply(v, cont, out=buf)
-        exceeded = buf.sum(axis=1)
-    else:
-        exceeded = forever
-    # Residents whose outcome came after k referrals: walking at k minus arriving at k + 1.
-    ended = (np.array(walking[:-1]).reshape(len(walking) - 1, k_needs)
-             - np.array(arrived[1:]).reshape(len(walking) - 1, k_needs))
-    if hops_max is not None:  # the rest end at H (resolved, stuck or exceeded)
-        hops = np.vstack([ended, walking[-1][None]])
-    elif tail is not None:  # the last row holds K or more referrals (finite)
-        later = np.zeros(k_needs)  # residents who reach a doomed actor after hop K
-        if doomed is not None:
-            arrivals = tail * doomed
-            hit += arrivals
-            later = arrivals.sum(axis=1)
-            tail[doomed] = 0.0
-        hops = np.vstack([ended, (walking[-1] - later)[None]])
-        exceeded = forever + later
-        load += tail - v
-        np.multiply(tail, cont, out=buf)
-        lost += buf @ c.loss
-    else:
-        hops = ended if k else np.zeros((1, k_needs))
-    resolved_at = np.multiply(load, c.resolve, out=buf)
-    # Per-domain and sink sums by one small dense product (appropriateness depends only on the
-    # actor's domain and the need).
-    groups = np.zeros((n, len(DOMAINS) + 1))
-    groups[np.arange(n), c.domain] = 1.0
-    groups[:, -1] = c.sink
-    by_domain = (resolved_at @ groups).T  # (domains + sinks) x needs
-    sink_load = load @ c.sink.astype(np.float64)
-    appr = c.domain_appropriate
-    appropriate = (appr * by_domain[:-1]).sum(axis=0)
-    medical = DOMAINS.index("medical")
-    fractions = np.vstack([
-        appropriate,
-        by_domain[:-1].sum(axis=0) - appropriate,
-        by_domain[medical] * ~appr[medical],
-        sink_load - by_domain[-1], lost, exceeded,
-    ])
-    if n == 0:
-        fractions[:] = np.nan
-        hops[:] = np.nan
+
+def _end_at_limit(s: _Visits, max_hops: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hops table and exceeded with a hop limit: the rest end at the last hop."""
+    rows = len(s.lost)
+    exceeded = (np.einsum("ij,ij->i", s.v, s.hop.cont) if s.k == max_hops
+                else np.zeros(rows))
+    hops = np.vstack([s.ended(), s.walking[-1][None]])
+    if s.k < max_hops <= HOP_ROWS:  # rows of the hops nobody reaches
+        hops = np.vstack([hops, np.zeros((max_hops - s.k, rows))])
+    return hops, exceeded
+
+
+def _end_by_tail(s: _Visits, *, tol: float, max_iter: int
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rest of the series, x = v_K (I - Q)^-1, by BiCGSTAB (``None``: not trusted)."""
+    tail = _tail(s.hop, s.v, tol=tol, max_iter=max_iter)
+    if tail is None:
+        return None
+    # Every resident walking at hop K finishes exactly once: scale each row so that the tail
+    # conserves them. This removes the solver's error along the slowest-decaying mode (the one
+    # a small residual leaves in a nearly closed loop); a correction larger than sqrt(tol)
+    # means the tail cannot be trusted, and the series is summed instead.
+    absorbed = np.einsum("ij,ij->i", tail, 1.0 - s.hop.cont + s.hop.lossc)
+    scale = np.divide(s.walking[-1], absorbed, out=np.ones(len(absorbed)),
+                      where=absorbed > 0)
+    if (np.abs(scale - 1.0) > np.sqrt(tol)).any():
+        return None
+    tail *= scale[:, None]
+    later = np.zeros(len(absorbed))  # residents who reach a doomed actor after hop K
+    if s.doomed is not None:
+        _, later = s.absorb(tail)
+    hops = np.vstack([s.ended(), (s.walking[-1] - later)[None]])  # row K: K or more
+    s.load += tail - s.v
+    s.lost += np.einsum("ij,ij->i", tail, s.hop.lossc)
+    return hops, s.forever + later
+
+
+def _series(c, s: _Visits, need_of: np.ndarray, *, hops: np.ndarray, exceeded: np.ndarray,
+            max_hops: int | None) -> _Series:
+    """Resolutions, stuck mass and mean hops from the loads."""
+    # The product continues with fl(1 - r); resolving with 1 - fl(1 - r) (exact in floating
+    # point, within half an ulp of r) makes every visit end or continue with probabilities
+    # that sum to exactly 1, so a nearly closed loop (r ~ 1e-12, ~1e12 visits) still conserves
+    # its residents.
+    resolve = c.resolve[need_of]
+    resolve = np.where(c.sink[None, :], resolve, 1.0 - (1.0 - resolve))
+    load = s.load
+    resolved = load * resolve
+    sink = c.sink.astype(np.float64)
+    sink_load = load @ sink - resolved @ sink
     # Every finished resident visits hops + 1 actors, so the mean is the total load minus 1.
-    mean = np.where(exceeded > 0 if hops_max is None else False, np.inf,
-                    load.sum(axis=1) - 1.0)
-    if doomed is not None:  # actors where residents circulate for ever: infinite visits
-        load = np.where(_reachable(c, hit > 0), np.inf, load)
-    assert fractions.shape[0] == len(OUTCOMES)
-    return build(model, fractions=fractions, fractions_se=np.zeros_like(fractions), hops=hops,
-                 hops_se=np.zeros_like(hops), mean_hops=mean, mean_hops_se=np.zeros(k_needs),
-                 load=load, resolved=resolved_at, solver="exact")
+    mean = np.where(exceeded > 0 if max_hops is None else False, np.inf, load.sum(axis=1) - 1.0)
+    if s.hit is not None and (s.hit > 0).any():  # where residents circulate for ever
+        load = np.where(_reachable(c, s.hit > 0, need_of), np.inf, load)
+    return _Series(load=load, resolved=resolved, hops=hops, lost=s.lost, exceeded=exceeded,
+                   mean=mean, sink_load=sink_load)
 
 
-def _tail(step_t: sp.csr_array, cont: np.ndarray, doomed: np.ndarray | None, v: np.ndarray,
-          *, tol: float, max_iter: int) -> np.ndarray | None:
-    """Needs x actors: x_n = v_n (I - Q_n)^-1 by BiCGSTAB, or None on a breakdown.
+def _unfinished(c, need_of: np.ndarray, walking: np.ndarray, max_hops: int | None,
+                tol: float, max_iter: int) -> ConfigError:
+    j = int(np.argmax(walking))
+    need = c.needs[need_of[j]]
+    if max_hops is None:
+        return ConfigError(
+            f"solve(): with max_hops=None, after max_iter={max_iter} referrals a share "
+            f"{walking[j]:.3g} of the residents with need '{need}' was still walking (>= "
+            f"tol={tol}): they almost never finish; pass a finite max_hops or a larger "
+            "max_iter")
+    return ConfigError(
+        f"solve(): max_hops={max_hops} needs up to {max_hops} referrals, but after "
+        f"max_iter={max_iter} a share {walking[j]:.3g} of the residents with need '{need}' "
+        "was still walking; pass a smaller max_hops or a larger max_iter")
+
+
+def _tail(hop: _Hop, v: np.ndarray, *, tol: float, max_iter: int) -> np.ndarray | None:
+    """Rows x actors: x_j = v_j (I - Q_j)^-1 by BiCGSTAB, or None on a breakdown.
 
     Doomed actors absorb (no outflow), so the system is non-singular; x there is the mass
     arriving at them.
@@ -224,8 +392,7 @@ def _tail(step_t: sp.csr_array, cont: np.ndarray, doomed: np.ndarray | None, v: 
         if not b.any():
             out[j] = 0.0
             continue
-        c = cont[j] if doomed is None else np.where(doomed[j], 0.0, cont[j])
-        op = spla.LinearOperator((n, n), matvec=lambda y, c=c: y - step_t @ (c * y),
+        op = spla.LinearOperator((n, n), matvec=lambda y, j=j: y - hop.apply(j, y),
                                  dtype=np.float64)
         x, info = spla.bicgstab(op, b, x0=b.copy(), rtol=tol, atol=0.0, maxiter=max_iter)
         if info != 0 or not np.isfinite(x).all():
@@ -234,67 +401,134 @@ def _tail(step_t: sp.csr_array, cont: np.ndarray, doomed: np.ndarray | None, v: 
     return out
 
 
-class _Product:
-    """``y = M^T x`` for one need's visit vector, written into a given buffer.
+# ---------------------------------------------------------------------- outcome tables
+def _fractions(c, series: _Series, need_of: np.ndarray) -> np.ndarray:
+    """Outcomes x rows, in :data:`OUTCOMES` order (NaN without actors)."""
+    resolved = series.resolved
+    # Per-domain sums by one small dense product (appropriateness depends only on the
+    # actor's domain and the need).
+    groups = np.zeros((c.n, len(DOMAINS)))
+    groups[np.arange(c.n), c.domain] = 1.0
+    by_domain = (resolved @ groups).T  # domains x rows
+    appr = c.domain_appropriate[:, need_of]
+    appropriate = (appr * by_domain).sum(axis=0)
+    medical = DOMAINS.index("medical")
+    fractions = np.vstack([
+        appropriate,
+        by_domain.sum(axis=0) - appropriate,
+        by_domain[medical] * ~appr[medical],
+        series.sink_load, series.lost, series.exceeded,
+    ])
+    if c.n == 0:
+        fractions[:] = np.nan
+        series.hops[:] = np.nan
+    return fractions
 
-    ``step_t`` is M^T in CSR form. SciPy's public product allocates a fresh result each call;
-    the kernel it uses (``csr_matvec``) writes into a reused buffer instead, which saves the
-    cost of touching new memory on large graphs. Falls back to the public product if that
-    private kernel is not available.
+
+def _by_neighbourhood(model, *, tol: float, max_iter: int, hop_detail: int) -> pd.DataFrame:
+    """Outcomes of the residents of each neighbourhood (one series per neighbourhood)."""
+    c = model._compiled
+    names, start, demand = _neighbourhood_entry(model)
+    k_needs = len(c.needs)
+    need_of = np.tile(np.arange(k_needs), len(names))
+    if len(names):
+        series = _solve_rows(c, start, need_of, max_hops=model.max_hops, tol=tol,
+                             max_iter=max_iter, hop_detail=hop_detail)
+        fractions = _fractions(c, series, need_of)  # outcomes x (X * K)
+    else:
+        fractions = np.zeros((len(OUTCOMES), 0))
+    frames = []
+    for i, name in enumerate(names):
+        f = fractions[:, i * k_needs:(i + 1) * k_needs]
+        d = None if demand is None else demand[i]
+        mix = (np.full(k_needs, 1.0 / max(k_needs, 1)) if d is None or d.sum() <= 0
+               else d / d.sum())
+        empty = ~np.isfinite(start[i * k_needs:(i + 1) * k_needs].sum(axis=1)) | (
+            start[i * k_needs:(i + 1) * k_needs].sum(axis=1) <= 0)
+        f = np.where(empty[None, :], np.nan, f)
+        total = np.where(mix > 0, f, 0.0) @ mix
+        frac = np.column_stack([f, total])
+        count = (np.full_like(frac, np.nan) if d is None
+                 else np.column_stack([f * d[None, :], (f * d[None, :]).sum(axis=1)]))
+        index = pd.MultiIndex.from_product([[name], [*c.needs, "total"], OUTCOMES],
+                                           names=["neighbourhood", "need", "outcome"])
+        frames.append(pd.DataFrame({"fraction": frac.T.ravel(), "se": 0.0,
+                                    "count": count.T.ravel()}, index=index))
+    if not frames:
+        index = pd.MultiIndex.from_arrays([[], [], []],
+                                          names=["neighbourhood", "need", "outcome"])
+        return pd.DataFrame({"fraction": [], "se": [], "count": []}, index=index)
+    return pd.concat(frames)
+
+
+def _neighbourhood_entry(model) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """Neighbourhoods, their entry distributions ((X * K) x actors, need-minor) and demand.
+
+    Residents of X enter at X's actors and the shared actors (no neighbourhood) in proportion
+    to their entry weights. Rows of a neighbourhood without any entry weight for a need are 0.
     """
+    c = model._compiled
+    eco = model.ecosystem
+    demand = model._demand
+    if isinstance(demand, pd.DataFrame):
+        names = [str(x) for x in demand.index]
+        d = demand.to_numpy(dtype=np.float64)
+    else:
+        names = list(eco.neighbourhoods)
+        d = None
+    nb = eco.actors["neighbourhood"]
+    code = pd.Index(names).get_indexer(nb)
+    shared = nb.isna().to_numpy()
+    k_needs = len(c.needs)
+    start = np.zeros((len(names) * k_needs, c.n))
+    for i in range(len(names)):
+        mask = (code == i) | shared
+        w = c.entry_weight * mask[None, :]
+        total = w.sum(axis=1, keepdims=True)
+        start[i * k_needs:(i + 1) * k_needs] = np.divide(w, total, out=np.zeros_like(w),
+                                                         where=total > 0)
+    return names, start, d
 
-    def __init__(self, step_t: sp.csr_array) -> None:
-        self.m = step_t
-        try:
-            from scipy.sparse._sparsetools import csr_matvec
-        except ImportError:  # pragma: no cover - depends on the SciPy version
-            csr_matvec = None
-        self.kernel = csr_matvec
 
-    def __call__(self, x: np.ndarray, *, out: np.ndarray) -> np.ndarray:
-        m = self.m
-        if self.kernel is None:  # pragma: no cover
-            out[:] = m @ x
-            return out
-        out.fill(0.0)
-        self.kernel(m.shape[0], m.shape[1], m.indptr, m.indices, m.data, x, out)
-        return out
-
-
-def _doomed(c, cont: np.ndarray) -> np.ndarray | None:
-    """Needs x actors: True where a resident can never finish (no path to an ending)."""
-    ends = (c.resolve > 0) | c.sink[None, :] | (c.loss > 0)[None, :]
-    if ends.all():
-        return None
+# ---------------------------------------------------------------------- closed loops
+def _referral_graph(c, k: int, *, reverse: bool, extra: np.ndarray) -> sp.csr_array:
+    """The pairs need ``k`` can be referred along (reversed if asked) plus a super-node ``n``
+    pointing at the ``extra`` actors."""
     n = c.n
-    # Reverse pattern of the referral view with a super-node n pointing at the ending actors.
     rows = np.repeat(np.arange(n), np.diff(c.indptr))
+    allowed = c.edge_allowed(k)
+    src, tgt = (c.indices, rows) if reverse else (rows, c.indices)
+    src = np.concatenate([src[allowed], np.full(len(extra), n)])
+    tgt = np.concatenate([tgt[allowed], extra])
+    return sp.csr_array((np.ones(len(src)), (src, tgt)), shape=(n + 1, n + 1))
+
+
+def _doomed(c) -> np.ndarray | None:
+    """Needs x actors: True where a resident can never finish (no path to an ending)."""
+    if "doomed" in c.cache:
+        return c.cache["doomed"]
+    ends = (c.resolve > 0) | c.sink[None, :] | (c.loss > 0)
     doomed = np.zeros_like(ends)
     for k in range(ends.shape[0]):
         if ends[k].all():
             continue
-        start = np.flatnonzero(ends[k])
-        src = np.concatenate([c.indices, np.full(len(start), n)])
-        tgt = np.concatenate([rows, start])
-        graph = sp.csr_array((np.ones(len(src)), (src, tgt)), shape=(n + 1, n + 1))
-        reached = breadth_first_order(graph, n, directed=True, return_predecessors=False)
+        graph = _referral_graph(c, k, reverse=True, extra=np.flatnonzero(ends[k]))
+        reached = breadth_first_order(graph, c.n, directed=True, return_predecessors=False)
         doomed[k] = True
-        doomed[k, reached[reached < n]] = False
-    return doomed if doomed.any() else None
+        doomed[k, reached[reached < c.n]] = False
+    out = doomed if doomed.any() else None
+    c.cache["doomed"] = out
+    return out
 
 
-def _reachable(c, start: np.ndarray) -> np.ndarray:
-    """Needs x actors: reachable along referral ties from the ``start`` actors of the need."""
-    n = c.n
-    rows = np.repeat(np.arange(n), np.diff(c.indptr))
+def _reachable(c, start: np.ndarray, need_of: np.ndarray) -> np.ndarray:
+    """Rows x actors: reachable along the row's need's referrals from its ``start`` actors."""
     out = np.zeros_like(start)
-    for k in range(start.shape[0]):
-        first = np.flatnonzero(start[k])
+    for j in range(start.shape[0]):
+        first = np.flatnonzero(start[j])
         if not len(first):
             continue
-        src = np.concatenate([rows, np.full(len(first), n)])
-        tgt = np.concatenate([c.indices, first])
-        graph = sp.csr_array((np.ones(len(src)), (src, tgt)), shape=(n + 1, n + 1))
-        reached = breadth_first_order(graph, n, directed=True, return_predecessors=False)
-        out[k, reached[reached < n]] = True
+        graph = _referral_graph(c, int(need_of[j]), reverse=False, extra=first)
+        reached = breadth_first_order(graph, c.n, directed=True, return_predecessors=False)
+        out[j, reached[reached < c.n]] = True
     return out

@@ -8,6 +8,7 @@ handover succeeds, the hop limit, the demand); :meth:`ReferralModel.solve` and
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +33,7 @@ from ecosystem.flows.assumptions import (
     HANDOVER_CROSS,
     HANDOVER_SAME,
     MAX_HOPS,
+    SUITABILITY_FLOOR,
     default_entry,
     default_resolve,
 )
@@ -42,16 +44,27 @@ if TYPE_CHECKING:
 __all__ = ["ReferralModel"]
 
 _DEFAULT_TIES = ("referral", "collaboration")
+ROUTINGS = ("need", "weight")
 
 
 @dataclass(frozen=True, eq=False)
 class _Compiled:
-    """The model as arrays: need-major (row k = need k, column a = actor position a)."""
+    """The model as arrays: need-major (row k = need k, column a = actor position a).
+
+    Routing: the probability that a resident with need n at a is referred to b is
+    ``p_n(a, b) = ratio[n, a] * M'[a, b] * suit[n, b]`` on ordinary rows, with
+    ``M'[a, b] = w_ab / W_a`` and ``ratio = W_a / S_n(a)`` (``S_n(a) = sum_c w_ac s_n(c)``), and
+    ``w_ab / W_a`` on the *fallback* rows where every neighbour has suitability 0. ``step``
+    holds ``M[a, b] = M'[a, b] h_ab``, shared by all needs; ``suit``, ``ratio`` and
+    ``fallback`` are ``None`` under ``routing="weight"`` (suitability 1).
+    """
 
     n: int
     needs: tuple[str, ...]
+    routing: str
     resolve: np.ndarray  # K x n, r(a, n)
     entry: np.ndarray  # K x n, rows sum to 1 (0 when the ecosystem has no actors)
+    entry_weight: np.ndarray  # K x n, un-normalised entry weights (scaled by their maximum)
     mix: np.ndarray  # K, share of residents with each need (demand shares or equal)
     demand: np.ndarray | None  # K, residents per year, or None
     domain: np.ndarray  # n, index into DOMAINS
@@ -64,13 +77,23 @@ class _Compiled:
     handover: np.ndarray  # h_ab per stored pair (weight-averaged over parallel ties)
     step: sp.csr_array  # M[a, b] = (w_ab / W_a) h_ab
     sink: np.ndarray  # n bool: no outgoing tie of the chosen kinds with positive weight
-    loss: np.ndarray  # n, 1 - sum_b M[a, b] (probability a referral from a fails); 0 at sinks
+    loss: np.ndarray  # K x n: probability that a referral of need n from a fails; 0 at sinks
+    suit: np.ndarray | None  # K x n suitability s_n(b) / max_b s_n(b) (target side)
+    ratio: np.ndarray | None  # K x n: W_a / S_n(a) on ordinary rows, 0 on fallback rows/sinks
+    fallback: np.ndarray | None  # K x n bool: every neighbour of a has s_n = 0 (weights rule)
     cache: dict = field(default_factory=dict)  # solver tables derived once per model
 
     @cached_property
     def step_t(self) -> sp.csr_array:
         """M^T in CSR form (rows = receiving actors): the gather form of the visit update."""
         return self.step.T.tocsr()
+
+    def edge_allowed(self, k: int) -> np.ndarray:
+        """Stored pairs (CSR order) that need ``k`` can be referred along (p_n(a, b) > 0)."""
+        if self.suit is None or self.fallback is None:
+            return np.ones(len(self.indices), dtype=bool)
+        rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        return np.asarray((self.suit[k, self.indices] > 0) | self.fallback[k, rows])
 
 
 class ReferralModel:
@@ -81,9 +104,19 @@ class ReferralModel:
     else (2) if :math:`a` has no outgoing tie of the chosen kinds with positive weight, the need
     is **stuck** at :math:`a`; else (3) if the resident has already been referred ``max_hops``
     times, it is **exceeded**; else (4) it is referred to :math:`b` with probability
-    :math:`w_{ab} / W_a` (:math:`W_a = \sum_c w_{ac}`) and the handover succeeds with probability
-    :math:`h_{ab}` (``handover_same`` within a domain, ``handover_cross`` across, or the tie's
-    ``handover`` column); a failed handover is **lost**; then the resident is at :math:`b`.
+
+    .. math:: p_n(a, b) = \frac{w_{ab}\, s_n(b)}{\sum_c w_{ac}\, s_n(c)}
+
+    over :math:`a`'s referral ties (``routing="need"``, the default), where :math:`s_n(b)` is
+    the **suitability** of :math:`b` for need :math:`n`: a GP sends an acute patient to the
+    hospital and a lonely one to welfare, each along its own ties. Where every neighbour of
+    :math:`a` has suitability 0 for :math:`n`, :math:`a` refers by the weights alone
+    (:math:`w_{ab} / W_a`, :math:`W_a = \sum_c w_{ac}`), as every actor does under
+    ``routing="weight"``. The handover then succeeds with probability :math:`h_{ab}`
+    (``handover_same`` within a domain, ``handover_cross`` across, or the tie's ``handover``
+    column); a failed handover is **lost**; then the resident is at :math:`b`. So the chance
+    that a referral from :math:`a` fails, :math:`\sum_b p_n(a, b) (1 - h_{ab})`, depends on
+    the need.
 
     A resolution is **resolved_appropriate** when the actor's domain is one of the need's
     appropriate domains (``eco.schema.needs[n].appropriate``) and **resolved_elsewhere**
@@ -102,6 +135,17 @@ class ReferralModel:
         aliases; columns: need ids or aliases). Kinds or needs it does not list get 0. ``None``:
         :func:`~ecosystem.flows.default_resolve`. An actor column ``resolve_<need>`` overrides
         the table for that actor (missing values fall back to the table).
+    suitability
+        Kind x need table of suitabilities :math:`s_n(b) \ge 0` (finite, not capped; only
+        their ratios within a referrer's ties matter), in the same forms as ``resolve``; an
+        actor column ``suitability_<need>`` overrides it per actor. ``None``: the resolve
+        probability in force for the actor (its kind's ``resolve`` value or its own
+        ``resolve_<need>`` column) plus
+        :data:`~ecosystem.flows.assumptions.SUITABILITY_FLOOR` (0.05, added).
+    routing
+        ``"need"`` (default): referral by tie weight times suitability, as above.
+        ``"weight"``: by tie weight alone, whatever the need (:math:`s = 1`; ``suitability=``
+        is then refused and ``suitability_<need>`` columns are not read).
     entry
         Kind x need table of entry weights >= 0; each actor gets its kind's weight (an actor
         column ``entry_<need>`` overrides it) and :math:`e_n` is these weights normalised to sum
@@ -138,8 +182,9 @@ class ReferralModel:
     ConfigError
         A parameter of the wrong type or out of range.
     ValidationError
-        A table entry out of range, an unknown kind or need, entry weights that sum to 0, a
-        negative demand; the message names the table, row and column.
+        A table entry out of range (a negative or non-finite suitability, ...), an unknown kind
+        or need, entry weights that sum to 0, a negative demand; the message names the table,
+        row and column.
 
     See Also
     --------
@@ -176,6 +221,8 @@ class ReferralModel:
         tie_kinds: str | Iterable[str] | None = _DEFAULT_TIES,
         weight: str | None = "weight",
         demand: pd.Series | pd.DataFrame | None = None,
+        suitability: pd.DataFrame | None = None,
+        routing: str = "need",
     ) -> None:
         if not isinstance(eco, Ecosystem):
             raise ConfigError(not_an_ecosystem(eco, "ReferralModel"))
@@ -200,7 +247,49 @@ class ReferralModel:
                          else _kind_table(resolve, eco, "resolve", upper=1.0))
         self._entry = (default_entry(schema) if entry is None
                        else _kind_table(entry, eco, "entry", upper=np.inf))
-        self._demand = _demand(eco.neighbourhood_demand() if demand is None else demand, eco)
+        self._demand = _demand(eco.neighbourhood_demand() if demand is None else demand,
+                               eco)
+        if not isinstance(routing, str) or routing not in ROUTINGS:
+            raise ConfigError(
+                f"ReferralModel(): routing={routing!r} is not known"
+                + (suggest(routing, ROUTINGS) if isinstance(routing, str) else "")
+                + " Known: 'need' (by tie weight x suitability of the target for the need), "
+                "'weight' (by tie weight alone)")
+        self._routing = routing
+        if routing == "weight" and suitability is not None:
+            raise ConfigError(
+                "ReferralModel(): suitability= has no effect with routing='weight' (referral by "
+                "tie weight alone); use routing='need' or leave suitability out")
+        self._suitability = (None if suitability is None
+                             else _kind_table(suitability, eco, "suitability", upper=np.inf))
+
+    def _replace(self, *, resolve: pd.DataFrame | None = None,
+                 entry: pd.DataFrame | None = None,
+                 suitability: pd.DataFrame | None = None,
+                 handover_same: float | None = None,
+                 handover_cross: float | None = None) -> ReferralModel:
+        """A copy with other policy tables, for repeated solves (sensitivity, calibration).
+
+        Only the given tables are validated; the ecosystem, its cached views, the tie kinds,
+        weights, routing, demand and hop limit are kept. ``suitability`` needs
+        ``routing="need"``.
+        """
+        out = copy.copy(self)
+        out.__dict__.pop("_compiled", None)
+        eco = self._eco
+        if resolve is not None:
+            out._resolve = _kind_table(resolve, eco, "resolve", upper=1.0)
+        if entry is not None:
+            out._entry = _kind_table(entry, eco, "entry", upper=np.inf)
+        if suitability is not None:
+            if self._routing == "weight":
+                raise ConfigError("ReferralModel._replace(): suitability= needs routing='need'")
+            out._suitability = _kind_table(suitability, eco, "suitability", upper=np.inf)
+        if handover_same is not None:
+            out._handover_same = _probability(handover_same, "handover_same")
+        if handover_cross is not None:
+            out._handover_cross = _probability(handover_cross, "handover_cross")
+        return out
 
     # ------------------------------------------------------------------ description
     @property
@@ -239,6 +328,17 @@ class ReferralModel:
         return self._entry.copy()
 
     @property
+    def routing(self) -> str:
+        """``"need"`` (tie weight x suitability) or ``"weight"`` (tie weight alone)."""
+        return self._routing
+
+    @property
+    def suitability_table(self) -> pd.DataFrame | None:
+        """The kind x need suitability table given, or ``None`` (the default rule is in use:
+        resolve probability + ``SUITABILITY_FLOOR``, or ``routing="weight"``)."""
+        return None if self._suitability is None else self._suitability.copy()
+
+    @property
     def demand(self) -> pd.Series | pd.DataFrame | None:
         """The validated demand (canonical need ids), or ``None``."""
         return None if self._demand is None else self._demand.copy()
@@ -246,18 +346,20 @@ class ReferralModel:
     def __repr__(self) -> str:
         return (f"ReferralModel({self._eco!r}, needs={len(self._needs)}, "
                 f"max_hops={self._max_hops}, handover_same={self._handover_same}, "
-                f"handover_cross={self._handover_cross}, tie_kinds={sorted(self._spec.kinds)})")
+                f"handover_cross={self._handover_cross}, "
+                f"tie_kinds={sorted(self._spec.kinds)}, routing={self._routing!r})")
 
     # ------------------------------------------------------------------ solvers
-    def solve(self, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10
-              ) -> FlowResult:
+    def solve(self, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10,
+              by_neighbourhood: bool = False) -> FlowResult:
         r"""Exact outcomes, hops and per-actor loads (see :func:`ecosystem.flows.exact.solve`).
 
-        With :math:`Q_n[a, b] = (1 - r(a, n)) (w_{ab} / W_a) h_{ab}` the visit vector after
+        With :math:`Q_n[a, b] = (1 - r(a, n))\, p_n(a, b)\, h_{ab}` the visit vector after
         :math:`k` referrals is :math:`v_k = e_n Q_n^k`; the expected visits are
         :math:`\sum_{k \le H} v_k` for ``max_hops`` :math:`H`, and :math:`e_n (I - Q_n)^{-1}`
         for ``max_hops=None`` (the series hop by hop for ``hop_detail`` referrals, then a
-        sparse iterative solve to ``tol``).
+        sparse iterative solve to ``tol``). ``by_neighbourhood=True`` adds
+        :attr:`FlowResult.outcomes_by_neighbourhood`.
 
         Examples
         --------
@@ -265,18 +367,21 @@ class ReferralModel:
         >>> from ecosystem.flows import ReferralModel
         >>> res = ReferralModel(datasets.example()).solve()
         >>> res.outcomes.loc[("loneliness", "medicalised"), "fraction"].round(3)
-        np.float64(0.337)
+        np.float64(0.292)
         """
         from ecosystem.flows.exact import solve
 
-        return solve(self, tol=tol, max_iter=max_iter, hop_detail=hop_detail)
+        return solve(self, tol=tol, max_iter=max_iter, hop_detail=hop_detail,
+                     by_neighbourhood=by_neighbourhood)
 
     def simulate(
-        self, n_residents: int, *, seed: Seed = None, record: bool = False
+        self, n_residents: int, *, seed: Seed = None, record: bool = False,
+        max_steps: int | None = None,
     ) -> FlowResult:
         """Monte-Carlo outcomes (see :func:`ecosystem.flows.simulate.simulate`).
 
         ``n_residents`` residents are simulated per need; standard errors are binomial.
+        ``max_steps`` caps the walker-steps of the call.
 
         Examples
         --------
@@ -288,7 +393,7 @@ class ReferralModel:
         """
         from ecosystem.flows.simulate import simulate
 
-        return simulate(self, n_residents, seed=seed, record=record)
+        return simulate(self, n_residents, seed=seed, record=record, max_steps=max_steps)
 
     # ------------------------------------------------------------------ compiled arrays
     @cached_property
@@ -444,6 +549,7 @@ def _compile(model: ReferralModel) -> _Compiled:
     resolve = _actor_overrides(np.ascontiguousarray(resolve), model, "resolve_", 1.0)
     weights = model._entry.reindex(columns=list(needs)).to_numpy(dtype=np.float64)[kind_code]
     weights = _actor_overrides(np.ascontiguousarray(weights), model, "entry_", np.inf)
+    weights = _scaled(weights)
     entry, mix, demand = _entry_distribution(weights, model, actors)
 
     appr = np.array([[d in schema.needs[nd].appropriate for nd in needs] for d in DOMAINS],
@@ -456,20 +562,64 @@ def _compile(model: ReferralModel) -> _Compiled:
     # (cached view: positive weights only, parallel ties summed)
     indptr, indices, weight = adj.indptr, adj.indices, adj.data
     rows = np.repeat(np.arange(n), np.diff(indptr))
+    if len(weight) and not np.isfinite(np.bincount(rows, weight, minlength=n)).all():
+        weight = weight / weight.max()  # the rule only uses ratios of weights within a row
     out_weight = np.bincount(rows, weight, minlength=n)
     sink = np.diff(indptr) == 0
     handover = _handover(model, adj, rows, domain)
-    prob = weight / out_weight[rows] * handover if len(rows) else np.zeros(0)
-    step = sp.csr_array((prob, indices, indptr), shape=(n, n))
+    share = weight / out_weight[rows] if len(rows) else np.zeros(0)
+    step = sp.csr_array((share * handover, indices, indptr), shape=(n, n))
     # Summed from 1 - h (not as 1 - row sum) so that handovers that never fail give exactly 0.
-    failed = weight / out_weight[rows] * (1.0 - handover) if len(rows) else np.zeros(0)
-    loss = np.clip(np.bincount(rows, failed, minlength=n), 0.0, 1.0)
-    return _Compiled(n=n, needs=needs, resolve=np.ascontiguousarray(resolve.T),
-                     entry=np.ascontiguousarray(entry.T), mix=mix, demand=demand,
+    loss_w = np.clip(np.bincount(rows, share * (1.0 - handover), minlength=n), 0.0, 1.0)
+    suit = ratio = fallback = None
+    if model.routing == "weight":
+        loss = np.ascontiguousarray(np.broadcast_to(loss_w, (k_needs, n)))
+    else:
+        suit = _suitability(model, resolve, kind_code)  # K x n, scaled to max 1 per need
+        # Per-need row sums S_n(a) = sum_b w_ab s_n(b) and the failing part, as two sparse
+        # products with the K suitability vectors (no matrix per need).
+        by_share = sp.csr_array((share, indices, indptr), shape=(n, n))
+        failing = sp.csr_array((share * (1.0 - handover), indices, indptr), shape=(n, n))
+        row_s = np.ascontiguousarray((by_share @ suit.T).T)  # S_n(a) / W_a
+        row_f = np.ascontiguousarray((failing @ suit.T).T)
+        ordinary = row_s > 0
+        fallback = ~ordinary & ~sink[None, :]
+        ratio = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
+        loss = np.where(ordinary, np.clip(row_f * ratio, 0.0, 1.0), loss_w[None, :])
+        loss[:, sink] = 0.0
+    return _Compiled(n=n, needs=needs, routing=model.routing,
+                     resolve=np.ascontiguousarray(resolve.T),
+                     entry=np.ascontiguousarray(entry.T),
+                     entry_weight=np.ascontiguousarray(weights.T), mix=mix, demand=demand,
                      domain=domain, domain_appropriate=appr, appropriate=appropriate,
                      medicalised=np.ascontiguousarray(medicalised), indptr=indptr,
                      indices=indices, weight=weight, handover=handover, step=step, sink=sink,
-                     loss=loss)
+                     loss=np.ascontiguousarray(loss), suit=suit, ratio=ratio,
+                     fallback=fallback)
+
+
+def _scaled(weights: np.ndarray) -> np.ndarray:
+    """Entry weights (actors x needs) divided by their largest value per need.
+
+    The entry distribution depends only on ratios of weights within a need; the scaling keeps
+    their sums finite for weights up to the largest double.
+    """
+    top = weights.max(axis=0) if len(weights) else np.zeros(weights.shape[1])
+    return weights / np.where(top > 0, top, 1.0)
+
+
+def _suitability(model: ReferralModel, resolve: np.ndarray, kind_code: np.ndarray
+                 ) -> np.ndarray:
+    """K x n suitability, divided by its largest value per need (only ratios matter)."""
+    if model._suitability is None:
+        base = resolve + SUITABILITY_FLOOR
+    else:
+        base = model._suitability.reindex(columns=list(model.needs)).to_numpy(
+            dtype=np.float64)[kind_code]
+    base = _actor_overrides(np.array(base, dtype=np.float64, order="C"), model,
+                            "suitability_", np.inf)
+    top = base.max(axis=0) if len(base) else np.zeros(base.shape[1])
+    return np.ascontiguousarray((base / np.where(top > 0, top, 1.0)).T)
 
 
 def _handover(model: ReferralModel, adj: sp.csr_array, rows: np.ndarray, domain: np.ndarray

@@ -61,6 +61,13 @@ class FlowResult:
     walker_steps
         Simulation only: walker-steps taken (one iteration of one walker, including the one in
         which it finishes).
+    outcomes_by_neighbourhood
+        With ``solve(by_neighbourhood=True)``: the outcomes of the residents of each
+        neighbourhood (they enter at its actors and the shared ones, in proportion to the entry
+        weights), index ``(neighbourhood, need, outcome)``, columns as :attr:`outcomes`
+        (``count`` with a neighbourhood x need demand table, else NaN; ``total`` weighs needs
+        by the neighbourhood's demand, equally without one). The neighbourhoods are the demand
+        table's rows, or the ecosystem's neighbourhoods without one. Else ``None``.
 
     Examples
     --------
@@ -79,6 +86,7 @@ class FlowResult:
     n_residents: int | None = None
     record: pd.DataFrame | None = None
     walker_steps: int | None = None
+    outcomes_by_neighbourhood: pd.DataFrame | None = None
 
     def plot(self, **kwargs: Any) -> Any:
         """Draw where the needs end up: :func:`ecosystem.plotting.plot_flows` with ``self``.
@@ -180,6 +188,7 @@ def build(
     n_residents: int | None = None,
     record: pd.DataFrame | None = None,
     walker_steps: int | None = None,
+    by_neighbourhood: pd.DataFrame | None = None,
 ) -> FlowResult:
     """Assemble a :class:`FlowResult` from arrays.
 
@@ -243,4 +252,4 @@ def build(
     return FlowResult(outcomes=outcomes, per_actor=per_actor, hops=hops_table,
                       mean_hops=mean_table, solver=solver, max_hops=model.max_hops,
                       n_residents=n_residents, record=record,
-                      walker_steps=walker_steps)
+                      walker_steps=walker_steps, outcomes_by_neighbourhood=by_neighbourhood)

@@ -4,17 +4,21 @@ All walkers advance one hop per iteration. A walker at actor :math:`a` with need
 draws :math:`u \\sim U(0, 1)` and is resolved when :math:`u < r(a, n)`; else it is stuck when
 :math:`a` has no outgoing tie, exceeded when it has made ``max_hops`` referrals, and otherwise
 picks the referral target by cumulative-weight sampling on :math:`a`'s CSR row: the first
-stored pair :math:`j` of the row whose normalised cumulative weight exceeds a fresh uniform,
+stored pair :math:`j` of the row whose normalised cumulative value exceeds a fresh uniform,
 found from a per-row guide table with a short forward search (see ``_Rows``); where the uniform
 falls inside :math:`j`'s interval decides the handover (success with probability
-:math:`h_{ab}`).
+:math:`h_{ab}`). The values are the tie weights times the target's suitability for the
+walker's need (``routing="need"``: one table per need, built once per model) or the tie weights
+alone (``routing="weight"``: one table).
 
 A walker is one int64 key, ``(actor x needs + need) << 32 | resident``, never a Python
-object. The keys are sorted every hop, so walkers at the same actor sit together and every
-table lookup (resolve probabilities, ties, guide tables) runs forward through memory; on large
-graphs this is what makes the walk fast (random lookups into tables of tens of megabytes miss
-the cache). Finished walkers are counted as they stop and dropped. The sampling tables depend
-on the model only and are built once per model.
+object. Walkers run in chunks of at most ``CHUNK`` (about two million), one chunk after the
+other, so memory stays bounded whatever ``n_residents`` is. The keys are sorted every hop, so
+walkers at the same actor sit together and every table lookup (resolve probabilities, ties,
+guide tables) runs forward through memory; on large graphs this is what makes the walk fast
+(random lookups into tables of tens of megabytes miss the cache). Finished walkers are counted
+as they stop and dropped. The sampling tables depend on the model only and are built once per
+model.
 """
 
 from __future__ import annotations
@@ -24,15 +28,21 @@ import pandas as pd
 
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, as_generator
-from ecosystem.flows.exact import _doomed
+from ecosystem.flows.exact import HOP_ROWS, _doomed
 from ecosystem.flows.result import MAIN_OUTCOMES, FlowResult, build
 
-__all__ = ["simulate"]
+__all__ = ["CHUNK", "STEPS_PER_RESIDENT", "simulate"]
 
 # Outcome codes of a finished walker.
 _APPROPRIATE, _ELSEWHERE, _STUCK, _LOST, _EXCEEDED = range(5)
-_FLUSH = 1 << 24  # visit codes buffered before counting them (bounds memory)
+_FLUSH = 1 << 23  # visit codes buffered before counting them (bounds memory)
 _LOW = (1 << 32) - 1
+#: Walkers simulated together; larger runs go chunk after chunk (bounded memory).
+CHUNK = 1 << 21
+#: Default cap on walker-steps per simulated resident (``max_steps``): a run whose residents
+#: almost never finish (``max_hops=None`` or very large, resolve and loss near 0) stops with an
+#: error instead of running without bound.
+STEPS_PER_RESIDENT = 1000
 
 
 class _Tally:
@@ -56,7 +66,7 @@ class _Tally:
             [] if record else None)
 
     def stop(self, code: np.ndarray, pos: np.ndarray, key: np.ndarray,
-             outcome: np.ndarray | int, hops: int) -> None:
+             outcome: np.ndarray | int, hops: int, offset: int = 0) -> None:
         if not len(code):
             return
         k = self.k
@@ -79,7 +89,7 @@ class _Tally:
         if self.log is not None:
             out = np.broadcast_to(np.int8(outcome), code.shape) if np.ndim(outcome) == 0 \
                 else np.asarray(outcome).astype(np.int8)
-            self.log.append((key & _LOW, out, pos, hops))
+            self.log.append(((key & _LOW) + offset, out, pos, hops))
 
     def flush(self) -> None:
         if self.resolved_codes:
@@ -89,53 +99,97 @@ class _Tally:
 
 
 class _Rows:
-    r"""Per-row sampling tables of the referral view (built once per simulation).
+    r"""Per-row sampling tables of the referral view (built once per model).
 
-    ``cn`` is the normalised cumulative weight within each CSR row (the row's last entry is
-    exactly 1). ``guide`` is a guide table (Chen and Asau 1974): a row of degree :math:`d` owns
-    :math:`d` cells, and cell :math:`i` holds the first entry :math:`j` of the row with
-    ``cn[j] > i / d``, so a draw :math:`u` starts at cell :math:`\lfloor u d \rfloor` and
-    moves forward while ``cn[j] <= u`` (fewer than one move on average). ``success`` splits
-    each entry's interval ``[cn[j-1], cn[j])`` at ``cn[j-1] + h_j (cn[j] - cn[j-1])``: the same
-    uniform below it means the handover succeeds, which is independent of the choice of ``j``
-    and has probability :math:`h_j`.
+    ``cn`` is the normalised cumulative value within each CSR row (from the row's last entry
+    with a positive value on, exactly 1). ``guide`` is a guide table (Chen and Asau 1974): a row
+    of degree :math:`d` owns :math:`d` cells, and cell :math:`i` holds the first entry :math:`j`
+    of the row with ``cn[j] > i / d``, so a draw :math:`u` starts at cell
+    :math:`\lfloor u d \rfloor` and moves forward while ``cn[j] <= u`` (fewer than one move on
+    average). The handover splits each entry's interval ``[cn[j-1], cn[j])`` at
+    ``cn[j-1] + h_j (cn[j] - cn[j-1])``: the same uniform below it means the handover succeeds,
+    which is independent of the choice of ``j`` and has probability :math:`h_j`.
+
+    The values are the tie weights (one block) or, under need-aware routing, the tie weights
+    times the target's suitability (the weights alone on fallback rows), one block per need
+    stored one after the other: need ``k``'s tables start at ``k x nnz``.
     """
 
     def __init__(self, c) -> None:
         n = c.n
         degree = np.diff(c.indptr)
         rows = np.repeat(np.arange(n), degree)
-        cum = np.cumsum(c.weight)
-        base = np.concatenate([[0.0], cum])[c.indptr[:-1]]
-        total = np.bincount(rows, c.weight, minlength=n)
-        cn = (cum - base[rows]) / total[rows] if len(rows) else np.zeros(0)
-        cn[c.indptr[1:][degree > 0] - 1] = 1.0
-        first = np.zeros(len(cn), dtype=bool)
-        first[c.indptr[:-1][degree > 0]] = True
-        previous = np.where(first, 0.0, np.concatenate([[0.0], cn[:-1]]))
-        d = degree[rows].astype(np.float64)
-        # Entry j starts cells ceil(cn[j-1] d) .. ceil(cn[j] d) - 1 of its row: d cells a row.
-        cells = np.ceil(cn * d).astype(np.int64) - np.ceil(previous * d).astype(np.int64)
-        # 32-bit positions where they fit: half the memory traffic of the random gathers.
-        self.itype = np.int32 if len(cn) < 2**31 - 1 and n < 2**31 - 1 else np.int64
-        self.guide = np.repeat(np.arange(len(cn), dtype=self.itype), cells)
+        nnz = len(c.indices)
+        if c.suit is None:
+            values = c.weight[None, :]
+        else:
+            values = np.where(c.fallback[:, rows], c.weight[None, :],
+                              c.weight[None, :] * c.suit[:, c.indices])
+        blocks = values.shape[0]
+        self.nnz = nnz
+        self.itype = np.int32 if blocks * nnz < 2**31 - 1 and n < 2**31 - 1 else np.int64
+        cn = np.empty(blocks * nnz)
+        guide = np.empty(blocks * nnz, dtype=self.itype)
+        for k in range(blocks):
+            cn[k * nnz:(k + 1) * nnz], g = _row_tables(values[k], c.indptr, rows, degree)
+            guide[k * nnz:(k + 1) * nnz] = g + k * nnz
         self.cn = cn
-        self.success = np.where(c.handover >= 1.0, cn, previous + c.handover * (cn - previous))
+        self.guide = guide
+        self.handover = c.handover
         self.start = c.indptr[:-1].astype(self.itype)
         self.degree = degree.astype(self.itype)
         self.target = c.indices.astype(self.itype)
 
-    def pick(self, pos: np.ndarray, d: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Entry j of each walker's row with cn[j-1] <= u < cn[j]; ``d`` = row degree > 0."""
+    def pick(self, pos: np.ndarray, d: np.ndarray, u: np.ndarray, offset: np.ndarray | int
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """(stored pair, handover succeeded) for each walker.
+
+        The pair ``j`` of the walker's row with cn[j-1] <= u < cn[j] in its need's block
+        (``offset`` = need x nnz, or 0); ``d`` = row degree > 0.
+        """
         cell = (u * d).astype(self.itype)
         np.minimum(cell, d - 1, out=cell)
-        cell += self.start[pos]
+        first = self.start[pos]
+        cell += first
+        cell += offset
         j = self.guide[cell]
-        ahead = np.flatnonzero(self.cn[j] <= u)
+        cn = self.cn
+        ahead = np.flatnonzero(cn[j] <= u)
         while len(ahead):  # short forward search from the guide cell
             j[ahead] += 1
-            ahead = ahead[self.cn[j[ahead]] <= u[ahead]]
-        return j
+            ahead = ahead[cn[j[ahead]] <= u[ahead]]
+        edge = j - offset
+        hi = cn[j]
+        lo = np.where(edge == first, 0.0, cn[j - 1])
+        h = self.handover[edge]
+        ok = u < np.where(h >= 1.0, hi, lo + h * (hi - lo))
+        return edge, ok
+
+
+def _row_tables(values: np.ndarray, indptr: np.ndarray, rows: np.ndarray, degree: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised cumulative values per CSR row and the rows' guide table (see ``_Rows``)."""
+    n = len(degree)
+    full = degree > 0
+    cum = np.cumsum(values)
+    base = np.concatenate([[0.0], cum])[indptr[:-1]]
+    total = np.bincount(rows, values, minlength=n)
+    cn = (cum - base[rows]) / total[rows] if len(rows) else np.zeros(0)
+    index = np.arange(len(values))
+    if len(values) and (values <= 0).any():  # 1 from the row's last positive entry on
+        last = np.maximum.reduceat(np.where(values > 0, index, -1), indptr[:-1][full])
+        top = np.full(n, np.iinfo(np.int64).max)
+        top[full] = last
+        cn[index >= top[rows]] = 1.0
+    else:
+        cn[indptr[1:][full] - 1] = 1.0
+    first = np.zeros(len(cn), dtype=bool)
+    first[indptr[:-1][full]] = True
+    previous = np.where(first, 0.0, np.concatenate([[0.0], cn[:-1]]))
+    d = degree[rows].astype(np.float64)
+    # Entry j starts cells ceil(cn[j-1] d) .. ceil(cn[j] d) - 1 of its row: d cells a row.
+    cells = np.ceil(cn * d).astype(np.int64) - np.ceil(previous * d).astype(np.int64)
+    return cn, np.repeat(index, cells)
 
 
 def _guide(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,9 +223,8 @@ def _draw(table: tuple[np.ndarray, np.ndarray], m: int, rng: np.random.Generator
     return j
 
 
-def simulate(  # noqa: C901
-    model, n_residents: int, *, seed: Seed = None, record: bool = False
-) -> FlowResult:
+def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False,
+             max_steps: int | None = None) -> FlowResult:
     """Simulate ``n_residents`` residents per need through a :class:`ReferralModel`.
 
     Parameters
@@ -183,7 +236,13 @@ def simulate(  # noqa: C901
     seed
         Seed for :func:`ecosystem.core.random.as_generator`; the same seed gives the same result.
     record
-        Also return one row per resident (:attr:`FlowResult.record`).
+        Also return one row per resident (:attr:`FlowResult.record`; its memory grows with
+        ``n_residents``, the rest of the run's does not).
+    max_steps
+        Cap on the walker-steps of the whole call (``None``: :data:`STEPS_PER_RESIDENT` per
+        simulated resident). Reached only when residents almost never finish (``max_hops=None``
+        or very large with resolve and handover failure near 0); the run then stops with a
+        :class:`~ecosystem.ConfigError` saying how many residents were still walking.
 
     Returns
     -------
@@ -194,12 +253,18 @@ def simulate(  # noqa: C901
         of a sample mean. ``per_actor`` holds the observed visits and resolutions per resident
         (no standard errors).
 
+    Raises
+    ------
+    ConfigError
+        A bad option, or the step cap reached.
+
     Notes
     -----
     With ``max_hops=None`` a walker that reaches an actor from which it can never finish (see
     :mod:`ecosystem.flows.exact`) is counted as exceeded there, as in the exact solver; every
     other walker finishes with probability 1. Throughput is reported as walker-steps: one
-    iteration of one walker, including the one in which it finishes.
+    iteration of one walker, including the one in which it finishes. Walkers run in chunks of
+    :data:`CHUNK`, so the result for a seed does not depend on the machine.
 
     Examples
     --------
@@ -218,95 +283,141 @@ def simulate(  # noqa: C901
         raise ConfigError(
             f"simulate(): n_residents={n_residents!r} is not accepted; use an int >= 1 "
             "(residents per need)")
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(
+            max_steps, int | np.integer) or max_steps < 1):
+        raise ConfigError(f"simulate(): max_steps={max_steps!r} is not accepted; use an int "
+                          ">= 1 or None")
     rng = as_generator(seed)
     c = model._compiled
     n, k_needs = c.n, len(c.needs)
     if n == 0:
         return _empty(model, n_residents, record)
     m = int(n_residents)
-    hops_max = model.max_hops
+    if n * k_needs >= 2**31:
+        raise ConfigError(
+            f"simulate(): {n} actors x {k_needs} needs is too large (limit: 2**31 actor-need "
+            "pairs)")
     if "rows" not in c.cache:
         c.cache["rows"] = _Rows(c)
-    rows = c.cache["rows"]
-    # Actor-major copies (index actor x needs + need): walkers are sorted by actor, so the
-    # needs of one actor sit together with the actor's ties in every sweep.
-    resolve = np.ascontiguousarray(c.resolve.T).ravel()
-    appropriate = np.ascontiguousarray(c.appropriate.T).ravel()
-    doomed = _doomed(c, (1.0 - c.resolve) * (~c.sink)[None, :]) if hops_max is None else None
-    doomed_flat = None if doomed is None else np.ascontiguousarray(doomed.T).ravel()
-
-    # Entry: residents of need k start at actors drawn from e_k (guide-table sampling).
-    size = k_needs * m
-    if size >= 2**32 or n * k_needs >= 2**31:
-        raise ConfigError(
-            f"simulate(): {size} walkers on {n} actors x {k_needs} needs is too large for one "
-            "call (limits: 2**32 walkers, 2**31 actor-need pairs); simulate in batches")
-    entry_pos = np.empty(size, dtype=np.int64)
     if "entry" not in c.cache:  # sampling tables depend on the model only: build them once
         c.cache["entry"] = [_guide(c.entry[k]) for k in range(k_needs)]
-    for k in range(k_needs):  # one vectorised draw per need
-        entry_pos[k * m:(k + 1) * m] = _draw(c.cache["entry"][k], m, rng)
-    # A walker's whole state is one int64 key: (actor x needs + need) << 32 | walker id.
-    # Sorting the keys every hop orders walkers by actor, so every gather from the per-actor
-    # and per-tie tables below runs forward through memory instead of jumping at random.
-    walker = np.arange(size, dtype=np.int64)
-    code = entry_pos * k_needs + walker // m
-    key = np.sort((code << 32) | walker)
-    walk = _Tally(n, k_needs, np.ascontiguousarray(c.medicalised.T).ravel(), record)
-    visits = np.zeros(n * k_needs, dtype=np.int64)
-    buffered: list[np.ndarray] = []
-    size = 0
-    k = 0
-    while len(key):
-        code = key >> 32
-        pos = code // k_needs
-        if doomed_flat is not None:  # where nobody can finish: circulates for ever
-            trapped = doomed_flat[code]
-            if trapped.any():
-                walk.stop(code[trapped], pos[trapped], key[trapped], _EXCEEDED, -1)
-                keep = ~trapped
-                code, key, pos = code[keep], key[keep], pos[keep]
-                if not len(code):
-                    break
-        walk.steps += len(code)
-        buffered.append(code)
-        size += len(code)
-        if size >= _FLUSH:
-            visits += np.bincount(np.concatenate(buffered), minlength=n * k_needs)
-            buffered, size = [], 0
-        resolved = rng.random(len(code)) < resolve[code]
-        degree = rows.degree[pos]
-        has_ties = degree > 0
-        if hops_max is not None and k == hops_max:  # last hop: everyone finishes here
-            outcome = np.where(resolved, np.where(appropriate[code], _APPROPRIATE, _ELSEWHERE),
-                               np.where(has_ties, _EXCEEDED, _STUCK))
-            walk.stop(code, pos, key, outcome, k)
-            break
-        moving = has_ties & ~resolved
-        done = np.flatnonzero(~moving)
-        if len(done):
-            outcome = np.where(resolved[done],
-                               np.where(appropriate[code[done]], _APPROPRIATE, _ELSEWHERE),
-                               _STUCK)
-            walk.stop(code[done], pos[done], key[done], outcome, k)
-        w = np.flatnonzero(moving)
-        u = rng.random(len(w))
-        j = rows.pick(pos[w], degree[w], u)
-        ok = u < rows.success[j]
-        if not ok.all():
-            lost = w[~ok]
-            walk.stop(code[lost], pos[lost], key[lost], _LOST, k)
-            w, j = w[ok], j[ok]
-        # next code = target x needs + need = code + (target - pos) x needs, in the high half
-        nxt = rows.target[j].astype(np.int64)
-        nxt -= pos[w]
-        nxt *= k_needs << 32
-        nxt += key[w]
-        key = np.sort(nxt)
-        k += 1
-    if buffered:
-        visits += np.bincount(np.concatenate(buffered), minlength=n * k_needs)
-    return _tables(model, walk, visits.reshape(n, k_needs).T, entry_pos, m, record)
+    size = k_needs * m
+    run = _Run(model, record=record, cap=STEPS_PER_RESIDENT * size if max_steps is None
+               else int(max_steps), size=size)
+    entry_pos = np.empty(size if record else 0, dtype=np.int64)
+    for g0 in range(0, size, CHUNK):
+        g1 = min(size, g0 + CHUNK)
+        starts = np.empty(g1 - g0, dtype=np.int64)
+        for k in range(g0 // m, (g1 - 1) // m + 1):  # one vectorised draw per need
+            lo, hi = max(g0, k * m), min(g1, (k + 1) * m)
+            starts[lo - g0:hi - g0] = _draw(c.cache["entry"][k], hi - lo, rng)
+        if record:
+            entry_pos[g0:g1] = starts
+        need = np.arange(g0, g1, dtype=np.int64) // m
+        run.chunk(starts * k_needs + need, g0, rng)
+    return _tables(model, run.walk, run.visits(), entry_pos, m, record)
+
+
+class _Run:
+    """The walk of every chunk of walkers, with the counts they share."""
+
+    def __init__(self, model, *, record: bool, cap: int, size: int) -> None:
+        c = model._compiled
+        self.model, self.c = model, c
+        self.n, self.k_needs = c.n, len(c.needs)
+        self.rows: _Rows = c.cache["rows"]
+        self.hops_max = model.max_hops
+        self.cap, self.size = cap, size
+        # Actor-major copies (index actor x needs + need): walkers are sorted by actor, so the
+        # needs of one actor sit together with the actor's ties in every sweep.
+        self.resolve = np.ascontiguousarray(c.resolve.T).ravel()
+        self.appropriate = np.ascontiguousarray(c.appropriate.T).ravel()
+        doomed = _doomed(c) if self.hops_max is None else None
+        self.doomed = None if doomed is None else np.ascontiguousarray(doomed.T).ravel()
+        self.walk = _Tally(self.n, self.k_needs, np.ascontiguousarray(c.medicalised.T).ravel(),
+                           record)
+        self.counted = np.zeros(self.n * self.k_needs, dtype=np.int64)
+        self.buffered: list[np.ndarray] = []
+        self.pending = 0
+
+    def visits(self) -> np.ndarray:
+        """Needs x actors visit counts."""
+        self.flush()
+        return self.counted.reshape(self.n, self.k_needs).T
+
+    def flush(self) -> None:
+        if self.buffered:
+            self.counted += np.bincount(np.concatenate(self.buffered),
+                                        minlength=self.n * self.k_needs)
+        self.buffered, self.pending = [], 0
+
+    def chunk(self, code: np.ndarray, offset: int, rng: np.random.Generator) -> None:
+        """Walk one chunk of walkers (``code`` = entry actor x needs + need) to the end."""
+        k_needs, rows, walk, hops_max = self.k_needs, self.rows, self.walk, self.hops_max
+        nnz = rows.nnz if self.c.suit is not None else 0
+        # A walker's whole state is one int64 key: (actor x needs + need) << 32 | walker id.
+        # Sorting the keys every hop orders walkers by actor, so every gather from the per-
+        # actor and per-tie tables below runs forward through memory instead of at random.
+        key = np.sort((code << 32) | np.arange(len(code), dtype=np.int64))
+        k = 0
+        while len(key):
+            code = key >> 32
+            pos = code // k_needs
+            if self.doomed is not None:  # where nobody can finish: circulates for ever
+                trapped = self.doomed[code]
+                if trapped.any():
+                    walk.stop(code[trapped], pos[trapped], key[trapped], _EXCEEDED, -1, offset)
+                    keep = ~trapped
+                    code, key, pos = code[keep], key[keep], pos[keep]
+                    if not len(code):
+                        break
+            if walk.steps + len(code) > self.cap:
+                raise self._capped(len(code), k, offset)
+            walk.steps += len(code)
+            self.buffered.append(code)
+            self.pending += len(code)
+            if self.pending >= _FLUSH:
+                self.flush()
+            resolved = rng.random(len(code)) < self.resolve[code]
+            degree = rows.degree[pos]
+            has_ties = degree > 0
+            if hops_max is not None and k == hops_max:  # last hop: everyone finishes here
+                outcome = np.where(resolved, np.where(self.appropriate[code], _APPROPRIATE,
+                                                      _ELSEWHERE),
+                                   np.where(has_ties, _EXCEEDED, _STUCK))
+                walk.stop(code, pos, key, outcome, k, offset)
+                break
+            moving = has_ties & ~resolved
+            done = np.flatnonzero(~moving)
+            if len(done):
+                outcome = np.where(resolved[done],
+                                   np.where(self.appropriate[code[done]], _APPROPRIATE,
+                                            _ELSEWHERE), _STUCK)
+                walk.stop(code[done], pos[done], key[done], outcome, k, offset)
+            w = np.flatnonzero(moving)
+            u = rng.random(len(w))
+            block = (code[w] - pos[w] * k_needs) * nnz if nnz else 0
+            j, ok = rows.pick(pos[w], degree[w], u, block)
+            if not ok.all():
+                lost = w[~ok]
+                walk.stop(code[lost], pos[lost], key[lost], _LOST, k, offset)
+                w, j = w[ok], j[ok]
+            # next code = target x needs + need = code + (target - pos) x needs, high half
+            nxt = rows.target[j].astype(np.int64)
+            nxt -= pos[w]
+            nxt *= k_needs << 32
+            nxt += key[w]
+            key = np.sort(nxt)
+            k += 1
+
+    def _capped(self, walking: int, k: int, offset: int) -> ConfigError:
+        limit = "None" if self.hops_max is None else f"{self.hops_max}"
+        return ConfigError(
+            f"simulate(): stopped at the step cap max_steps={self.cap:,} walker-steps: after "
+            f"{k:,} referrals {walking:,} residents of a chunk of walkers (residents "
+            f"{offset:,} onwards of {self.size:,}) were still walking with max_hops={limit}; "
+            "residents here almost never finish (resolve and handover failure near 0 on a "
+            "loop). Pass a finite or smaller max_hops, or a larger max_steps")
 
 
 def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: int,
@@ -320,7 +431,8 @@ def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: i
     se = np.sqrt(shares * (1.0 - shares) / m)
 
     forever = walk.by_hops.pop(-1, np.zeros(k_needs, dtype=np.int64)) > 0
-    top = max(walk.by_hops, default=0) if model.max_hops is None else model.max_hops
+    top = (model.max_hops if model.max_hops is not None and model.max_hops <= HOP_ROWS
+           else max(walk.by_hops, default=0))
     hop_counts = np.zeros((top + 1, k_needs))
     for h, per_need in walk.by_hops.items():
         hop_counts[h] = per_need

@@ -15,7 +15,13 @@ once and each parameter set changes only arrays:
 - a sampled ``entry.<kind>.<need>`` overwrites the raw entry weights, which are normalised again
   (per neighbourhood with a neighbourhood demand table);
 - parameter sets that share the step matrix (no handover varies) are propagated together as one
-  actors x (sets x needs) block, one sparse product per referral for the whole batch.
+  actors x (sets x needs) block, one sparse product per referral for the whole batch;
+- under need-aware routing (``routing="need"``) each column also gets its suitability
+  :math:`s` (the sampled resolve values + the floor, or the model's table, with the actor
+  columns ``suitability_<need>`` over them), the per-column row sums
+  :math:`\rho = W_a / \sum_c w_{ac} s(c)` and loss, and a referral is
+  :math:`v \to s \circ M^\top (v \circ c \rho)` (plus the weights-only part on rows where
+  every neighbour has suitability 0), as in :mod:`ecosystem.flows.exact`.
 
 The recursion is the one of :func:`ecosystem.flows.exact.solve` for a finite ``max_hops``
 (:math:`V_{k+1} = M^\top (V_k \circ C)`), giving the same outcome fractions to rounding; tests
@@ -76,7 +82,8 @@ def model_options(model: ReferralModel) -> dict:
     return {"resolve": model.resolve_table, "entry": model.entry_table,
             "handover_same": model.handover_same, "handover_cross": model.handover_cross,
             "max_hops": model.max_hops, "tie_kinds": sorted(spec.kinds), "weight": spec.weight,
-            "demand": model.demand}
+            "demand": model.demand, "routing": model.routing,
+            "suitability": model.suitability_table}
 
 
 def apply(model: ReferralModel, values: dict[Assumption, float]) -> ReferralModel:
@@ -179,11 +186,14 @@ class FlowBatch:
         self.varies_handover = any(a.group == "handover" for a in self.assumptions)
         self.varies_entry = any(a.group == "entry" for a in self.assumptions)
         self.step_t = c.step_t
-        self.loss = c.loss
+        self.loss = c.loss[0] if len(c.loss) else np.zeros(self.n)  # the same for every need
+        self.routing = model.routing
         if self.varies_handover:
             self._handover_parts(model)
         if self.varies_entry:
             self._entry_parts(model)
+        if self.routing == "need":
+            self._routing_parts(model)
 
     # ------------------------------------------------------------------ set-up
     def _handover_parts(self, model: ReferralModel) -> None:
@@ -228,6 +238,38 @@ class FlowBatch:
         self._loss0 = np.bincount(rows, p * (1.0 - alpha), minlength=self.n)
         self._loss_same = np.bincount(rows[same], (p * beta)[same], minlength=self.n)
         self._loss_cross = np.bincount(rows[~same], (p * beta)[~same], minlength=self.n)
+        # The failing share w/W (1 - h) per pair, in M's order, as the same three parts.
+        self._fail_parts = tuple(
+            sp.csr_array((data, c.indices, c.indptr), shape=(self.n, self.n))
+            for data in (p * (1.0 - alpha), np.where(same, p * beta, 0.0),
+                         np.where(same, 0.0, p * beta)))
+
+    def _routing_parts(self, model: ReferralModel) -> None:
+        """Need-aware routing: w/W and w/W (1 - h) in M's orientation and the suitability."""
+        from ecosystem.flows.assumptions import SUITABILITY_FLOOR
+
+        c = model._compiled
+        rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
+        out_w = np.bincount(rows, c.weight, minlength=self.n)
+        share = c.weight / out_w[rows] if len(rows) else np.zeros(0)
+        self._share = sp.csr_array((share, c.indices, c.indptr), shape=(self.n, self.n))
+        self._fail = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
+                                  shape=(self.n, self.n))
+        self._floor = SUITABILITY_FLOOR
+        table = model.suitability_table
+        self._suit_base = None if table is None else np.ascontiguousarray(
+            table.reindex(columns=list(self.needs)).to_numpy(dtype=np.float64)[self.kind_code])
+        given = np.zeros((self.n, self.k), dtype=bool)
+        values = np.zeros((self.n, self.k))
+        actors = model.ecosystem.actors
+        for j, need in enumerate(self.needs):
+            col = f"suitability_{need}"
+            if col in actors.columns:
+                vals = pd.to_numeric(actors[col], errors="coerce").to_numpy(dtype=np.float64)
+                given[:, j] = ~np.isnan(vals)
+                values[:, j] = np.where(given[:, j], vals, 0.0)
+        self._suit_given = given if given.any() else None
+        self._suit_values = values
 
     def _entry_parts(self, model: ReferralModel) -> None:
         """Raw entry weights (kind table + actor columns) and the neighbourhood structure."""
@@ -320,12 +362,15 @@ class FlowBatch:
         s, k = len(x), self.k
         p = self._parameters(x)
         step_t, loss = self._step(p)
-        load, last = self._propagate(step_t, p["entry"], p["cont"], p["hops"], k)
+        route = self._route(p, loss) if self.routing == "need" else None
+        load, last = self._propagate(step_t, p["entry"], p["cont"], p["hops"], k, route)
         # lost = sum_{k<H} (v_k o c) . loss; exceeded = sum_a (v_H o c)
         cont = p["cont"]
         tail = last * cont
         walked = load * cont - tail
-        if loss is None:
+        if route is not None:
+            lost = (route[3] * walked).sum(axis=0)
+        elif loss is None:
             lost = (self._loss0 @ walked - np.repeat(p["hs"], k) * (self._loss_same @ walked)
                     - np.repeat(p["hc"], k) * (self._loss_cross @ walked))
         else:
@@ -404,16 +449,62 @@ class FlowBatch:
 
         return step_t, None
 
+    def _route(self, p: dict[str, np.ndarray], loss: np.ndarray | None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """Need-aware routing per column: (gain c rho, suitability, weights-only part or None,
+        loss), all n x (s K)."""
+        s, k = len(p["hs"]), self.k
+        if self._suit_base is None:
+            suit = p["resolve"] + self._floor
+        else:
+            suit = self._suit_base if s == 1 else np.tile(self._suit_base, (1, s))
+        if self._suit_given is not None:
+            given = np.tile(self._suit_given, (1, s))
+            suit = np.where(given, np.tile(self._suit_values, (1, s)), suit)
+        row_s = self._share @ suit  # S(a) / W_a per column
+        ordinary = row_s > 0
+        ratio = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
+        if loss is not None:  # one handover pair for the block
+            row_f = self._fail @ suit if not self.varies_handover else (
+                self._fail_parts[0] @ suit - p["hs"][0] * (self._fail_parts[1] @ suit)
+                - p["hc"][0] * (self._fail_parts[2] @ suit))
+            by_weight = np.broadcast_to(loss[:, None], row_s.shape)
+        else:
+            hs_col, hc_col = np.repeat(p["hs"], k), np.repeat(p["hc"], k)
+            row_f = (self._fail_parts[0] @ suit - (self._fail_parts[1] @ suit) * hs_col
+                     - (self._fail_parts[2] @ suit) * hc_col)
+            by_weight = (self._loss0[:, None] - np.outer(self._loss_same, hs_col)
+                         - np.outer(self._loss_cross, hc_col))
+        lossmat = np.where(ordinary, np.clip(row_f * ratio, 0.0, 1.0),
+                           np.clip(by_weight, 0.0, 1.0))
+        lossmat[self.sink] = 0.0
+        cont = p["cont"]
+        fallback = ~ordinary & (self.open > 0)[:, None]
+        spill = cont * fallback if fallback.any() else None
+        return cont * ratio, suit, spill, lossmat
+
     @staticmethod
     def _propagate(step_t: Callable[[np.ndarray], np.ndarray], entry: np.ndarray,
-                   cont: np.ndarray, hops: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+                   cont: np.ndarray, hops: np.ndarray, k: int,
+                   route: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray] | None
+                   = None) -> tuple[np.ndarray, np.ndarray]:
         """Expected visits (load) and the visits after each column's last referral."""
         h_max = int(hops.max())
         load = entry.copy()
         v = entry
+
+        def advance(v: np.ndarray) -> np.ndarray:
+            if route is None:
+                return step_t(v * cont)
+            gain, suit, spill, _ = route
+            y = step_t(v * gain) * suit
+            if spill is not None:  # rows where every neighbour has suitability 0
+                y += step_t(v * spill)
+            return y
+
         if (hops == h_max).all():  # one hop limit for the whole block
             for _ in range(h_max):
-                v = step_t(v * cont)
+                v = advance(v)
                 load += v
             return load, v
         hop_col = np.repeat(hops, k)  # each column stops at its own limit
@@ -425,6 +516,6 @@ class FlowBatch:
                 last[:, done] = v[:, done]
                 v[:, done] = 0.0
             if step < h_max:
-                v = step_t(v * cont)
+                v = advance(v)
                 load += v
         return load, last

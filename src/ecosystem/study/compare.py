@@ -212,8 +212,8 @@ def compare(
     >>> study.summary()[["n", "mean", "diff"]].round(4)
                                    n    mean    diff
     scenario          metric
-    low / none        medicalised  4  0.0428  0.0000
-    low / prescribing medicalised  4  0.0410 -0.0018
+    low / none        medicalised  4  0.0281  0.0000
+    low / prescribing medicalised  4  0.0255 -0.0026
     """
     plan = _plan(scenarios, interventions, metrics, replicates, seed, baseline, "compare")
     exe, owned, workers = _executor(executor, "compare")

@@ -126,7 +126,7 @@ def flow_metric(
     >>> from ecosystem import datasets
     >>> from ecosystem.study import flow_metric
     >>> round(flow_metric("lost")(datasets.example()), 4)
-    0.1802
+    0.1651
     """
     outs = (outcomes,) if isinstance(outcomes, str) else tuple(outcomes)
     known = (*_OUTCOMES, "mean_hops")
