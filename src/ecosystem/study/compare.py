@@ -212,8 +212,8 @@ def compare(
     >>> study.summary()[["n", "mean", "diff"]].round(4)
                                    n    mean    diff
     scenario          metric
-    low / none        medicalised  4  0.0281  0.0000
-    low / prescribing medicalised  4  0.0255 -0.0026
+    low / none        medicalised  4  0.0420  0.0000
+    low / prescribing medicalised  4  0.0382 -0.0038
     """
     plan = _plan(scenarios, interventions, metrics, replicates, seed, baseline, "compare")
     exe, owned, workers = _executor(executor, "compare")
