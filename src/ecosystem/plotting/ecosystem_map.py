@@ -29,6 +29,7 @@ from ecosystem.plotting._style import (
     check_int,
     domain_colour,
     new_axes,
+    root_figure,
 )
 
 __all__ = ["MAX_ACTORS", "domain_layout", "plot_ecosystem"]
@@ -53,7 +54,7 @@ def plot_ecosystem(
     *,
     color: str | pd.Series = "domain",
     size: float | str | pd.Series | None = None,
-    ties: TieSelection = None,
+    tie_kinds: TieSelection = None,
     neighbourhoods: str | Iterable[str] | None = None,
     highlight: pd.DataFrame | None = None,
     layout: str | np.ndarray | pd.DataFrame = "domains",
@@ -90,7 +91,7 @@ def plot_ecosystem(
         Point size: ``None`` (one size, smaller for larger maps), a number (area in points^2),
         a numeric actor column or a Series indexed by actor id (for instance
         ``centrality(eco)["cross_domain_betweenness"]``), scaled linearly to areas 15-300.
-    ties
+    tie_kinds
         Tie kinds to draw (ids or aliases); ``None`` for every kind present, ``[]`` for none.
     neighbourhoods
         Neighbourhoods to draw (with the shared actors); ``None`` for all.
@@ -145,7 +146,7 @@ def plot_ecosystem(
     if max_actors is not None:
         max_actors = check_int(max_actors, func, "max_actors", 1)
     labels = check_int(labels, func, "labels")
-    kinds = _tie_kinds(eco, ties, func)
+    kinds = _tie_kinds(eco, tie_kinds, func)
     if max_actors is not None and eco.n_actors > max_actors:
         return _aggregated(eco, kinds, max_actors, ax)
 
@@ -157,6 +158,7 @@ def plot_ecosystem(
     sizes = _areas(values, size, n)
     colours, colour_legend, scale = _colours(eco, color, func)
 
+    owned = ax is None
     fig, ax = new_axes(ax, func, _figsize(layout, len(panel_names)))
     if isinstance(layout, str) and layout == "domains":
         _panel_frames(ax, panel_names)
@@ -209,8 +211,7 @@ def plot_ecosystem(
     if values is not None:
         handles += _size_handles(values, size_name)
     _labels(ax, eco, pos, values, labels)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-              fontsize=8)
+    _legend(ax, handles, owned)
     ax.set_aspect("equal")
     ax.autoscale_view()
     _pad(ax, pos)
@@ -252,7 +253,7 @@ def _tie_kinds(eco: Ecosystem, ties: TieSelection, func: str) -> list[str]:
     try:
         wanted = {eco.schema.tie_kind(t) for t in given}
     except UnknownKindError as exc:
-        raise UnknownKindError(f"{func}(): ties=: {exc}") from None
+        raise UnknownKindError(f"{func}(): tie_kinds=: {exc}") from None
     return [k for k in eco.schema.tie_kinds if k in wanted and k in present]
 
 
@@ -416,7 +417,7 @@ def _figsize(layout, n_panels: int) -> tuple[float, float]:
         cols = max(1, math.ceil(math.sqrt(n_panels * 1.6)))
         rows = math.ceil(n_panels / cols)
         scale = min(3.4, 14.0 / cols)
-        return (cols * scale + 3.2, rows * scale + 0.8)
+        return (cols * scale + 2.8, rows * scale + 0.8)
     return (9.5, 6.5)
 
 
@@ -601,6 +602,17 @@ def _labels(ax: Axes, eco: Ecosystem, pos: np.ndarray, values, k: int) -> None:
                           "alpha": 0.75})
 
 
+def _legend(ax: Axes, handles: list[Any], owned: bool) -> None:
+    """The legend right of the map: a figure legend in a figure of our own (its constrained
+    layout makes room whatever the map's aspect), else right of the caller's axes."""
+    if owned:
+        root_figure(ax).legend(handles=handles, loc="outside right upper", frameon=False,
+                               fontsize=8)
+    else:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  frameon=False, fontsize=8, borderaxespad=0.0)
+
+
 def _title(eco: Ecosystem) -> str:
     a = eco.actors
     n_nb = len(_names(a))
@@ -692,6 +704,7 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
     pair, n_ties = np.unique(lo * n_blocks + hi, return_counts=True)
     pl, ph = pair // n_blocks, pair % n_blocks
     between = pl != ph
+    owned = ax is None
     fig, ax = new_axes(ax, "plot_ecosystem", _figsize("domains", len(names)))
     _panel_frames(ax, names)
     if between.any():
@@ -717,8 +730,7 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
         w = n_ties[between]
         handles.append(Line2D([], [], color="#555555", alpha=0.5, lw=10,
                               label=f"ties between blocks (widest {int(w.max()):,})"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-              fontsize=8)
+    _legend(ax, handles, owned)
     ax.set_aspect("equal")
     ax.autoscale_view()
     _pad(ax, np.vstack([centres - 1.2, centres + 1.2]))
