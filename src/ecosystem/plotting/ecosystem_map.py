@@ -44,6 +44,8 @@ _SECTOR_CENTRE = {"medical": 180.0, "social": 60.0, "informal": -60.0}
 _SECTOR_SPAN = 104.0  # of the 120 degrees per domain; the rest separates the sectors
 _CELL = 2.7  # distance between panel centres (panel radius 1)
 _SHARED = "(shared)"
+#: Above this many panels the panels are too small for their names and block counts.
+_MAX_LABELLED_PANELS = 48
 
 _IGRAPH_LAYOUTS = ("auto", "circle", "drl", "fr", "graphopt", "grid", "kk", "lgl", "mds",
                    "random", "star")
@@ -198,7 +200,9 @@ def plot_ecosystem(
                         linewidths=0.6, zorder=3, gid="actors", **scale)
     formal_path, informal_path = (_marker_path(SECTOR_MARKERS[s]) for s in ("formal",
                                                                           "informal"))
-    points.set_paths([informal_path if inf else formal_path for inf in informal])
+    marker_paths = np.empty(2, dtype=object)
+    marker_paths[:] = [formal_path, informal_path]
+    points.set_paths(marker_paths[informal.astype(np.intp)].tolist())
     edge = np.where(shared, "black", "white")
     points.set_edgecolor(list(edge))
     points.set_linewidth(np.where(shared, 1.8, 0.6).tolist())
@@ -429,6 +433,8 @@ def _panel_frames(ax: Axes, names: list[str]) -> None:
         ax.add_patch(Circle((x, y), 1.12, facecolor="#F2F2F2" if not shared else "#E6E6E6",
                             edgecolor="#BBBBBB", lw=0.8, zorder=0,
                             gid=f"panel:{name}"))
+        if len(names) > _MAX_LABELLED_PANELS and not shared:
+            continue  # too small to read: the shared panel still says what it is
         title = "shared actors\n(no neighbourhood)" if shared else name
         ax.text(x, y + 1.2, title, ha="center", va="bottom", fontsize=9,
                 fontweight="bold" if not shared else "normal", zorder=4)
@@ -472,13 +478,11 @@ def _size_values(eco: Ecosystem, size, func: str) -> tuple[np.ndarray | None, st
             raise ConfigError(f"{func}(): size={size!r} must be a positive marker area")
         return None, None
     values = _actor_values(eco, size, func, "size")
-    v = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_numeric_dtype(
-        values.dtype) or pd.api.types.is_bool_dtype(values.dtype) else values
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
             values.dtype):
         raise ConfigError(f"{func}(): size= must be numeric; '{values.name}' has dtype "
                           f"{values.dtype}")
-    arr = v.to_numpy(dtype=np.float64, na_value=np.nan)
+    arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -527,9 +531,9 @@ def _areas(values: np.ndarray | None, size, n: int) -> np.ndarray:
 def _colours(eco: Ecosystem, color, func: str):
     """Per-actor colours, legend entries ``[(label, colour)]`` and scatter colour-scale kwargs."""
     if isinstance(color, str) and color == "domain":
-        dom = eco.actors["domain"].astype(str).to_numpy()
-        return ([domain_colour(d) for d in dom],
-                [(d, DOMAIN_COLOURS[d]) for d in DOMAINS if d in set(dom)], {})
+        dom = eco.actors["domain"].astype(str)
+        colours = dom.map(dict(DOMAIN_COLOURS)).fillna(domain_colour(None)).tolist()
+        return colours, [(d, DOMAIN_COLOURS[d]) for d in DOMAINS if d in set(dom)], {}
     values = _actor_values(eco, color, func, "color")
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
             values.dtype):
@@ -707,18 +711,23 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
     owned = ax is None
     fig, ax = new_axes(ax, "plot_ecosystem", _figsize("domains", len(names)))
     _panel_frames(ax, names)
+    # Largest block about 0.7 panel radii wide, whatever the number of panels.
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+    span = float(np.ptp(centres[:, 0])) + 2.5
+    side = 0.7 * width_pt / span
     if between.any():
         w = n_ties[between]
         seg = np.stack([bxy[pl[between]], bxy[ph[between]]], axis=1)
-        ax.add_collection(LineCollection(_segments(seg), linewidths=0.5 + 9.5 * w / w.max(),
+        ax.add_collection(LineCollection(_segments(seg),
+                                         linewidths=(0.3 + 0.25 * side * w / w.max()),
                                          colors="#555555", alpha=0.35, zorder=1, gid="bands"),
                           autolim=False)
     present = np.flatnonzero(counts > 0)
     colours = [DOMAIN_COLOURS[DOMAINS[b % len(DOMAINS)]] for b in present]
-    area = 40 + 1400 * counts[present] / counts.max()
+    area = side**2 * counts[present] / counts.max()  # proportional to the actors
     ax.scatter(bxy[present, 0], bxy[present, 1], s=area, c=colours, marker="s",
                edgecolors="white", zorder=3, gid="blocks")
-    for b in present:
+    for b in present if len(names) <= _MAX_LABELLED_PANELS else ():
         ax.text(bxy[b, 0], bxy[b, 1], f"{counts[b]}", ha="center", va="center", fontsize=7,
                 zorder=4, color="black",
                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
