@@ -49,12 +49,15 @@ from ecosystem.flows import FlowResult, ReferralModel
 from ecosystem.generate import Profile, generate_neighbourhood, generate_region
 from ecosystem.interventions import Intervention
 from ecosystem.io import (
+    Survey,
     from_igraph,
     from_networkx,
     read_csv,
+    read_ego_survey,
     read_excel,
     read_graphml,
     read_json,
+    read_survey,
     to_igraph,
     to_networkx,
     write_csv,
@@ -62,7 +65,14 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, Sensitivity, assumptions, compare, sensitivity
+from ecosystem.study import (
+    Comparison,
+    Sensitivity,
+    assumptions,
+    compare,
+    sensitivity,
+    sensitivity_to_missing,
+)
 
 
 def __getattr__(name: str):
@@ -107,6 +117,7 @@ __all__ = [
     "SelfLoopError",
     "Sensitivity",
     "Silos",
+    "Survey",
     "TieKind",
     "UnknownKindError",
     "ValidationError",
@@ -130,10 +141,13 @@ __all__ = [
     "mixing",
     "plotting",
     "read_csv",
+    "read_ego_survey",
     "read_excel",
     "read_graphml",
     "read_json",
+    "read_survey",
     "sensitivity",
+    "sensitivity_to_missing",
     "silos",
     "structural_holes",
     "study",
