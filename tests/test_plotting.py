@@ -220,6 +220,8 @@ def test_map_aggregated_above_threshold(region):
     key = a.set_index("id")["panel"] + "|" + a.set_index("id")["domain"]
     s, t = key.loc[region.ties["source"]].to_numpy(), key.loc[region.ties["target"]].to_numpy()
     pairs = {tuple(sorted(p)) for p in zip(s, t, strict=True) if p[0] != p[1]}
+    shown = sorted(int(t.get_text()) for t in ax.texts if t.get_gid() == "count")
+    assert shown == sorted(blocks.tolist())
     (bands,) = by_gid(ax, "bands")
     assert len(bands.get_segments()) == len(pairs)
     below = plot_ecosystem(region, max_actors=None).axes[0]

@@ -727,10 +727,17 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
     area = side**2 * counts[present] / counts.max()  # proportional to the actors
     ax.scatter(bxy[present, 0], bxy[present, 1], s=area, c=colours, marker="s",
                edgecolors="white", zorder=3, gid="blocks")
-    for b in present if len(names) <= _MAX_LABELLED_PANELS else ():
-        ax.text(bxy[b, 0], bxy[b, 1], f"{counts[b]}", ha="center", va="center", fontsize=7,
-                zorder=4, color="black",
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
+    sides = np.sqrt(area)
+    for b, block_side in zip(present if len(names) <= _MAX_LABELLED_PANELS else (), sides,
+                             strict=False):
+        # Inside a large block; beside a small one (outwards, so its colour stays visible).
+        out = 0.0 if block_side >= 16 else block_side / 2 + 6
+        ax.annotate(f"{counts[b]}", bxy[b], xytext=(out * np.cos(angle[b % len(DOMAINS)]),
+                                                    out * np.sin(angle[b % len(DOMAINS)])),
+                    textcoords="offset points", ha="center", va="center", fontsize=7,
+                    zorder=4, color="black", gid="count",
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                          "alpha": 0.7})
     handles = [Line2D([], [], ls="none", marker="s", markersize=9,
                       markerfacecolor=DOMAIN_COLOURS[d], markeredgecolor="white",
                       label=f"{d} (number: actors)") for d in DOMAINS
