@@ -33,7 +33,7 @@ def main() -> None:
     save(plot_ecosystem(eco, size=cb, highlight=es.gaps(eco)), "map_gaps")
     save(plot_ecosystem(eco, highlight=es.suggest_bridges(eco, n_ties=4, seed=1), labels=4),
          "map_bridges")
-    save(plot_ecosystem(es.generate_region(30, seed=1, name="30 neighbourhoods")),
+    save(plot_ecosystem(es.generate_region(30, seed=1, name="generated region")),
          "map_aggregated")
     model = es.ReferralModel(eco)
     save(plot_flows(model.simulate(2000, seed=1)), "flows_bars")

@@ -57,6 +57,11 @@ def by_gid(ax, prefix):
     return [c for c in ax.collections if (c.get_gid() or "").startswith(prefix)]
 
 
+def legend_of(ax):
+    """The map's legend: the figure's own in a figure the map made, else the axes' one."""
+    return ax.get_legend() or ax.get_figure(root=True).legends[0]
+
+
 def png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=40)
@@ -80,7 +85,7 @@ def test_map_one_point_per_actor_and_one_segment_per_tie(example):
 
 def test_map_segments_join_the_tie_ends(example):
     xy = domain_layout(example)
-    ax = plot_ecosystem(example, ties="collaboration").axes[0]
+    ax = plot_ecosystem(example, tie_kinds="collaboration").axes[0]
     (lines,) = by_gid(ax, "ties:")
     seg = np.asarray(lines.get_segments())
     ties = example.ties[example.ties["kind"] == "collaboration"]
@@ -105,25 +110,25 @@ def test_map_colours_markers_and_legend_follow_the_palette(example):
     shared = example.actors["neighbourhood"].isna().to_numpy()
     np.testing.assert_allclose(np.asarray(points.get_edgecolors())[shared], [[0, 0, 0, 1]] *
                                shared.sum())
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in legend_of(ax).get_texts()]
     for entry in ("medical", "social", "informal", "shared by neighbourhoods",
                   "collaboration", "referral (arrow: to whom)"):
         assert entry in labels
-    handles = {t.get_text(): h for t, h in zip(ax.get_legend().get_texts(),
-                                               ax.get_legend().legend_handles, strict=True)}
+    handles = {t.get_text(): h for t, h in zip(legend_of(ax).get_texts(),
+                                               legend_of(ax).legend_handles, strict=True)}
     assert handles["informal"].get_marker() == "D" and handles["medical"].get_marker() == "o"
 
 
 def test_map_tie_selection_and_labels(example):
-    ax = plot_ecosystem(example, ties=["verwijzing"], labels=3).axes[0]
+    ax = plot_ecosystem(example, tie_kinds=["verwijzing"], labels=3).axes[0]
     drawn = {c.get_gid(): len(c.get_segments()) for c in by_gid(ax, "ties:")}
     assert drawn == {"ties:referral": int((example.ties["kind"] == "referral").sum())}
     names = [t.get_text() for t in ax.texts if t.get_gid() == "label"]
     degree = pd.concat([example.ties["source"], example.ties["target"]]).value_counts()
     assert names == degree.sort_index().sort_values(ascending=False, kind="stable"
                                                     ).index[:3].tolist()
-    assert plot_ecosystem(example, ties=[], labels=0).axes[0].texts  # panel titles only
-    assert not by_gid(plot_ecosystem(example, ties=[]).axes[0], "ties:")
+    assert plot_ecosystem(example, tie_kinds=[], labels=0).axes[0].texts  # panel titles only
+    assert not by_gid(plot_ecosystem(example, tie_kinds=[]).axes[0], "ties:")
 
 
 def test_map_size_by_measure(example):
@@ -196,7 +201,7 @@ def test_map_highlight_gaps_and_suggested_bridges():
     ax = plot_ecosystem(eco, highlight=bridges).axes[0]
     (dashed,) = by_gid(ax, "highlight:dashed")
     assert len(dashed.get_segments()) == len(bridges) == 2
-    assert "suggested tie" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "suggested tie" in [t.get_text() for t in legend_of(ax).get_texts()]
 
 
 def test_map_aggregated_above_threshold(region):
@@ -216,6 +221,8 @@ def test_map_aggregated_above_threshold(region):
     key = a.set_index("id")["panel"] + "|" + a.set_index("id")["domain"]
     s, t = key.loc[region.ties["source"]].to_numpy(), key.loc[region.ties["target"]].to_numpy()
     pairs = {tuple(sorted(p)) for p in zip(s, t, strict=True) if p[0] != p[1]}
+    shown = sorted(int(t.get_text()) for t in ax.texts if t.get_gid() == "count")
+    assert shown == sorted(blocks.tolist())
     (bands,) = by_gid(ax, "bands")
     assert len(bands.get_segments()) == len(pairs)
     below = plot_ecosystem(region, max_actors=None).axes[0]
@@ -263,7 +270,7 @@ def test_map_property_every_actor_and_tie_drawn(eco):
     ({"size": "kind"}, "size= must be numeric"),
     ({"color": "colour"}, "color='colour' is not an actor column"),
     ({"neighbourhoods": ["Oostwijk"]}, "'Oostwijk' is not a neighbourhood"),
-    ({"ties": ["referal"]}, "ties=:"),
+    ({"tie_kinds": ["referal"]}, "tie_kinds=:"),
     ({"layout": "spring"}, "layout='spring' is not known"),
     ({"layout": np.zeros((3, 2))}, r"must have shape \(40, 2\)"),
     ({"highlight": pd.DataFrame({"a": [1]})}, "highlight= takes the table of gaps"),

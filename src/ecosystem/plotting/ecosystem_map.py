@@ -29,6 +29,7 @@ from ecosystem.plotting._style import (
     check_int,
     domain_colour,
     new_axes,
+    root_figure,
 )
 
 __all__ = ["MAX_ACTORS", "domain_layout", "plot_ecosystem"]
@@ -43,6 +44,8 @@ _SECTOR_CENTRE = {"medical": 180.0, "social": 60.0, "informal": -60.0}
 _SECTOR_SPAN = 104.0  # of the 120 degrees per domain; the rest separates the sectors
 _CELL = 2.7  # distance between panel centres (panel radius 1)
 _SHARED = "(shared)"
+#: Above this many panels the panels are too small for their names and block counts.
+_MAX_LABELLED_PANELS = 48
 
 _IGRAPH_LAYOUTS = ("auto", "circle", "drl", "fr", "graphopt", "grid", "kk", "lgl", "mds",
                    "random", "star")
@@ -53,7 +56,7 @@ def plot_ecosystem(
     *,
     color: str | pd.Series = "domain",
     size: float | str | pd.Series | None = None,
-    ties: TieSelection = None,
+    tie_kinds: TieSelection = None,
     neighbourhoods: str | Iterable[str] | None = None,
     highlight: pd.DataFrame | None = None,
     layout: str | np.ndarray | pd.DataFrame = "domains",
@@ -90,7 +93,7 @@ def plot_ecosystem(
         Point size: ``None`` (one size, smaller for larger maps), a number (area in points^2),
         a numeric actor column or a Series indexed by actor id (for instance
         ``centrality(eco)["cross_domain_betweenness"]``), scaled linearly to areas 15-300.
-    ties
+    tie_kinds
         Tie kinds to draw (ids or aliases); ``None`` for every kind present, ``[]`` for none.
     neighbourhoods
         Neighbourhoods to draw (with the shared actors); ``None`` for all.
@@ -145,7 +148,7 @@ def plot_ecosystem(
     if max_actors is not None:
         max_actors = check_int(max_actors, func, "max_actors", 1)
     labels = check_int(labels, func, "labels")
-    kinds = _tie_kinds(eco, ties, func)
+    kinds = _tie_kinds(eco, tie_kinds, func)
     if max_actors is not None and eco.n_actors > max_actors:
         return _aggregated(eco, kinds, max_actors, ax)
 
@@ -157,6 +160,7 @@ def plot_ecosystem(
     sizes = _areas(values, size, n)
     colours, colour_legend, scale = _colours(eco, color, func)
 
+    owned = ax is None
     fig, ax = new_axes(ax, func, _figsize(layout, len(panel_names)))
     if isinstance(layout, str) and layout == "domains":
         _panel_frames(ax, panel_names)
@@ -196,7 +200,9 @@ def plot_ecosystem(
                         linewidths=0.6, zorder=3, gid="actors", **scale)
     formal_path, informal_path = (_marker_path(SECTOR_MARKERS[s]) for s in ("formal",
                                                                           "informal"))
-    points.set_paths([informal_path if inf else formal_path for inf in informal])
+    marker_paths = np.empty(2, dtype=object)
+    marker_paths[:] = [formal_path, informal_path]
+    points.set_paths(marker_paths[informal.astype(np.intp)].tolist())
     edge = np.where(shared, "black", "white")
     points.set_edgecolor(list(edge))
     points.set_linewidth(np.where(shared, 1.8, 0.6).tolist())
@@ -209,8 +215,7 @@ def plot_ecosystem(
     if values is not None:
         handles += _size_handles(values, size_name)
     _labels(ax, eco, pos, values, labels)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-              fontsize=8)
+    _legend(ax, handles, owned)
     ax.set_aspect("equal")
     ax.autoscale_view()
     _pad(ax, pos)
@@ -252,7 +257,7 @@ def _tie_kinds(eco: Ecosystem, ties: TieSelection, func: str) -> list[str]:
     try:
         wanted = {eco.schema.tie_kind(t) for t in given}
     except UnknownKindError as exc:
-        raise UnknownKindError(f"{func}(): ties=: {exc}") from None
+        raise UnknownKindError(f"{func}(): tie_kinds=: {exc}") from None
     return [k for k in eco.schema.tie_kinds if k in wanted and k in present]
 
 
@@ -416,7 +421,7 @@ def _figsize(layout, n_panels: int) -> tuple[float, float]:
         cols = max(1, math.ceil(math.sqrt(n_panels * 1.6)))
         rows = math.ceil(n_panels / cols)
         scale = min(3.4, 14.0 / cols)
-        return (cols * scale + 3.2, rows * scale + 0.8)
+        return (cols * scale + 2.8, rows * scale + 0.8)
     return (9.5, 6.5)
 
 
@@ -428,6 +433,8 @@ def _panel_frames(ax: Axes, names: list[str]) -> None:
         ax.add_patch(Circle((x, y), 1.12, facecolor="#F2F2F2" if not shared else "#E6E6E6",
                             edgecolor="#BBBBBB", lw=0.8, zorder=0,
                             gid=f"panel:{name}"))
+        if len(names) > _MAX_LABELLED_PANELS and not shared:
+            continue  # too small to read: the shared panel still says what it is
         title = "shared actors\n(no neighbourhood)" if shared else name
         ax.text(x, y + 1.2, title, ha="center", va="bottom", fontsize=9,
                 fontweight="bold" if not shared else "normal", zorder=4)
@@ -471,13 +478,11 @@ def _size_values(eco: Ecosystem, size, func: str) -> tuple[np.ndarray | None, st
             raise ConfigError(f"{func}(): size={size!r} must be a positive marker area")
         return None, None
     values = _actor_values(eco, size, func, "size")
-    v = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_numeric_dtype(
-        values.dtype) or pd.api.types.is_bool_dtype(values.dtype) else values
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
             values.dtype):
         raise ConfigError(f"{func}(): size= must be numeric; '{values.name}' has dtype "
                           f"{values.dtype}")
-    arr = v.to_numpy(dtype=np.float64, na_value=np.nan)
+    arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -526,9 +531,9 @@ def _areas(values: np.ndarray | None, size, n: int) -> np.ndarray:
 def _colours(eco: Ecosystem, color, func: str):
     """Per-actor colours, legend entries ``[(label, colour)]`` and scatter colour-scale kwargs."""
     if isinstance(color, str) and color == "domain":
-        dom = eco.actors["domain"].astype(str).to_numpy()
-        return ([domain_colour(d) for d in dom],
-                [(d, DOMAIN_COLOURS[d]) for d in DOMAINS if d in set(dom)], {})
+        dom = eco.actors["domain"].astype(str)
+        colours = dom.map(dict(DOMAIN_COLOURS)).fillna(domain_colour(None)).tolist()
+        return colours, [(d, DOMAIN_COLOURS[d]) for d in DOMAINS if d in set(dom)], {}
     values = _actor_values(eco, color, func, "color")
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
             values.dtype):
@@ -599,6 +604,17 @@ def _labels(ax: Axes, eco: Ecosystem, pos: np.ndarray, values, k: int) -> None:
                     fontsize=7.5, zorder=5, gid="label",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                           "alpha": 0.75})
+
+
+def _legend(ax: Axes, handles: list[Any], owned: bool) -> None:
+    """The legend right of the map: a figure legend in a figure of our own (its constrained
+    layout makes room whatever the map's aspect), else right of the caller's axes."""
+    if owned:
+        root_figure(ax).legend(handles=handles, loc="outside right upper", frameon=False,
+                               fontsize=8)
+    else:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  frameon=False, fontsize=8, borderaxespad=0.0)
 
 
 def _title(eco: Ecosystem) -> str:
@@ -692,23 +708,36 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
     pair, n_ties = np.unique(lo * n_blocks + hi, return_counts=True)
     pl, ph = pair // n_blocks, pair % n_blocks
     between = pl != ph
+    owned = ax is None
     fig, ax = new_axes(ax, "plot_ecosystem", _figsize("domains", len(names)))
     _panel_frames(ax, names)
+    # Largest block about 0.7 panel radii wide, whatever the number of panels.
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+    span = float(np.ptp(centres[:, 0])) + 2.5
+    side = 0.7 * width_pt / span
     if between.any():
         w = n_ties[between]
         seg = np.stack([bxy[pl[between]], bxy[ph[between]]], axis=1)
-        ax.add_collection(LineCollection(_segments(seg), linewidths=0.5 + 9.5 * w / w.max(),
+        ax.add_collection(LineCollection(_segments(seg),
+                                         linewidths=(0.3 + 0.25 * side * w / w.max()),
                                          colors="#555555", alpha=0.35, zorder=1, gid="bands"),
                           autolim=False)
     present = np.flatnonzero(counts > 0)
     colours = [DOMAIN_COLOURS[DOMAINS[b % len(DOMAINS)]] for b in present]
-    area = 40 + 1400 * counts[present] / counts.max()
+    area = side**2 * counts[present] / counts.max()  # proportional to the actors
     ax.scatter(bxy[present, 0], bxy[present, 1], s=area, c=colours, marker="s",
                edgecolors="white", zorder=3, gid="blocks")
-    for b in present:
-        ax.text(bxy[b, 0], bxy[b, 1], f"{counts[b]}", ha="center", va="center", fontsize=7,
-                zorder=4, color="black",
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
+    sides = np.sqrt(area)
+    for b, block_side in zip(present if len(names) <= _MAX_LABELLED_PANELS else (), sides,
+                             strict=False):
+        # Inside a large block; beside a small one (outwards, so its colour stays visible).
+        out = 0.0 if block_side >= 16 else block_side / 2 + 6
+        ax.annotate(f"{counts[b]}", bxy[b], xytext=(out * np.cos(angle[b % len(DOMAINS)]),
+                                                    out * np.sin(angle[b % len(DOMAINS)])),
+                    textcoords="offset points", ha="center", va="center", fontsize=7,
+                    zorder=4, color="black", gid="count",
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                          "alpha": 0.7})
     handles = [Line2D([], [], ls="none", marker="s", markersize=9,
                       markerfacecolor=DOMAIN_COLOURS[d], markeredgecolor="white",
                       label=f"{d} (number: actors)") for d in DOMAINS
@@ -717,8 +746,7 @@ def _aggregated(eco: Ecosystem, kinds: list[str], max_actors: int, ax: Axes | No
         w = n_ties[between]
         handles.append(Line2D([], [], color="#555555", alpha=0.5, lw=10,
                               label=f"ties between blocks (widest {int(w.max()):,})"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-              fontsize=8)
+    _legend(ax, handles, owned)
     ax.set_aspect("equal")
     ax.autoscale_view()
     _pad(ax, np.vstack([centres - 1.2, centres + 1.2]))
