@@ -6,7 +6,7 @@ the read report) takes at most 1.2x the time of ``pandas.read_csv`` of the same 
 text columns read as text, as our reader does) plus ``Ecosystem(actors, ties)`` on the frames.
 
 Two file sets are timed: an English comma-separated UTF-8 export, and the same data as a
-Dutch Excel export (``;``, decimal comma, Windows-1252, Dutch headers ``naam;soort;wijk`` and
+Dutch Excel export (``;``, decimal comma, Windows-1252, Dutch headers ``code;soort;wijk`` and
 ``van;naar;soort;gewicht``; pandas is then told ``sep=";", decimal=","``, encoding cp1252).
 Rounds alternate between the two sides and the best of each is kept.
 
@@ -33,7 +33,7 @@ def _write(folder: Path, n_actors: int, n_ties: int) -> dict[str, tuple[Path, Pa
     actors.to_csv(english[0], index=False)
     ties.to_csv(english[1], index=False)
     dutch = (folder / "actoren.csv", folder / "relaties.csv")
-    actors.rename(columns={"id": "naam", "kind": "soort", "neighbourhood": "wijk"}).to_csv(
+    actors.rename(columns={"id": "code", "kind": "soort", "neighbourhood": "wijk"}).to_csv(
         dutch[0], index=False, sep=";", encoding="cp1252")
     ties.rename(columns={"source": "van", "target": "naar", "kind": "soort",
                          "weight": "gewicht"}).to_csv(dutch[1], index=False, sep=";",
@@ -53,7 +53,7 @@ def _baseline(files: tuple[Path, Path], dutch: bool):
     from ecosystem import Ecosystem
 
     opts = {"sep": ";", "decimal": ",", "encoding": "cp1252"} if dutch else {}
-    a_text = ["naam", "soort", "wijk"] if dutch else ["id", "kind", "neighbourhood"]
+    a_text = ["code", "soort", "wijk"] if dutch else ["id", "kind", "neighbourhood"]
     t_text = ["van", "naar", "soort"] if dutch else ["source", "target", "kind"]
     actors = pd.read_csv(files[0], dtype=dict.fromkeys(a_text, "str"), keep_default_na=False,
                          na_values=[""], **opts)
