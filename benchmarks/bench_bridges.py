@@ -36,9 +36,13 @@ def main() -> None:
     per_nb = generate_region(pd.DataFrame({"neighbourhood": ["probe"], "residents": [2500]}),
                              seed=0).n_actors
     n_nb = max(1, math.ceil(args.actors / per_nb))
-    table = pd.DataFrame({"neighbourhood": [f"buurt {i}" for i in range(n_nb)],
-                          "residents": 2500})
-    eco = generate_region(table, seed=1)
+    while True:  # shared actors are counted once per region, not per neighbourhood
+        table = pd.DataFrame({"neighbourhood": [f"buurt {i}" for i in range(n_nb)],
+                              "residents": 2500})
+        eco = generate_region(table, seed=1)
+        if eco.n_actors >= args.actors:
+            break
+        n_nb = math.ceil(n_nb * args.actors / eco.n_actors)
     print(f"region: {eco.n_actors:,} actors, {eco.n_ties:,} ties, {n_nb} neighbourhoods")
     t_sh, t_sh_warm, t_sb = [], [], []
     out = None
