@@ -216,18 +216,18 @@ def test_same_results_on_processes(tmp_path):
 def test_small_cell_suppression_blanks_and_lists(tmp_path):
     text = SMALL.replace('[scenarios.low]\nprofile = "low_ses"\nresidents = 800',
                          '[scenarios.low]\nprofile = "low_ses"\nresidents = 200')
-    text += "[output]\nsuppress_below = 30\n"
+    text += "[output]\nsuppress_below = 300\n"
     study = load(_write(tmp_path, text))
     result = study.run(tmp_path / "out", report=False)
     sizes = {s.name: s for s in study.scenarios}
     assert sizes
     suppressed = pd.read_csv(tmp_path / "out" / "suppressed.csv")
-    assert (suppressed["size"] < 30).all() and len(suppressed) > 0
+    assert (suppressed["size"] < 300).all() and len(suppressed) > 0
     blank = result.results["value"].isna()
     assert blank.sum() == len(suppressed)
     assert "_size" not in set(result.results["metric"])
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert manifest["suppressed"] == {"threshold": 30, "values": len(suppressed)}
+    assert manifest["suppressed"] == {"threshold": 300, "values": len(suppressed)}
 
 
 def test_data_scenario_reads_files_relative_to_the_study(tmp_path, example):

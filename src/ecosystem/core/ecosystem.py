@@ -91,6 +91,7 @@ class Ecosystem:
         column (or alias, or the index), optional ``residents``, ``ses``, ``demand_<need>``
         and any other columns (e.g. CBS Kerncijfers). A table with columns must list every
         neighbourhood an actor is in. Omitted: the names of the actors' neighbourhoods.
+    schema
         The vocabulary; :meth:`Schema.default` when omitted.
     name
         A label shown in summaries.
@@ -1148,6 +1149,9 @@ def from_frames(
         One row per actor (see :class:`Ecosystem` for the columns).
     ties
         One row per tie; ``None`` gives an ecosystem without ties.
+    neighbourhoods
+        One row per neighbourhood (see :attr:`Ecosystem.neighbourhoods`); ``None`` derives
+        the names from the actors.
     schema
         Vocabulary to validate against; :meth:`Schema.default` by default.
     name

@@ -651,7 +651,7 @@ class Schema:
         >>> from ecosystem import Schema
         >>> d = Schema.default().to_dict()
         >>> list(d), len(d["actor_kinds"])
-        (['default_tie_kind', 'actor_kinds', 'tie_kinds', 'needs'], 22)
+        (['default_tie_kind', 'columns', 'actor_kinds', 'tie_kinds', 'needs'], 22)
         """
         return {
             "default_tie_kind": self.default_tie_kind,

@@ -183,6 +183,8 @@ def read_excel(
         Name of the actors sheet.
     ties_sheet
         Name of the ties sheet; ``None`` reads actors only.
+    neighbourhoods_sheet
+        Name of the neighbourhoods sheet, read when the workbook has it; ``None`` skips it.
 
     Returns
     -------
