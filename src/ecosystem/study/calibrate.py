@@ -136,8 +136,8 @@ def calibrate(
     >>> fit.parameters[["value", "se"]].round(3)
                            value     se
     assumption
-    handover_cross         0.781  0.035
-    resolve.gp.loneliness  0.085  0.034
+    handover_cross         0.719  0.039
+    resolve.gp.loneliness  0.162  0.031
     """
     func = "calibrate"
     configs = _configs(scenario if isinstance(scenario, Mapping) else {"scenario": scenario},
