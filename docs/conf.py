@@ -8,6 +8,8 @@ the notebooks in ``notebooks/`` are copied in and rendered by myst-nb without be
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import sys
 from pathlib import Path
@@ -99,7 +101,8 @@ def _gallery() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    runpy.run_path(str(ROOT / "scripts" / "gallery.py"), run_name="__main__")
+    with contextlib.redirect_stdout(io.StringIO()):  # the build stays quiet unless it fails
+        runpy.run_path(str(ROOT / "scripts" / "gallery.py"), run_name="__main__")
 
 
 _copy_notebooks()
