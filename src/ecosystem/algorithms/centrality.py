@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
+from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem, rescale
 from ecosystem.algorithms._sparse import _at_pattern, _blocks, _row_sum
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, EcosystemError, suggest
@@ -29,6 +29,11 @@ MEASURES: tuple[str, ...] = (
     "coreness", "clustering", "cross_domain_betweenness",
 )
 _PATH = frozenset({"betweenness", "closeness", "harmonic", "cross_domain_betweenness"})
+_STRENGTH = frozenset({"in_strength", "out_strength", "strength"})
+
+#: igraph compares path lengths with this relative tolerance: paths whose lengths differ by
+#: less count as equally short. Lengths spanning more than its inverse trigger a warning.
+PATH_TOLERANCE = 1e-10
 
 #: Exact path measures (betweenness, closeness, harmonic, cross-domain betweenness) cost one
 #: shortest-path search per actor; above this many actors they warn and suggest ``k=``.
@@ -218,10 +223,13 @@ def _centrality(eco: Ecosystem, *, measures: list[str], ties: TieSelection,
         raise type(exc)(f"centrality(): {exc}") from None
     n = eco.n_actors
     w = None if weight is None else np.asarray(g.es["weight"], dtype=np.float64)
+    if w is not None and set(measures) - _STRENGTH:
+        # scale-invariant measures run on strengths divided by the largest (see the docstring)
+        w = rescale(w, "centrality")[0]
     out: dict[str, np.ndarray] = {}
-    dist = None
+    dist, factor = None, 1.0
     if _PATH.intersection(measures):
-        dist = _lengths(eco, g, ties, spec.directed, w, distance)
+        dist, factor = _lengths(eco, g, ties, spec.directed, w, distance)
         if k is not None and k > n:
             raise ConfigError(f"centrality(): k={k} is larger than the number of actors ({n})")
         if k is None and n > EXACT_LIMIT:
@@ -234,23 +242,41 @@ def _centrality(eco: Ecosystem, *, measures: list[str], ties: TieSelection,
         sources = np.sort(as_generator(seed).choice(n, int(k), replace=False))
     for m in measures:
         out[m] = _MEASURE[m](eco, g, w, dist, spec.directed, normalized, sources, spec)
+        if m in ("closeness", "harmonic"):
+            out[m] = out[m] / factor  # lengths were rescaled: d = d_unit * factor
+        if m in _STRENGTH and not np.isfinite(out[m]).all():
+            raise ConfigError(f"centrality(): the {m} of some actors overflows (sums beyond "
+                              "1.8e308); divide the weights by a constant first",
+                              field="weight")
     return pd.DataFrame({m: np.asarray(out[m], dtype=np.float64) for m in measures},
                         index=eco.index)
 
 
 # ---------------------------------------------------------------------- distances
 def _lengths(eco: Ecosystem, g: ig.Graph, ties: TieSelection, directed: bool,
-             w: np.ndarray | None, distance: str) -> np.ndarray | None:
-    """Edge lengths aligned with the simple view's edges, or None for hop counts."""
+             w: np.ndarray | None, distance: str) -> tuple[list[float] | None, float]:
+    """Edge lengths aligned with the simple view's edges (None for hop counts), rescaled so
+    that the shortest positive length is about 1, and the factor: true length = length *
+    factor. Betweenness does not depend on the factor; closeness and harmonic divide by it.
+
+    ``w`` are the strengths already divided by the largest (see :func:`rescale`), so inverse
+    lengths are at least 1 whatever the magnitude of the weights; igraph's absolute
+    comparisons of tiny lengths (weights of 1e9 give lengths of 1e-9) never come into play.
+    """
     if distance == "inverse":
         if w is None:
-            return None
+            return None, 1.0
+        if w.size == 0:
+            return [], 1.0
         if (w <= 0).any():
             raise ConfigError("centrality(): some ties have zero strength, so "
                               "distance='inverse' would make them infinitely long; remove "
                               "them, use weight=None or give a distance column",
                               field="distance")
-        return 1.0 / w
+        length = 1.0 / w
+        factor = 1.0 / float(np.asarray(g.es["weight"], dtype=np.float64).max())
+        _check_span(length)
+        return length.tolist(), factor
     try:
         src, tgt, length, _ = eco.edge_arrays(ties, directed=directed, weight=distance)
     except EcosystemError as exc:
@@ -270,7 +296,25 @@ def _lengths(eco: Ecosystem, g: ig.Graph, ties: TieSelection, directed: bool,
     ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     view_key = ends[:, 0] * max(eco.n_actors, 1) + ends[:, 1]
     pos = np.searchsorted(key[order][first], view_key)
-    return shortest[pos]
+    chosen = shortest[pos]
+    positive = chosen[chosen > 0]
+    if positive.size == 0:
+        return chosen.tolist(), 1.0
+    low = float(positive.min())
+    unit, top = rescale(chosen / low, "centrality", what=f"lengths in '{distance}'")
+    _check_span(unit * top)
+    return (unit * top).tolist(), low
+
+
+def _check_span(length: np.ndarray) -> None:
+    positive = length[length > 0]
+    if positive.size and positive.max() > positive.min() / PATH_TOLERANCE:
+        warnings.warn(
+            f"centrality(): tie lengths range from {positive.min():.3g} to {positive.max():.3g}"
+            f" (ratio above {1 / PATH_TOLERANCE:.0e}); igraph treats paths whose lengths "
+            f"differ by less than {PATH_TOLERANCE:g} relative as equally short, so "
+            "betweenness and closeness may merge paths of different length. Consider "
+            "dropping or merging the weakest ties", RuntimeWarning, stacklevel=5)
 
 
 # ---------------------------------------------------------------------- the measures
@@ -397,7 +441,7 @@ def _eigenvector(eco, g, w, dist, directed, normalized, sources, spec):
     with warnings.catch_warnings():  # non-uniqueness on disconnected views is documented
         warnings.simplefilter("ignore", RuntimeWarning)
         # (directed=False is rejected by igraph 1.0; the view's own direction applies)
-        x, value = g.eigenvector_centrality(weights=None if w is None else "weight",
+        x, value = g.eigenvector_centrality(weights=None if w is None else w.tolist(),
                                             return_eigenvalue=True)
     if value <= 1e-12:  # acyclic directed view: the leading eigenvalue is 0, no centrality
         return np.zeros(g.vcount())
@@ -407,7 +451,7 @@ def _eigenvector(eco, g, w, dist, directed, normalized, sources, spec):
 
 def _pagerank(eco, g, w, dist, directed, normalized, sources, spec):
     return np.asarray(g.pagerank(directed=directed, damping=_DAMPING,
-                                 weights=None if w is None else "weight"), dtype=float)
+                                 weights=None if w is None else w.tolist()), dtype=float)
 
 
 def _hits(kind: str):
@@ -417,7 +461,8 @@ def _hits(kind: str):
         score = g.hub_score if kind == "hub" else g.authority_score
         with warnings.catch_warnings():  # non-uniqueness is documented
             warnings.simplefilter("ignore", RuntimeWarning)
-            x = np.abs(np.asarray(score(weights=None if w is None else "weight"), dtype=float))
+            x = np.abs(np.asarray(score(weights=None if w is None else w.tolist()),
+                                  dtype=float))
         total = x.sum()
         return x / total if total > 0 else x
     return f

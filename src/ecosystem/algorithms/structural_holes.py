@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
+from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem, rescale
 from ecosystem.algorithms._sparse import _row_sum
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, EcosystemError
@@ -131,6 +131,11 @@ def _structural_holes(eco: Ecosystem, *, ties: TieSelection, weight: str | None,
         adj = eco.adjacency(ties, directed=directed, weight=weight)
     except EcosystemError as exc:
         raise type(exc)(f"structural_holes(): {exc}") from None
+    # Burt's measures are scale-invariant: divide by the largest strength so that no sum
+    # overflows or underflows whatever the magnitude of the weights (a new array: the
+    # ecosystem's cached view is never changed).
+    adj = sp.csr_array(adj, dtype=np.float64, copy=True)
+    adj.data = rescale(adj.data, "structural_holes")[0]
     # The two-step sums of Burt's formulas run over q in N(i) and N(j) for contacts i, j: the
     # triangles of the contact graph. igraph lists them in C from the cached undirected view,
     # far fewer than the wedges a sparse matrix product would store.
