@@ -288,8 +288,8 @@ class ReferralModel:
 
 # ---------------------------------------------------------------------- validation
 def _probability(value: object, name: str) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not 0.0 <= float(value) <= 1.0:
+    if (not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool)
+            or not 0.0 <= float(value) <= 1.0):
         raise ConfigError(
             f"ReferralModel(): {name}={value!r} is not accepted; use a probability in [0, 1]")
     return float(value)

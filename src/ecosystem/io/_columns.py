@@ -80,7 +80,8 @@ def describe(table: pd.DataFrame, what: str, *, source: str, fmt: str,
 
 def values(series: pd.Series) -> list[Any]:
     """The column as plain Python values (str, int, float, bool), ``None`` where missing."""
-    plain = series.to_numpy(dtype=object, na_value=None).tolist()
+    # pandas accepts na_value=None here; the pandas-stubs overloads do not say so.
+    plain = series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
     if any(isinstance(v, np.generic) for v in plain[:1]):
         plain = [v.item() if isinstance(v, np.generic) else v for v in plain]
     return plain
@@ -114,22 +115,13 @@ def build(
         return _dates(data, name, column=column, source=source, first_line=first_line)
     types = {type(v) for v in data}
     checked = name in SUPPORTED
-    plain_ok = {"str": {str}, "string": {str}, "bool": {bool}, "boolean": {bool},
-                "float64": {float, int}, "Float64": {float, int}}.get(name)
+    plain_types: dict[str, set[type]] = {
+        "str": {str}, "string": {str}, "bool": {bool}, "boolean": {bool},
+        "float64": {float, int}, "Float64": {float, int}}
+    plain_ok = plain_types.get(name)
     simple = plain_ok is not None and types <= (plain_ok | {type(None)})
     if (checked and not simple) or (None in data and name not in _NULLABLE):
-        for row, value in enumerate(data):
-            if value is None:
-                if name not in _NULLABLE and checked:
-                    raise FormatError(
-                        f"missing value in column '{column}' of dtype {name}, which cannot hold "
-                        "one", source=source, field=column, row=row,
-                        line=None if first_line is None else row + first_line)
-            elif checked and not _fits(value, name):
-                raise FormatError(
-                    f"value {value!r} does not fit column '{column}' of dtype {name}",
-                    source=source, field=column, row=row,
-                    line=None if first_line is None else row + first_line)
+        _check_values(data, name, checked, column=column, source=source, first_line=first_line)
     if checked and (name in _INT or name in _FLOAT):
         _check_range(data, name, column=column, source=source, first_line=first_line)
     if name in _FLOAT and str in types:
@@ -145,12 +137,30 @@ def build(
         return pd.Series(pd.arrays.IntegerArray(ints, mask), dtype=name)
     if name in _FLOAT and name in _FLOATS:
         return pd.Series([math.nan if v is None else v for v in data], dtype=name)
+    dtype: Any = name  # a dtype name from SUPPORTED or of a graph library, checked above
     try:
-        return pd.Series(pd.array(data, dtype=name) if checked else data,
-                         dtype=name if checked else None).astype(name)
+        return pd.Series(pd.array(data, dtype=dtype) if checked else data,
+                         dtype=dtype if checked else None).astype(dtype)
     except (TypeError, ValueError, OverflowError) as exc:
         raise FormatError(f"cannot rebuild column '{column}' as {name}: {exc}", source=source,
                           field=column) from None
+
+
+def _check_values(data: list[Any], name: str, checked: bool, *, column: str, source: str,
+                  first_line: int | None) -> None:
+    """Raise FormatError at the first value that does not fit dtype ``name``."""
+    for row, value in enumerate(data):
+        if value is None:
+            if name not in _NULLABLE and checked:
+                raise FormatError(
+                    f"missing value in column '{column}' of dtype {name}, which cannot hold "
+                    "one", source=source, field=column, row=row,
+                    line=None if first_line is None else row + first_line)
+        elif checked and not _fits(value, name):
+            raise FormatError(
+                f"value {value!r} does not fit column '{column}' of dtype {name}",
+                source=source, field=column, row=row,
+                line=None if first_line is None else row + first_line)
 
 
 def _limits(name: str) -> tuple[float, float]:
@@ -189,7 +199,8 @@ def _dates(data: list[Any], name: str, *, column: str, source: str,
                               f"{name} (a date-time)", source=source, field=column, row=row,
                               line=None if first_line is None else row + first_line)
     try:
-        return pd.Series(pd.to_datetime(pd.Series(data, dtype=object))).astype(name)
+        out: Any = pd.Series(pd.to_datetime(pd.Series(data, dtype=object)))
+        return out.astype(name)
     except (ValueError, TypeError, OverflowError) as exc:
         raise FormatError(f"cannot rebuild column '{column}' as {name}: {exc}", source=source,
                           field=column) from None

@@ -55,11 +55,12 @@ def _frame(path: PathLike, dtypes: Mapping[str, object] | None) -> tuple[pd.Data
     raw_names = _header(text, sep, source)
     names = [_unneutralise(n) for n in raw_names]
     _check_header(names, source)
-    dtype: dict[str, object] = {c: "str" for c in _TEXT_COLUMNS if c in names}
+    dtype: dict[str, Any] = {c: "str" for c in _TEXT_COLUMNS if c in names}
     dtype.update(dtypes or {})
-    read = {"sep": sep, "keep_default_na": False, "na_values": [""], "skipinitialspace": False,
-            "index_col": False, "header": 0, "names": [f"\x00{j}" for j in range(len(names))]}
-    positional = {f"\x00{j}": dtype[n] for j, n in enumerate(names) if n in dtype}
+    read: dict[str, Any] = {
+        "sep": sep, "keep_default_na": False, "na_values": [""], "skipinitialspace": False,
+        "index_col": False, "header": 0, "names": [f"\x00{j}" for j in range(len(names))]}
+    positional: dict[str, Any] = {f"\x00{j}": dtype[n] for j, n in enumerate(names) if n in dtype}
     try:
         with warnings.catch_warnings():
             # index_col=False: a row with more fields than the header is an error, not an index
@@ -162,10 +163,10 @@ def _fits(value: str, dtype: Any) -> bool:
         return info.min <= number <= info.max
     if kind == "f":
         try:
-            number = float(value)
+            real = float(value)
         except ValueError:
             return False
-        return math.isfinite(number) or value.strip().lower() in _NON_FINITE_TEXT
+        return math.isfinite(real) or value.strip().lower() in _NON_FINITE_TEXT
     if kind == "b":
         return value.strip().lower() in ("true", "false")
     return True
@@ -185,13 +186,13 @@ def _check_column(values: pd.Series, column: str, text: str, read: dict[str, Any
         inf = np.flatnonzero(np.isinf(arr))
         if len(inf):
             raw = _as_text(text, read).iloc[:, names.index(column)]
-            for row in inf:
-                literal = str(raw.iloc[row]).strip().lower()
+            for at in inf.tolist():
+                literal = str(raw.iloc[at]).strip().lower()
                 if literal not in _NON_FINITE_TEXT:
                     raise FormatError(
-                        f"number {raw.iloc[row]!r:.60} is too large for a {dtype} column (it "
-                        "would read as infinity)", source=source, field=column, row=int(row),
-                        line=int(row) + 2)
+                        f"number {raw.iloc[at]!r:.60} is too large for a {dtype} column (it "
+                        "would read as infinity)", source=source, field=column, row=at,
+                        line=at + 2)
         return values
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
         ints = [(row, v) for row, v in enumerate(values.tolist()) if isinstance(v, int)]
@@ -319,7 +320,10 @@ def _encode(table: pd.DataFrame, what: str, source: str) -> bytes:
     out = table.copy()
     out.columns = [_neutralise(pd.Series([str(c)])).iloc[0] for c in table.columns]
     for j in range(out.shape[1]):
-        out.isetitem(j, _neutralise(out.iloc[:, j]))
+        values = out.iloc[:, j]
+        neutral = _neutralise(values)
+        if neutral is not values:
+            out.isetitem(j, neutral.to_numpy(dtype=object))
     text = out.to_csv(index=False, lineterminator="\r\n")
     return utf8(text, source=source, what=f"{what} CSV file")
 

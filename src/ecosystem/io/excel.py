@@ -245,22 +245,23 @@ def read_excel(
         raise _damaged(exc, source) from None
     try:
         meta = _meta(book, source)
-        frames = []
-        for what, wanted in (("actors", actors_sheet), ("ties", ties_sheet)):
-            if wanted is None:
-                frames.append((None, None))
-                continue
-            sheet_name = _sheet(book, wanted, what, source)
-            where = f"{source} sheet '{sheet_name}'"
-            _check_merged(p, book[sheet_name], where)
-            frames.append((_frame(book[sheet_name], what, meta, where), where))
+        sheet_a = _sheet(book, actors_sheet, "actors", source)
+        where_a = f"{source} sheet '{sheet_a}'"
+        _check_merged(p, book[sheet_a], where_a)
+        actors = _frame(book[sheet_a], "actors", meta, where_a)
+        ties: pd.DataFrame | None = None
+        where_t: str | None = None
+        if ties_sheet is not None:
+            sheet_t = _sheet(book, ties_sheet, "ties", source)
+            where_t = f"{source} sheet '{sheet_t}'"
+            _check_merged(p, book[sheet_t], where_t)
+            ties = _frame(book[sheet_t], "ties", meta, where_t)
     except EcosystemError:
         raise
     except Exception as exc:  # the sheets are read lazily: damage shows up here
         raise _damaged(exc, source) from None
     finally:
         book.close()
-    (actors, where_a), (ties, where_t) = frames
     stored = schema_from(meta.get("schema"), source=source, key=f"{_META_SHEET} schema")
     chosen = choose_schema(
         stored, schema, actor_kinds=actors["kind"].unique() if "kind" in actors else (),
@@ -379,17 +380,7 @@ def _frame(sheet, what: str, meta: dict[str, Any], where: str) -> pd.DataFrame:
                               f"and {j + 1}); rename one, so that neither is lost",
                               source=where, field=column, line=1)
         seen[column] = j
-        vals = [r[j] for r in data]
-        dtype_stored = stored.get(column)
-        fixes = exact.get(column, [])
-        for fix in fixes if isinstance(fixes, list) else []:
-            if not (isinstance(fix, list) and len(fix) == 2):
-                continue
-            row, value = fix
-            if isinstance(row, int) and 0 <= row < len(vals):
-                restored = _restore(value, dtype_stored)
-                if _same(_visible(restored), vals[row]):
-                    vals[row] = restored
+        vals = _apply_exact([r[j] for r in data], exact.get(column, []), stored.get(column))
         if column in _TEXT_COLUMNS:
             vals = [_as_text(v) for v in vals]
         dtype = stored.get(column) or _columns.infer(vals)
@@ -399,6 +390,19 @@ def _frame(sheet, what: str, meta: dict[str, Any], where: str) -> pd.DataFrame:
             out[column] = _columns.build(vals, dtype, column=column, source=where,
                                          first_line=2)
     return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
+
+
+def _apply_exact(vals: list[Any], fixes: Any, dtype: Any) -> list[Any]:
+    """Put back the exact values kept in the hidden sheet where the cells still show them."""
+    for fix in fixes if isinstance(fixes, list) else []:
+        if not (isinstance(fix, list) and len(fix) == 2):
+            continue
+        row, value = fix
+        if isinstance(row, int) and 0 <= row < len(vals):
+            restored = _restore(value, dtype)
+            if _same(_visible(restored), vals[row]):
+                vals[row] = restored
+    return vals
 
 
 def _restore(value: Any, dtype: Any) -> Any:

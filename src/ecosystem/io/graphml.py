@@ -254,7 +254,7 @@ _INFERRED = {"string": "str", "int": "int64", "long": "int64", "float": "float64
              "double": "float64", "boolean": "bool"}
 
 
-def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
+def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:  # noqa: C901
     """Read a GraphML file: nodes are actors (node id = actor id), edges are ties.
 
     Node attributes become actor columns (``kind`` is required); edge attributes become tie
@@ -356,7 +356,7 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
                                       source=f"{source} (edges)", row=len(edges), field=attr)
             edges.append(child)
         elif tag == "data":
-            kid = child.get("key")
+            kid = child.get("key", "")
             if kid in ignored:
                 continue
             info = keys.get(kid)
