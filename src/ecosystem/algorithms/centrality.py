@@ -122,6 +122,18 @@ def centrality(
     shortest of parallel ties), whatever ``weight`` is. With ``weight=None`` and
     ``distance="inverse"`` paths are counted in steps.
 
+    Magnitude of the weights: eigenvector, PageRank, hub and authority scores are computed
+    on the strengths divided by the largest one, and tie lengths are rescaled so that the
+    shortest is 1 before igraph compares paths. Multiplying every weight by one constant
+    (euros instead of millions of euros, 1e-200 or 1e200) therefore leaves betweenness,
+    eigenvector, PageRank, hubs, authorities, coreness and clustering unchanged (to rounding)
+    and multiplies closeness, harmonic centrality and strengths by that constant (lengths
+    are inverse strengths), as it should. Valid range: within the selected ties the smallest
+    positive strength must be at least ``1e-300`` times the largest (and a normal double,
+    at least about ``2.2e-308``); outside it, and when a strength sum would overflow, a
+    ConfigError says so. Lengths spanning more than ``1e10`` (igraph treats paths whose
+    lengths differ by less than ``1e-10`` relative as equally short) give a RuntimeWarning.
+
     Parameters
     ----------
     eco
@@ -163,7 +175,8 @@ def centrality(
     ------
     ConfigError
         An unknown measure, a bad ``distance``, ``k`` or ``directed``; zero-strength ties with
-        ``distance="inverse"`` (their length would be infinite) or negative lengths.
+        ``distance="inverse"`` (their length would be infinite) or negative lengths; weights
+        outside the valid range above.
 
     References
     ----------
@@ -435,14 +448,48 @@ def _harmonic(eco, g, w, dist, directed, normalized, sources, spec):
     return h / (n - 1) if normalized else h
 
 
+#: Views with at most this many actors get their spectral measures from a dense symmetric or
+#: general eigensolver (NumPy's LAPACK, which raises Python errors): igraph's ARPACK runs a
+#: Krylov space as large as the graph there, and on weights of very different magnitude its
+#: residual can underflow to exactly zero, which stops the interpreter inside LAPACK.
+DENSE_SPECTRAL = 200
+
+
+def _dense(g: ig.Graph, w: np.ndarray | None, directed: bool) -> np.ndarray:
+    """Weighted adjacency A (A[i, j] = strength of i -> j; symmetric when undirected)."""
+    n = g.vcount()
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    vals = np.ones(len(ends)) if w is None else np.asarray(w, dtype=float)
+    a = np.zeros((n, n))
+    np.add.at(a, (ends[:, 0], ends[:, 1]), vals)
+    if not directed:
+        off = ends[:, 0] != ends[:, 1]
+        np.add.at(a, (ends[off, 1], ends[off, 0]), vals[off])
+    return a
+
+
+def _leading(m: np.ndarray, symmetric: bool) -> tuple[np.ndarray, float]:
+    """Leading eigenvector (absolute values) and eigenvalue of ``m``."""
+    if symmetric:
+        values, vectors = np.linalg.eigh(m)
+        k = int(np.argmax(values))
+        return np.abs(vectors[:, k]), float(values[k])
+    values, vectors = np.linalg.eig(m)
+    k = int(np.argmax(values.real))
+    return np.abs(vectors[:, k].real), float(values[k].real)
+
+
 def _eigenvector(eco, g, w, dist, directed, normalized, sources, spec):
     if g.ecount() == 0:
         return np.zeros(g.vcount())
-    with warnings.catch_warnings():  # non-uniqueness on disconnected views is documented
-        warnings.simplefilter("ignore", RuntimeWarning)
-        # (directed=False is rejected by igraph 1.0; the view's own direction applies)
-        x, value = g.eigenvector_centrality(weights=None if w is None else w.tolist(),
-                                            return_eigenvalue=True)
+    if g.vcount() <= DENSE_SPECTRAL:
+        x, value = _leading(_dense(g, w, directed).T, symmetric=not directed)
+    else:
+        with warnings.catch_warnings():  # non-uniqueness on disconnected views is documented
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # (directed=False is rejected by igraph 1.0; the view's own direction applies)
+            x, value = g.eigenvector_centrality(weights=None if w is None else w.tolist(),
+                                                return_eigenvalue=True)
     if value <= 1e-12:  # acyclic directed view: the leading eigenvalue is 0, no centrality
         return np.zeros(g.vcount())
     x = np.abs(np.asarray(x, dtype=float))
@@ -458,11 +505,15 @@ def _hits(kind: str):
     def f(eco, g, w, dist, directed, normalized, sources, spec):
         if g.ecount() == 0:
             return np.zeros(g.vcount())
-        score = g.hub_score if kind == "hub" else g.authority_score
-        with warnings.catch_warnings():  # non-uniqueness is documented
-            warnings.simplefilter("ignore", RuntimeWarning)
-            x = np.abs(np.asarray(score(weights=None if w is None else w.tolist()),
-                                  dtype=float))
+        if g.vcount() <= DENSE_SPECTRAL:
+            a = _dense(g, w, directed)
+            x = _leading(a @ a.T if kind == "hub" else a.T @ a, symmetric=True)[0]
+        else:
+            score = g.hub_score if kind == "hub" else g.authority_score
+            with warnings.catch_warnings():  # non-uniqueness is documented
+                warnings.simplefilter("ignore", RuntimeWarning)
+                x = np.abs(np.asarray(score(weights=None if w is None else w.tolist()),
+                                      dtype=float))
         total = x.sum()
         return x / total if total > 0 else x
     return f

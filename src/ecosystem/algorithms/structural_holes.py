@@ -92,6 +92,10 @@ def structural_holes(
     - **Directed ties** count for both ends: an actor with only incoming ties (a sink) has
       contacts and a finite constraint, as in igraph and networkx's matrix code path.
     - **Zero-strength ties** are not contacts.
+    - **Magnitude**: the measures depend only on ratios of strengths, and are computed on
+      the strengths divided by the largest, so multiplying every weight by a constant
+      (1e-200 or 1e200) changes nothing. Valid range: the smallest positive strength must
+      be at least ``1e-300`` times the largest, else ConfigError.
 
     The results equal igraph's ``Graph.constraint`` and networkx's ``constraint`` and
     ``effective_size`` on the same (simple, summed) graph wherever those are defined.

@@ -41,7 +41,7 @@ def _sniff_sep(text: str) -> str:
 
 def _header(text: str, sep: str, source: str) -> list[str]:
     try:
-        names = next(csv.reader(io.StringIO(text), delimiter=sep))
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     except (csv.Error, StopIteration) as exc:
         raise FormatError(f"cannot read the header row: {exc}", source=source, line=1) from None
     return names
@@ -110,13 +110,23 @@ def _drop_unnamed(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def _too_many_fields(text: str, sep: str, width: int, source: str) -> FormatError:
-    for row, fields in enumerate(csv.reader(io.StringIO(text), delimiter=sep)):
-        if row > 0 and len(fields) > width:
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    data = -2  # the header is row -1; blank lines are no rows (as pandas reads them)
+    while True:
+        try:
+            fields = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a quote or line break that pandas read otherwise
+            return FormatError(f"malformed CSV: {exc} (near line {rows.line_num})",
+                               source=source, line=rows.line_num)
+        data += 1 if fields else 0
+        if data >= 0 and len(fields) > width:
             return FormatError(
                 f"malformed CSV: the row has {len(fields)} fields but the header names "
                 f"{width} columns; remove the extra fields or name their column (a "
-                "separator inside a value must be quoted)", source=source, row=row - 1,
-                line=row + 1)
+                "separator inside a value must be quoted)", source=source, row=data,
+                line=rows.line_num)
     return FormatError(f"a row has more fields than the header names ({width})", source=source)
 
 
