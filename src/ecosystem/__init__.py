@@ -62,7 +62,7 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, compare
+from ecosystem.study import Comparison, Sensitivity, assumptions, compare, sensitivity
 
 try:
     __version__ = version("ecosystem")
@@ -95,6 +95,7 @@ __all__ = [
     "Schema",
     "SchemaError",
     "SelfLoopError",
+    "Sensitivity",
     "Silos",
     "TieKind",
     "UnknownKindError",
@@ -102,6 +103,7 @@ __all__ = [
     "ViewSpec",
     "WrongTypeError",
     "__version__",
+    "assumptions",
     "brokerage",
     "centrality",
     "compare",
@@ -120,6 +122,7 @@ __all__ = [
     "read_excel",
     "read_graphml",
     "read_json",
+    "sensitivity",
     "silos",
     "structural_holes",
     "study",
