@@ -2,6 +2,7 @@
 
 from ecosystem.study.compare import Comparison, StudyInterrupted, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
+from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.registry import assumptions
 from ecosystem.study.sensitivity import Sensitivity, sensitivity
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
@@ -18,4 +19,5 @@ __all__ = [
     "compare",
     "flow_metric",
     "sensitivity",
+    "sensitivity_to_missing",
 ]
