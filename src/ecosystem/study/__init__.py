@@ -1,10 +1,12 @@
-"""Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats."""
+"""Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats;
+study files (TOML) that write them down and a runner that persists their results."""
 
 from ecosystem.study.compare import Comparison, StudyInterrupted, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
 from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.registry import assumptions
 from ecosystem.study.sensitivity import Sensitivity, sensitivity
+from ecosystem.study.spec import Study, StudyError, demo_study, example_study, load
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
@@ -12,12 +14,17 @@ __all__ = [
     "Comparison",
     "FlowMetric",
     "Sensitivity",
+    "Study",
+    "StudyError",
     "StudyInterrupted",
     "assumptions",
     "bootstrap_mean_ci",
     "cohen_d",
     "compare",
+    "demo_study",
+    "example_study",
     "flow_metric",
+    "load",
     "sensitivity",
     "sensitivity_to_missing",
 ]

@@ -302,7 +302,60 @@ def compare(
     low / none        medicalised  4  0.0286  0.0000
     low / prescribing medicalised  4  0.0274 -0.0012
     """
-    func = "compare"
+    plan = _plan(scenarios, interventions, metrics, replicates, seed, baseline, "compare")
+    procs, exe, owned, workers = _dispatch(executor, timeout, "compare")
+    if chunksize is None:
+        total = len(plan.configs) * plan.replicates
+        chunksize = 1 if workers is None else max(
+            1, math.ceil(total / (_TASKS_PER_WORKER * workers)))
+    chunks = plan.chunks(chunksize, None if timeout is None else float(timeout))
+    try:
+        rows, fails = _execute(chunks, exe, progress, procs=procs)
+    except _Interrupted as stop:
+        raise StudyInterrupted(plan.comparison(stop.rows, stop.fails)) from None
+    finally:
+        if owned and exe is not None:
+            exe.shutdown(wait=True, cancel_futures=True)
+    return plan.comparison(rows, fails)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated study: what to run (scenarios, interventions, metrics, seeds)."""
+
+    configs: list[tuple[str, Any]]
+    ints: list[tuple[str, Intervention]]
+    mets: tuple[tuple[str, Callable[..., Any], bool], ...]
+    rep_seeds: list[int]
+    scen: list[str]
+    named: bool
+    baseline: str
+    seed: Any
+    replicates: int
+
+    def chunks(self, chunksize: int, timeout: float | None = None) -> list[_Chunk]:
+        """The work in chunks of ``chunksize`` replicates of one configuration (each
+        replicate limited to ``timeout`` seconds, see :func:`compare`)."""
+        if not (isinstance(chunksize, (int, np.integer)) and chunksize >= 1):
+            raise ConfigError(f"compare(): chunksize={chunksize!r} must be an int >= 1")
+        intervention_list = tuple(i for _, i in self.ints)
+        n = self.replicates
+        return [
+            _Chunk(ci, value, intervention_list, self.mets,
+                   tuple((r, self.rep_seeds[r]) for r in range(start, min(start + chunksize, n))),
+                   timeout)
+            for ci, (_, value) in enumerate(self.configs)
+            for start in range(0, n, chunksize)
+        ]
+
+    def comparison(self, rows: list[tuple], fails: list[tuple]) -> Comparison:
+        """The :class:`Comparison` of the rows and failures of every chunk."""
+        return _comparison(rows, fails, self.configs, self.ints, self.mets, self.scen,
+                           self.named, self.baseline, self.seed, self.replicates)
+
+
+def _plan(scenarios: Any, interventions: Any, metrics: Any, replicates: Any, seed: Seed,
+          baseline: str | None, func: str) -> _Plan:
     configs = _configs(scenarios, func)
     ints = _interventions(interventions, func)
     mets = tuple(resolve_metrics(metrics, func))
@@ -317,47 +370,45 @@ def compare(
     if baseline is not None and baseline not in scen:
         raise ConfigError(f"{func}(): baseline '{baseline}' is not a scenario; scenarios: "
                           f"{scen}")
-    procs, exe, owned, workers = _plan(executor, timeout, func)
-    if chunksize is None:
-        total = len(configs) * replicates
-        chunksize = 1 if workers is None else max(
-            1, math.ceil(total / (_TASKS_PER_WORKER * workers)))
-    if not (isinstance(chunksize, (int, np.integer)) and chunksize >= 1):
-        raise ConfigError(f"{func}(): chunksize={chunksize!r} must be an int >= 1")
-    intervention_list = tuple(i for _, i in ints)
-    chunks = [
-        _Chunk(ci, value, intervention_list, mets,
-               tuple((r, rep_seeds[r]) for r in range(start, min(start + chunksize,
-                                                                 replicates))),
-               None if timeout is None else float(timeout))
-        for ci, (_, value) in enumerate(configs)
-        for start in range(0, replicates, chunksize)
-    ]
-    run = _Run(bar=_progress(progress, len(configs) * replicates))
+    return _Plan(configs, ints, mets, rep_seeds, scen, interventions is not None,
+                 baseline or scen[0], seed, int(replicates))
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C inside :func:`_execute`: the rows and failures so far (the unfinished
+    replicates recorded as ``interrupted``)."""
+
+    def __init__(self, rows: list[tuple], fails: list[tuple]) -> None:
+        super().__init__("interrupted")
+        self.rows, self.fails = rows, fails
+
+
+def _execute(chunks: Sequence[_Chunk], exe: Executor | None, progress: bool,
+             on_chunk: Callable[[_Chunk, list[tuple], list[tuple]], None] | None = None,
+             procs: int | None = None) -> tuple[list[tuple], list[tuple]]:
+    """Run chunks serially (``exe`` and ``procs`` None), on ``procs`` worker processes of our
+    own (timeouts, dead workers, Ctrl-C; see :mod:`ecosystem.study._processes`) or on the
+    executor; ``on_chunk(chunk, rows, failures)`` is called as each one finishes (in
+    completion order). Ctrl-C raises :class:`_Interrupted` with what finished."""
+    run = _Run(bar=_progress(progress, sum(len(ch.replicates) for ch in chunks)),
+               on_chunk=on_chunk)
     try:
         if procs is not None:
-            _run_on_pool(chunks, procs, run)
+            _run_on_pool(list(chunks), procs, run)
         elif exe is None:
             for ch in chunks:
                 for rep, s in ch.replicates:
                     run.add(ch, rep, _run_replicate(ch, rep, s))
         else:
-            _run_on_executor(exe, chunks, run)
+            _run_on_executor(exe, list(chunks), run)
     except KeyboardInterrupt:
-        partial = run.interrupted(chunks)
-        comparison = _comparison(run.rows, partial, configs, ints, mets, scen,
-                                 interventions is not None, baseline or scen[0], seed,
-                                 int(replicates))
-        raise StudyInterrupted(comparison) from None
+        raise _Interrupted(run.rows, run.interrupted(chunks)) from None
     finally:
         run.bar.close()
-        if owned and exe is not None:
-            exe.shutdown(wait=True, cancel_futures=True)
-    return _comparison(run.rows, run.fails, configs, ints, mets, scen,
-                       interventions is not None, baseline or scen[0], seed, int(replicates))
+    return run.rows, run.fails
 
 
-def _plan(executor: Any, timeout: Any, func: str
+def _dispatch(executor: Any, timeout: Any, func: str
           ) -> tuple[int | None, Executor | None, bool, int | None]:
     """(our worker processes or None, an executor or None, owned, workers) after checks."""
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(
@@ -378,12 +429,18 @@ def _plan(executor: Any, timeout: Any, func: str
 
 @dataclass
 class _Run:
-    """Results gathered so far, and which replicates finished (for an interrupted study)."""
+    """Results gathered so far, and which replicates finished (for an interrupted study).
+
+    ``on_chunk(chunk, rows, failures)`` is called once all replicates of a chunk finished.
+    """
 
     bar: Any
+    on_chunk: Callable[[_Chunk, list[tuple], list[tuple]], None] | None = None
     rows: list[tuple] = dataclasses.field(default_factory=list)
     fails: list[tuple] = dataclasses.field(default_factory=list)
     finished: set[tuple[int, int]] = dataclasses.field(default_factory=set)  # (config, rep)
+    pending: dict[int, tuple[int, list[tuple], list[tuple]]] = dataclasses.field(
+        default_factory=dict)  # id(chunk) -> (replicates left, rows, failures)
 
     def add(self, chunk: _Chunk, rep: int, result: tuple[list[tuple], list[tuple]]) -> None:
         if (chunk.config, rep) in self.finished:
@@ -392,8 +449,16 @@ class _Run:
         self.rows += result[0]
         self.fails += result[1]
         self.bar.update(1)
+        left, rows, fails = self.pending.get(id(chunk), (len(chunk.replicates), [], []))
+        left, rows, fails = left - 1, rows + result[0], fails + result[1]
+        if left > 0:
+            self.pending[id(chunk)] = (left, rows, fails)
+            return
+        self.pending.pop(id(chunk), None)
+        if self.on_chunk is not None:
+            self.on_chunk(chunk, rows, fails)
 
-    def interrupted(self, chunks: list[_Chunk]) -> list[tuple]:
+    def interrupted(self, chunks: Sequence[_Chunk]) -> list[tuple]:
         """Failures plus one ``interrupted`` failure per replicate that did not finish."""
         exc = KeyboardInterrupt("the study was interrupted before this replicate finished")
         return self.fails + [_failure(ch, None, rep, s, "interrupted", None, exc)
