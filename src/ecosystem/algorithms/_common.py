@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ecosystem.core.ecosystem import Ecosystem
@@ -41,3 +42,33 @@ def by_neighbourhood(
         return empty.set_index(pd.MultiIndex.from_arrays(
             [pd.Index([], dtype="str"), empty.index], names=["neighbourhood", empty.index.name]))
     return pd.concat(parts, names=["neighbourhood"])
+
+
+#: Within one view, every positive tie strength must be at least this fraction of the largest
+#: (and so must every positive tie length of a distance column). Rescaled to a largest
+#: strength of 1, smaller ones would leave the normal range of double-precision floats
+#: (about 2.2e-308) and lose their digits.
+WEIGHT_RANGE = 1e-300
+
+
+def rescale(values: np.ndarray, func: str, what: str = "tie strengths"
+            ) -> tuple[np.ndarray, float]:
+    """``values / scale`` with ``scale`` the largest value (1 when there is none), and scale.
+
+    Scale-invariant measures (eigenvector, PageRank, hubs and authorities, constraint) use the
+    rescaled values, so the magnitude of the weights (euros, 1e-200 or 1e200) never changes
+    their results nor overflows a product inside igraph or LAPACK. Raises ConfigError when the
+    positive values span more than ``1 / WEIGHT_RANGE``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    positive = values[values > 0]
+    if positive.size == 0:
+        return values, 1.0
+    top, low = float(positive.max()), float(positive.min())
+    if low < top * WEIGHT_RANGE or low < np.finfo(np.float64).tiny:
+        raise ConfigError(
+            f"{func}(): {what} range from {low:.3g} to {top:.3g}; the smallest positive one "
+            f"must be at least {WEIGHT_RANGE:g} times the largest and at least "
+            f"{np.finfo(np.float64).tiny:.3g} (a normal double). Drop or merge the weakest "
+            "ties, or transform the weights (for instance log1p)", field="weight")
+    return values / top, top

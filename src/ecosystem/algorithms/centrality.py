@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
+from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem, rescale
 from ecosystem.algorithms._sparse import _at_pattern, _blocks, _row_sum
 from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
@@ -30,6 +30,11 @@ MEASURES: tuple[str, ...] = (
     "coreness", "clustering", "cross_domain_betweenness",
 )
 _PATH = frozenset({"betweenness", "closeness", "harmonic", "cross_domain_betweenness"})
+_STRENGTH = frozenset({"in_strength", "out_strength", "strength"})
+
+#: igraph compares path lengths with this relative tolerance: paths whose lengths differ by
+#: less count as equally short. Lengths spanning more than its inverse trigger a warning.
+PATH_TOLERANCE = 1e-10
 
 #: Exact path measures (betweenness, closeness, harmonic, cross-domain betweenness) cost one
 #: shortest-path search per actor; above this many actors they warn and suggest ``n_sources=``.
@@ -119,6 +124,18 @@ def centrality(
     shortest of parallel ties), whatever ``weight`` is. With ``weight=None`` and
     ``distance="inverse"`` paths are counted in steps.
 
+    Magnitude of the weights: eigenvector, PageRank, hub and authority scores are computed
+    on the strengths divided by the largest one, and tie lengths are rescaled so that the
+    shortest is 1 before igraph compares paths. Multiplying every weight by one constant
+    (euros instead of millions of euros, 1e-200 or 1e200) therefore leaves betweenness,
+    eigenvector, PageRank, hubs, authorities, coreness and clustering unchanged (to rounding)
+    and multiplies closeness, harmonic centrality and strengths by that constant (lengths
+    are inverse strengths), as it should. Valid range: within the selected ties the smallest
+    positive strength must be at least ``1e-300`` times the largest (and a normal double,
+    at least about ``2.2e-308``); outside it, and when a strength sum would overflow, a
+    ConfigError says so. Lengths spanning more than ``1e10`` (igraph treats paths whose
+    lengths differ by less than ``1e-10`` relative as equally short) give a RuntimeWarning.
+
     Parameters
     ----------
     eco
@@ -162,7 +179,8 @@ def centrality(
     ------
     ConfigError
         An unknown measure, a bad ``distance``, ``n_sources`` or ``directed``; zero-strength
-        ties with ``distance="inverse"`` (their length would be infinite) or negative lengths.
+        ties with ``distance="inverse"`` (their length would be infinite) or negative lengths;
+        weights outside the valid range above.
 
     References
     ----------
@@ -224,10 +242,13 @@ def _centrality(eco: Ecosystem, *, measures: list[str], ties: TieSelection,
         raise type(exc)(f"centrality(): {exc}") from None
     n = eco.n_actors
     w = None if weight is None else np.asarray(g.es["weight"], dtype=np.float64)
+    if w is not None and set(measures) - _STRENGTH:
+        # scale-invariant measures run on strengths divided by the largest (see the docstring)
+        w = rescale(w, "centrality")[0]
     out: dict[str, np.ndarray] = {}
-    dist = None
+    dist, factor = None, 1.0
     if _PATH.intersection(measures):
-        dist = _lengths(eco, g, ties, spec.directed, w, distance)
+        dist, factor = _lengths(eco, g, ties, spec.directed, w, distance)
         if k is not None and k > n:
             raise ConfigError(f"centrality(): n_sources={k} is larger than the number of actors "
                               f"({n})")
@@ -241,23 +262,41 @@ def _centrality(eco: Ecosystem, *, measures: list[str], ties: TieSelection,
         sources = np.sort(as_generator(seed).choice(n, int(k), replace=False))
     for m in measures:
         out[m] = _MEASURE[m](eco, g, w, dist, spec.directed, normalized, sources, spec)
+        if m in ("closeness", "harmonic"):
+            out[m] = out[m] / factor  # lengths were rescaled: d = d_unit * factor
+        if m in _STRENGTH and not np.isfinite(out[m]).all():
+            raise ConfigError(f"centrality(): the {m} of some actors overflows (sums beyond "
+                              "1.8e308); divide the weights by a constant first",
+                              field="weight")
     return pd.DataFrame({m: np.asarray(out[m], dtype=np.float64) for m in measures},
                         index=eco.index)
 
 
 # ---------------------------------------------------------------------- distances
 def _lengths(eco: Ecosystem, g: ig.Graph, ties: TieSelection, directed: bool,
-             w: np.ndarray | None, distance: str) -> np.ndarray | None:
-    """Edge lengths aligned with the simple view's edges, or None for hop counts."""
+             w: np.ndarray | None, distance: str) -> tuple[list[float] | None, float]:
+    """Edge lengths aligned with the simple view's edges (None for hop counts), rescaled so
+    that the shortest positive length is about 1, and the factor: true length = length *
+    factor. Betweenness does not depend on the factor; closeness and harmonic divide by it.
+
+    ``w`` are the strengths already divided by the largest (see :func:`rescale`), so inverse
+    lengths are at least 1 whatever the magnitude of the weights; igraph's absolute
+    comparisons of tiny lengths (weights of 1e9 give lengths of 1e-9) never come into play.
+    """
     if distance == "inverse":
         if w is None:
-            return None
+            return None, 1.0
+        if w.size == 0:
+            return [], 1.0
         if (w <= 0).any():
             raise ConfigError("centrality(): some ties have zero strength, so "
                               "distance='inverse' would make them infinitely long; remove "
                               "them, use weight=None or give a distance column",
                               field="distance")
-        return 1.0 / w
+        length = 1.0 / w
+        factor = 1.0 / float(np.asarray(g.es["weight"], dtype=np.float64).max())
+        _check_span(length)
+        return length.tolist(), factor
     try:
         src, tgt, length, _ = eco.edge_arrays(ties, directed=directed, weight=distance)
     except EcosystemError as exc:
@@ -277,7 +316,25 @@ def _lengths(eco: Ecosystem, g: ig.Graph, ties: TieSelection, directed: bool,
     ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     view_key = ends[:, 0] * max(eco.n_actors, 1) + ends[:, 1]
     pos = np.searchsorted(key[order][first], view_key)
-    return shortest[pos]
+    chosen = shortest[pos]
+    positive = chosen[chosen > 0]
+    if positive.size == 0:
+        return chosen.tolist(), 1.0
+    low = float(positive.min())
+    unit, top = rescale(chosen / low, "centrality", what=f"lengths in '{distance}'")
+    _check_span(unit * top)
+    return (unit * top).tolist(), low
+
+
+def _check_span(length: np.ndarray) -> None:
+    positive = length[length > 0]
+    if positive.size and positive.max() > positive.min() / PATH_TOLERANCE:
+        warnings.warn(
+            f"centrality(): tie lengths range from {positive.min():.3g} to {positive.max():.3g}"
+            f" (ratio above {1 / PATH_TOLERANCE:.0e}); igraph treats paths whose lengths "
+            f"differ by less than {PATH_TOLERANCE:g} relative as equally short, so "
+            "betweenness and closeness may merge paths of different length. Consider "
+            "dropping or merging the weakest ties", RuntimeWarning, stacklevel=5)
 
 
 # ---------------------------------------------------------------------- the measures
@@ -398,14 +455,48 @@ def _harmonic(eco, g, w, dist, directed, normalized, sources, spec):
     return h / (n - 1) if normalized else h
 
 
+#: Views with at most this many actors get their spectral measures from a dense symmetric or
+#: general eigensolver (NumPy's LAPACK, which raises Python errors): igraph's ARPACK runs a
+#: Krylov space as large as the graph there, and on weights of very different magnitude its
+#: residual can underflow to exactly zero, which stops the interpreter inside LAPACK.
+DENSE_SPECTRAL = 200
+
+
+def _dense(g: ig.Graph, w: np.ndarray | None, directed: bool) -> np.ndarray:
+    """Weighted adjacency A (A[i, j] = strength of i -> j; symmetric when undirected)."""
+    n = g.vcount()
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    vals = np.ones(len(ends)) if w is None else np.asarray(w, dtype=float)
+    a = np.zeros((n, n))
+    np.add.at(a, (ends[:, 0], ends[:, 1]), vals)
+    if not directed:
+        off = ends[:, 0] != ends[:, 1]
+        np.add.at(a, (ends[off, 1], ends[off, 0]), vals[off])
+    return a
+
+
+def _leading(m: np.ndarray, symmetric: bool) -> tuple[np.ndarray, float]:
+    """Leading eigenvector (absolute values) and eigenvalue of ``m``."""
+    if symmetric:
+        values, vectors = np.linalg.eigh(m)
+        k = int(np.argmax(values))
+        return np.abs(vectors[:, k]), float(values[k])
+    values, vectors = np.linalg.eig(m)
+    k = int(np.argmax(values.real))
+    return np.abs(vectors[:, k].real), float(values[k].real)
+
+
 def _eigenvector(eco, g, w, dist, directed, normalized, sources, spec):
     if g.ecount() == 0:
         return np.zeros(g.vcount())
-    with warnings.catch_warnings():  # non-uniqueness on disconnected views is documented
-        warnings.simplefilter("ignore", RuntimeWarning)
-        # (directed=False is rejected by igraph 1.0; the view's own direction applies)
-        x, value = g.eigenvector_centrality(weights=None if w is None else "weight",
-                                            return_eigenvalue=True)
+    if g.vcount() <= DENSE_SPECTRAL:
+        x, value = _leading(_dense(g, w, directed).T, symmetric=not directed)
+    else:
+        with warnings.catch_warnings():  # non-uniqueness on disconnected views is documented
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # (directed=False is rejected by igraph 1.0; the view's own direction applies)
+            x, value = g.eigenvector_centrality(weights=None if w is None else w.tolist(),
+                                                return_eigenvalue=True)
     if value <= 1e-12:  # acyclic directed view: the leading eigenvalue is 0, no centrality
         return np.zeros(g.vcount())
     x = np.abs(np.asarray(x, dtype=float))
@@ -414,17 +505,22 @@ def _eigenvector(eco, g, w, dist, directed, normalized, sources, spec):
 
 def _pagerank(eco, g, w, dist, directed, normalized, sources, spec):
     return np.asarray(g.pagerank(directed=directed, damping=_DAMPING,
-                                 weights=None if w is None else "weight"), dtype=float)
+                                 weights=None if w is None else w.tolist()), dtype=float)
 
 
 def _hits(kind: str):
     def f(eco, g, w, dist, directed, normalized, sources, spec):
         if g.ecount() == 0:
             return np.zeros(g.vcount())
-        score = g.hub_score if kind == "hub" else g.authority_score
-        with warnings.catch_warnings():  # non-uniqueness is documented
-            warnings.simplefilter("ignore", RuntimeWarning)
-            x = np.abs(np.asarray(score(weights=None if w is None else "weight"), dtype=float))
+        if g.vcount() <= DENSE_SPECTRAL:
+            a = _dense(g, w, directed)
+            x = _leading(a @ a.T if kind == "hub" else a.T @ a, symmetric=True)[0]
+        else:
+            score = g.hub_score if kind == "hub" else g.authority_score
+            with warnings.catch_warnings():  # non-uniqueness is documented
+                warnings.simplefilter("ignore", RuntimeWarning)
+                x = np.abs(np.asarray(score(weights=None if w is None else w.tolist()),
+                                      dtype=float))
         total = x.sum()
         return x / total if total > 0 else x
     return f

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
+from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem, rescale
 from ecosystem.algorithms._sparse import _row_sum
 from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
@@ -97,6 +97,10 @@ def structural_holes(
     - **Directed ties** count for both ends: an actor with only incoming ties (a sink) has
       contacts and a finite constraint, as in igraph and networkx's matrix code path.
     - **Zero-strength ties** are not contacts.
+    - **Magnitude**: the measures depend only on ratios of strengths, and are computed on
+      the strengths divided by the largest, so multiplying every weight by a constant
+      (1e-200 or 1e200) changes nothing. Valid range: the smallest positive strength must
+      be at least ``1e-300`` times the largest, else ConfigError.
 
     The results equal igraph's ``Graph.constraint`` and networkx's ``constraint`` and
     ``effective_size`` on the same (simple, summed) graph wherever those are defined.
@@ -136,6 +140,11 @@ def _structural_holes(eco: Ecosystem, *, ties: TieSelection, weight: str | None,
         adj = eco.adjacency(ties, directed=directed, weight=weight)
     except EcosystemError as exc:
         raise type(exc)(f"structural_holes(): {exc}") from None
+    # Burt's measures are scale-invariant: divide by the largest strength so that no sum
+    # overflows or underflows whatever the magnitude of the weights (a new array: the
+    # ecosystem's cached view is never changed).
+    adj = sp.csr_array(adj, dtype=np.float64, copy=True)
+    adj.data = rescale(adj.data, "structural_holes")[0]
     # The two-step sums of Burt's formulas run over q in N(i) and N(j) for contacts i, j: the
     # triangles of the contact graph. igraph lists them in C from the cached undirected view,
     # far fewer than the wedges a sparse matrix product would store.

@@ -678,6 +678,10 @@ class Schema:
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "schema") -> Schema:
         """Rebuild a schema from :meth:`to_dict` output; malformed input raises SchemaError.
 
+        Types are checked strictly, so nothing is coerced: ``"directed": "false"`` or
+        ``"aliases": "doc"`` (text where a boolean or a list belongs) raise SchemaError naming
+        the entry and the field.
+
         Parameters
         ----------
         data
@@ -696,6 +700,7 @@ class Schema:
         >>> Schema.from_dict(s.to_dict()) == s
         True
         """
+        _check_dict(data, source)
         try:
             actor_kinds = [
                 ActorKind(d["id"], d["domain"], d.get("label", ""), tuple(d.get("aliases", ())),
@@ -809,6 +814,72 @@ def _column_lookup(columns: Mapping[str, Mapping[str, tuple[str, ...]]]
                                       f"'{other}' and '{fld}'")
         out["column:" + table] = keys
     return out
+
+
+#: The fields of each entry of :meth:`Schema.to_dict` and the type each must have.
+_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "actor_kinds": {"id": (str,), "domain": (str,), "label": (str,), "aliases": (list, tuple),
+                    "payer": (bool,), "description": (str,)},
+    "tie_kinds": {"id": (str,), "directed": (bool,), "self_loops": (bool,), "label": (str,),
+                  "aliases": (list, tuple), "description": (str,)},
+    "needs": {"id": (str,), "appropriate": (list, tuple), "label": (str,),
+              "aliases": (list, tuple), "description": (str,)},
+}
+_REQUIRED = {"actor_kinds": ("id", "domain"), "tie_kinds": ("id",),
+             "needs": ("id", "appropriate")}
+
+
+def _check_dict(data: Any, source: str) -> None:
+    """Refuse a :meth:`Schema.to_dict` structure with a wrong type anywhere (no coercion)."""
+    def fail(where: str, message: str) -> SchemaError:
+        return SchemaError(f"malformed schema: {where} {message}; expected the structure "
+                           "written by Schema.to_dict()", source=source, field=where)
+
+    if not isinstance(data, Mapping):
+        raise fail("the schema", f"is {type(data).__name__}, not an object")
+    default = data.get("default_tie_kind", "referral")
+    if not isinstance(default, str):
+        raise fail("default_tie_kind", f"is {default!r:.40}, not text")
+    for table, fields in _FIELDS.items():
+        entries = data.get(table)
+        if not isinstance(entries, list | tuple):
+            raise fail(table, f"is {type(entries).__name__}, not a list of objects")
+        for i, entry in enumerate(entries):
+            _check_entry(entry, f"{table}[{i}]", fields, _REQUIRED[table], fail)
+    _check_columns(data.get("columns", {}), fail)
+
+
+def _check_columns(columns: Any, fail: Any) -> None:
+    """``columns`` is table -> field -> list of text (an alias string is not split)."""
+    if not isinstance(columns, Mapping):
+        raise fail("columns", f"is {type(columns).__name__}, not an object")
+    for table, fields in columns.items():
+        if not isinstance(fields, Mapping):
+            raise fail(f"columns.{table}", f"is {type(fields).__name__}, not an object")
+        for name, aliases in fields.items():
+            if not isinstance(aliases, list | tuple) or not all(
+                    isinstance(a, str) for a in aliases):
+                raise fail(f"columns.{table}.{name}", f"is {aliases!r:.40}, not a list of text")
+
+
+def _check_entry(entry: Any, where: str, fields: dict[str, tuple[type, ...]],
+                 required: tuple[str, ...], fail: Any) -> None:
+    if not isinstance(entry, Mapping):
+        raise fail(where, f"is {type(entry).__name__}, not an object")
+    for name in required:
+        if name not in entry:
+            raise fail(where, f"has no '{name}'")
+    for name, types in fields.items():
+        if name not in entry:
+            continue
+        value: Any = entry[name]
+        if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+            wanted = "true or false" if bool in types else (
+                "a list of text" if list in types else "text")
+            raise fail(f"{where}.{name}", f"is {value!r:.40}, not {wanted}")
+        items: Any = entry[name]
+        if list in types and not all(isinstance(v, str) for v in items):
+            raise fail(f"{where}.{name}", f"is {value!r:.40}, not a list of text")
 
 
 @functools.cache

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import numpy as np
 
 from ecosystem.core.errors import ConfigError, FormatError, SchemaError
 from ecosystem.core.schema import Schema, normalize_name
@@ -79,9 +83,27 @@ def provenance_from(data: object, *, source: str, key: str = "provenance") -> li
     return [dict(r) for r in data]
 
 
-def to_json(obj: object) -> str:
-    """JSON text of metadata; values JSON cannot hold (paths, sets, ...) are written as text."""
-    return json.dumps(obj, ensure_ascii=False, default=_plain, allow_nan=False)
+def to_json(obj: object, *, source: str | None = None, what: str = "metadata") -> str:
+    """JSON text of metadata; values JSON cannot hold (paths, sets, ...) are written as text.
+
+    NaN and infinity (JSON has no literal for them) and text UTF-8 cannot encode (a lone
+    surrogate) raise FormatError naming ``what``, before any file is written.
+    """
+    try:
+        text = json.dumps(obj, ensure_ascii=False, default=_plain, allow_nan=False)
+    except ValueError as exc:
+        raise FormatError(f"the {what} holds NaN or infinity ({exc}), which JSON cannot store;"
+                          " replace it with null or text", source=source, field=what) from None
+    except RecursionError:
+        raise FormatError(f"the {what} nests too deeply (or refers to itself)", source=source,
+                          field=what) from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FormatError(f"the {what} holds the character U+{ord(text[exc.start]):04X} (a lone "
+                          "surrogate), which UTF-8 cannot encode", source=source,
+                          field=what) from None
+    return text
 
 
 def _plain(value: object) -> object:
@@ -90,3 +112,73 @@ def _plain(value: object) -> object:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return str(value)
+
+
+#: Deepest nesting of arrays and objects a document may have (the format needs 4; provenance
+#: records may nest a little more). Deeper documents are refused before parsing, so a
+#: hostile file cannot exhaust the interpreter's recursion limit.
+MAX_DEPTH = 64
+#: Longest integer literal accepted (a 64-bit integer has at most 20 digits).
+MAX_DIGITS = 40
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+class _Refused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _Refused(f"an integer of {digits} digits ({text[:20]}...) is far outside any "
+                       "64-bit integer column")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {text[:40]} is outside the range of a 64-bit float (it "
+                       "would read as infinity); write \"inf\" if infinity is meant")
+    return value
+
+
+def _constant(text: str) -> float:
+    # NaN, Infinity and -Infinity: not standard JSON, but exact; validation judges them.
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[text]
+
+
+def _depth(text: str) -> int:
+    """Deepest nesting of [ and { outside strings, without recursion."""
+    bare = _STRINGS.sub("", text).encode("utf-8", "surrogatepass")
+    codes = np.frombuffer(bare, dtype=np.uint8)
+    step = (np.isin(codes, (ord("["), ord("{"))).astype(np.int64)
+            - np.isin(codes, (ord("]"), ord("}"))).astype(np.int64))
+    return int(np.cumsum(step).max(initial=0))
+
+
+def load_json(text: str, source: str) -> Any:
+    """Parse JSON text with bounded nesting and number sizes; anything else raises FormatError.
+
+    Integer literals longer than :data:`MAX_DIGITS` digits, float literals beyond the float
+    range (which would read as infinity) and nesting deeper than :data:`MAX_DEPTH` are
+    refused. The non-standard literals ``NaN``, ``Infinity`` and ``-Infinity`` are read as
+    those floats (validation then judges them).
+    """
+    depth = _depth(text)
+    if depth > MAX_DEPTH:
+        raise FormatError(f"the document nests arrays/objects {depth} deep; an ecosystem "
+                          f"document needs a few levels (at most {MAX_DEPTH} are read)",
+                          source=source)
+    try:
+        return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                          source=source, line=exc.lineno) from None
+    except _Refused as exc:
+        raise FormatError(exc.message, source=source) from None
+    except (RecursionError, ValueError) as exc:  # pragma: no cover - bounded above
+        raise FormatError(f"not readable JSON ({type(exc).__name__}: {exc})",
+                          source=source) from None

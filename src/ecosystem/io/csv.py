@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import math
+import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ecosystem.core.ecosystem import Ecosystem
@@ -15,10 +20,27 @@ from ecosystem.core.report import Collector
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io._csvformat import check_numbers, choose_decimal, choose_sep, text_columns
-from ecosystem.io._files import PathLike, check_file
+from ecosystem.io._files import PathLike, atomic_paths, check_file, utf8
 from ecosystem.io._text import decode
 
 __all__ = ["read_csv", "write_csv"]
+
+# Text a spreadsheet program would run as a formula when it opens the CSV ("CSV injection",
+# OWASP): it starts with = + - @, a tab or a carriage return. Such text is written with a
+# leading apostrophe, which spreadsheets show as text; the reader removes it again. Text that
+# already starts with apostrophes before such a character gets one more, so every text reads
+# back exactly as written.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def _header(text: str, sep: str, source: str) -> list[str]:
+    try:
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except (csv.Error, StopIteration) as exc:
+        raise FormatError(f"cannot read the header row: {exc}", source=source, line=1) from None
+    return names
+
 
 def _frame(
     path: PathLike, dtypes: Mapping[str, object] | None, what: str, schema: Schema, *,
@@ -29,22 +51,189 @@ def _frame(
     text = decode(p.read_bytes(), p, "CSV", encoding=encoding, notes=notes)
     sep = choose_sep(text, sep, source, notes)
     dec = choose_decimal(decimal, sep, source, notes)
-    header = text.split("\n", 1)[0]
-    names = [c.strip().strip('"') for c in header.split(sep)]
+    raw_names = _header(text, sep, source)
+    names = [_unneutralise(n) for n in raw_names]
+    _check_header(names, source)
     dtype: dict[str, Any] = {c: "str" for c in text_columns(names, what, schema)}
     dtype.update(dtypes or {})
+    read: dict[str, Any] = {
+        "sep": sep, "decimal": dec, "keep_default_na": False, "na_values": [""],
+        "skipinitialspace": False, "index_col": False, "header": 0,
+        "names": [f"\x00{j}" for j in range(len(names))]}
+    positional: dict[str, Any] = {f"\x00{j}": dtype[n] for j, n in enumerate(names) if n in dtype}
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, decimal=dec, dtype=dtype,
-                            keep_default_na=False, na_values=[""], skipinitialspace=False)
+        with warnings.catch_warnings():
+            # index_col=False: a row with more fields than the header is an error, not an index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)  # overflow: checked below
+            frame = pd.read_csv(io.StringIO(text), dtype=positional, **read)
+    except pd.errors.ParserWarning:
+        raise _too_many_fields(text, sep, len(names), source) from None
     except pd.errors.ParserError as exc:
+        if "Expected" in str(exc):
+            raise _too_many_fields(text, sep, len(names), source) from None
         raise FormatError(f"malformed CSV: {exc}", source=source) from None
-    except (ValueError, TypeError) as exc:
-        raise FormatError(f"cannot read the CSV with the requested column types: {exc}",
-                          source=source) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise _bad_value(text, read, names, dtype, source, exc) from None
+    frame.columns = names
     if frame.columns.empty or (len(frame.columns) == 1 and frame.columns[0].startswith("<")):
         raise FormatError("no columns found; is this a CSV file?", source=source)
+    frame = _drop_unnamed(frame, source)
+    for column in frame.columns:
+        frame[column] = _check_column(frame[column], column, text, read, names, source)
     check_numbers(frame, set(dtype), dec, source, notes)
     return frame, p
+
+
+def _check_header(names: list[str], source: str) -> None:
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name.strip() and name in seen:
+            raise FormatError(
+                f"the header names column '{name}' twice (columns {seen[name] + 1} and {j + 1});"
+                " rename one, so that neither is lost", source=source, field=name, line=1)
+        seen[name] = j
+
+
+def _drop_unnamed(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Drop columns without a name that hold no value (trailing separators); refuse others."""
+    keep = []
+    for j, name in enumerate(frame.columns):
+        if str(name).strip():
+            keep.append(j)
+            continue
+        values = frame.iloc[:, j]
+        if values.notna().any():
+            row = int(np.flatnonzero(values.notna().to_numpy())[0])
+            raise FormatError(f"column {j + 1} holds values but has no name in the header; "
+                              "name it", source=source, row=row, line=row + 2)
+    return frame.iloc[:, keep]
+
+
+def _too_many_fields(text: str, sep: str, width: int, source: str) -> FormatError:
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    data = -2  # the header is row -1; blank lines are no rows (as pandas reads them)
+    while True:
+        try:
+            fields = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a quote or line break that pandas read otherwise
+            return FormatError(f"malformed CSV: {exc} (near line {rows.line_num})",
+                               source=source, line=rows.line_num)
+        data += 1 if fields else 0
+        if data >= 0 and len(fields) > width:
+            return FormatError(
+                f"malformed CSV: the row has {len(fields)} fields but the header names "
+                f"{width} columns; remove the extra fields or name their column (a "
+                "separator inside a value must be quoted)", source=source, row=data,
+                line=rows.line_num)
+    return FormatError(f"a row has more fields than the header names ({width})", source=source)
+
+
+def _as_text(text: str, read: dict[str, Any]) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pd.read_csv(io.StringIO(text), dtype=str, **read)
+
+
+def _bad_value(text: str, read: dict[str, Any], names: list[str], dtype: Mapping[str, object],
+               source: str, exc: BaseException) -> FormatError:
+    """Name the row and column of a value that does not fit its requested dtype."""
+    try:
+        raw = _as_text(text, read)
+    except Exception:  # pragma: no cover - the first read failed for another reason
+        raw = None
+    if raw is not None:
+        for j, name in enumerate(names):
+            if name not in dtype:
+                continue
+            try:
+                want = pd.api.types.pandas_dtype(dtype[name])
+            except TypeError:
+                return FormatError(f"column '{name}': {dtype[name]!r} is not a dtype",
+                                   source=source, field=name)
+            for row, value in enumerate(raw.iloc[:, j].tolist()):
+                if isinstance(value, str) and not _fits(value, want):
+                    return FormatError(
+                        f"value {value!r:.60} does not fit the requested dtype {want} (wrong "
+                        "type or out of its range)", source=source, field=name, row=row,
+                        line=row + 2)
+    return FormatError(f"cannot read the CSV with the requested column types: {exc}",
+                       source=source)
+
+
+def _fits(value: str, dtype: Any) -> bool:
+    kind = getattr(dtype, "kind", "O")
+    if kind in "iu":
+        try:
+            number = int(value.strip())
+        except ValueError:
+            return False
+        info = np.iinfo(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
+        return info.min <= number <= info.max
+    if kind == "f":
+        try:
+            real = float(value)
+        except ValueError:
+            return False
+        return math.isfinite(real) or value.strip().lower() in _NON_FINITE_TEXT
+    if kind == "b":
+        return value.strip().lower() in ("true", "false")
+    return True
+
+
+_NON_FINITE_TEXT = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
+                              "nan", "+nan", "-nan"})
+
+
+def _check_column(values: pd.Series, column: str, text: str, read: dict[str, Any],
+                  names: list[str], source: str) -> pd.Series:
+    """Refuse numbers that changed on reading (overflow to inf, integers beyond 64 bits);
+    restore text that was written neutralised (see :func:`write_csv`)."""
+    dtype = values.dtype
+    if dtype.kind == "f" or isinstance(dtype, pd.Float64Dtype | pd.Float32Dtype):
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        inf = np.flatnonzero(np.isinf(arr))
+        if len(inf):
+            raw = _as_text(text, read).iloc[:, names.index(column)]
+            for at in inf.tolist():
+                literal = str(raw.iloc[at]).strip().lower()
+                if literal not in _NON_FINITE_TEXT:
+                    raise FormatError(
+                        f"number {raw.iloc[at]!r:.60} is too large for a {dtype} column (it "
+                        "would read as infinity)", source=source, field=column, row=at,
+                        line=at + 2)
+        return values
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        ints = [(row, v) for row, v in enumerate(values.tolist()) if isinstance(v, int)]
+        if ints:
+            row, v = ints[0]
+            raise FormatError(
+                f"integer {str(v)[:40]} does not fit a 64-bit integer column; pass "
+                f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
+                field=column, row=row, line=row + 2)
+    if pd.api.types.is_string_dtype(dtype):
+        plain = values.tolist()
+        if any(isinstance(v, str) and _NEUTRALISED.match(v) for v in plain):
+            fixed = [v[1:] if isinstance(v, str) and _NEUTRALISED.match(v) else v
+                     for v in plain]
+            values = pd.Series(fixed, index=values.index, dtype=values.dtype)
+    return values
+
+
+def _unneutralise(text: str) -> str:
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
+def _neutralise(values: pd.Series) -> pd.Series:
+    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+        return values
+    plain = values.tolist()
+    if not any(isinstance(v, str) and _FORMULA.match(v) for v in plain):
+        return values
+    fixed = ["'" + v if isinstance(v, str) and _FORMULA.match(v) else v for v in plain]
+    return pd.Series(fixed, index=values.index, dtype=object)
 
 
 def read_csv(
@@ -69,6 +258,13 @@ def read_csv(
     sector, neighbourhood, source and target are read as text (``"007"`` stays ``"007"``);
     other columns are typed by pandas unless ``actor_dtypes`` / ``tie_dtypes`` say otherwise.
     CSV cannot tell an empty string from a missing value; use JSON where that matters.
+
+    Text written by :func:`write_csv` with a protective apostrophe (see there) is read back
+    without it. Nothing is dropped or renamed silently: a row with more fields than the header,
+    a column named twice, a column with values but no name, a number too large for its column
+    (an integer beyond 64 bits, a float that would become infinite) and a value that does not
+    fit a requested dtype are errors. Columns with neither a name nor a value (trailing
+    separators) are ignored.
 
     Everything assumed is written in the read report (``eco.read_report``): the encoding,
     separator and decimal mark chosen, each column alias, each default and each value changed.
@@ -155,15 +351,21 @@ def write_csv(eco: Ecosystem, actors: PathLike, ties: PathLike,
               neighbourhoods: PathLike | None = None) -> None:
     """Write the actors and ties tables as UTF-8 CSV files (missing values as empty cells).
 
-    Floats are written with full precision, so a CSV round trip keeps weights exactly. The
-    neighbourhoods table (first column ``neighbourhood``) goes to ``neighbourhoods``; an
-    ecosystem whose table has columns (residents, demand, ...) needs that path, so that
-    nothing is left out silently.
+    Floats are written with full precision, so a CSV round trip keeps weights exactly. Lines
+    end in CRLF as RFC 4180 says; a value holding a separator, a quote, a line feed or a
+    carriage return is quoted, so every row reads back as one row. The neighbourhoods table
+    (first column ``neighbourhood``) goes to ``neighbourhoods``; an ecosystem whose table has
+    columns (residents, demand, ...) needs that path, so that nothing is left out silently.
 
-    Raises
-    ------
-    ConfigError
-        The neighbourhoods table has columns and no ``neighbourhoods`` path is given.
+    Text that a spreadsheet program would run as a formula when it opens the file (text
+    starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a
+    leading apostrophe (``'=1+1``), the usual defence against spreadsheet formula injection:
+    spreadsheets then show it as text. :func:`read_csv` removes the apostrophe, so the text
+    reads back unchanged.
+
+    All files are written to temporary files in their folders first and replace the targets
+    together only when all are complete (see ``docs/data-format.md``): a failure leaves the
+    old files as they were.
 
     Parameters
     ----------
@@ -173,6 +375,14 @@ def write_csv(eco: Ecosystem, actors: PathLike, ties: PathLike,
         Output paths of the two files.
     neighbourhoods
         Output path of the neighbourhoods table; needed when the table has columns.
+
+    Raises
+    ------
+    ConfigError
+        The neighbourhoods table has columns and no ``neighbourhoods`` path is given.
+    FormatError
+        Text holding a NUL character or a lone surrogate (neither can be stored in a UTF-8
+        CSV file), naming the table, row and column; nothing is written.
 
     Examples
     --------
@@ -189,7 +399,37 @@ def write_csv(eco: Ecosystem, actors: PathLike, ties: PathLike,
             "write_csv(): this ecosystem has a neighbourhoods table with columns "
             f"{list(nbh.columns)[:6]}; pass neighbourhoods='neighbourhoods.csv' to write it, "
             "or write eco.with_neighbourhoods(None) to leave it out", field="neighbourhoods")
-    eco.actors.to_csv(actors, index=False)
-    eco.ties.to_csv(ties, index=False)
+    targets: list[PathLike] = [actors, ties]
+    data = [_encode(eco.actors, "actors", str(actors)), _encode(eco.ties, "ties", str(ties))]
     if neighbourhoods is not None:
-        nbh.reset_index().to_csv(neighbourhoods, index=False)
+        targets.append(neighbourhoods)
+        data.append(_encode(nbh.reset_index(), "neighbourhoods", str(neighbourhoods)))
+    with atomic_paths(*targets) as temps:
+        for tmp, blob in zip(temps, data, strict=True):
+            tmp.write_bytes(blob)
+
+
+def _encode(table: pd.DataFrame, what: str, source: str) -> bytes:
+    for column in table.columns:
+        _check_text(str(column), what, str(column), None, source)
+        col = table[column]
+        if pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+            for row, v in enumerate(col.tolist()):
+                if isinstance(v, str) and "\x00" in v:
+                    _check_text(v, what, str(column), row, source)
+    out = table.copy()
+    out.columns = [_neutralise(pd.Series([str(c)])).iloc[0] for c in table.columns]
+    for j in range(out.shape[1]):
+        values = out.iloc[:, j]
+        neutral = _neutralise(values)
+        if neutral is not values:
+            out.isetitem(j, neutral.to_numpy(dtype=object))
+    text = out.to_csv(index=False, lineterminator="\r\n")
+    return utf8(text, source=source, what=f"{what} CSV file")
+
+
+def _check_text(value: str, what: str, column: str, row: int | None, source: str) -> None:
+    if "\x00" in value:
+        raise FormatError(f"{what} text {value!r:.60} holds a NUL character, which a CSV file "
+                          "cannot hold (it would read as a binary file)", source=source,
+                          field=column, row=row)

@@ -24,8 +24,14 @@ from ecosystem.core.report import Collector
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io import _columns, _graphs
-from ecosystem.io._files import PathLike, check_file, sniff_binary
-from ecosystem.io._meta import choose_schema, provenance_from, schema_from, to_json
+from ecosystem.io._files import PathLike, check_file, sniff_binary, write_text_atomic
+from ecosystem.io._meta import (
+    choose_schema,
+    load_json,
+    provenance_from,
+    schema_from,
+    to_json,
+)
 
 __all__ = ["read_graphml", "write_graphml"]
 
@@ -84,7 +90,9 @@ def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "directed") -
     Raises
     ------
     FormatError
-        A column whose dtype GraphML cannot store, or text with characters XML cannot hold.
+        A column whose dtype GraphML cannot store, or text (values, column names, metadata)
+        with characters XML cannot hold; nothing is written. The file is written to a
+        temporary file next to ``path`` that replaces it only when complete.
 
     Examples
     --------
@@ -107,11 +115,18 @@ def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "directed") -
               "ties": _columns.describe(ties, "ties", source=source, fmt="GraphML")}
     root = ET.Element("graphml", {"xmlns": NS, "xmlns:xsi": _XSI,
                                   "xsi:schemaLocation": _LOCATION})
-    graph_data = {"name": eco.name, "ecosystem_schema": to_json(eco.schema.to_dict()),
-                  "ecosystem_dtypes": to_json({"version": 1, **dtypes}),
-                  "ecosystem_provenance": to_json(list(eco.provenance)),
+    for what, table in (("actors", actors), ("ties", ties)):
+        for column in table.columns:
+            _check_text(str(column), what, str(column), None, source)
+    graph_data = {"name": eco.name,
+                  "ecosystem_schema": to_json(eco.schema.to_dict(), source=source,
+                                              what="schema"),
+                  "ecosystem_dtypes": to_json({"version": 1, **dtypes}, source=source),
+                  "ecosystem_provenance": to_json(list(eco.provenance), source=source,
+                                                  what="provenance"),
                   "ecosystem_neighbourhoods": to_json(_graphs.encode_neighbourhoods(
-                      eco.neighbourhoods, source=source, fmt="GraphML"))}
+                      eco.neighbourhoods, source=source, fmt="GraphML"), source=source,
+                      what="neighbourhoods")}
     for key in graph_data:
         ET.SubElement(root, "key", {"id": f"g_{key}", "for": "graph", "attr.name": key,
                                     "attr.type": "string"})
@@ -142,8 +157,8 @@ def write_graphml(eco: Ecosystem, path: PathLike, *, mutual: str = "directed") -
     text = ET.tostring(root, encoding="unicode", xml_declaration=False)
     # XML readers turn a raw carriage return in text into a newline; keep it as a reference.
     text = text.replace("\r", "&#13;")
-    target.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n",
-                      encoding="utf-8")
+    write_text_atomic(target, '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n",
+                      what="GraphML file")
 
 
 def _declare(root: ET.Element, scope: str, prefix: str, dtypes: dict[str, str],
@@ -215,21 +230,32 @@ def _value(text: str | None, kind: str, *, source: str, row: int, field: str) ->
     if kind == "string":
         return text
     t = text.strip()
+    overflow = False
     try:
         if kind in ("int", "long"):
-            return int(t)
+            if len(t) > 40:
+                raise ValueError(t)
+            return int(t)  # the column's dtype checks the range (no wraparound)
         if kind in ("float", "double"):
-            return float(t)
+            number = float(t)
+            if not (math.isinf(number) and t.lower().lstrip("+-") not in ("inf", "infinity")):
+                return number
+            overflow = True
     except ValueError:
         pass
     else:
         if kind == "boolean" and t.lower() in ("true", "1", "false", "0"):
             return t.lower() in ("true", "1")
+    if overflow:
+        raise FormatError(f"value {t!r:.60} is outside the range of a GraphML {kind} (it "
+                          "would read as infinity)", source=source, row=row, field=field)
     raise FormatError(f"value {text!r:.60} is not a valid GraphML {kind}", source=source,
                       row=row, field=field)
 
 
 _TYPES = ("string", "boolean", "int", "long", "float", "double")
+_SCOPES = ("graph", "node", "edge", "all", "hyperedge", "port", "endpoint", "graphml")
+_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}  # xs:boolean
 _INFERRED = {"string": "str", "int": "int64", "long": "int64", "float": "float64",
              "double": "float64", "boolean": "bool"}
 
@@ -290,42 +316,78 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
         raise FormatError(f"the root element is <{_local(root.tag)}>, not <graphml>",
                           source=source)
     keys: dict[str, tuple[str, str, str, Any]] = {}
+    ignored: set[str] = set()  # yFiles graphics keys: their <data> is markup, not values
     for key in root:
-        if _local(key.tag) != "key" or key.get("yfiles.type"):
+        if _local(key.tag) != "key":
             continue
         kid = key.get("id")
+        if kid is not None and (kid in keys or kid in ignored):
+            raise FormatError(f"two <key> elements have the id '{kid}'", source=source,
+                              field="key")
+        if key.get("yfiles.type"):
+            if kid is not None:
+                ignored.add(kid)
+            continue
         kind = key.get("attr.type", "string")
+        scope = key.get("for", "all")
         if kid is None or kind not in _TYPES:
             raise FormatError(f"<key> {key.attrib} needs an id and an attr.type among "
                               f"{', '.join(_TYPES)}", source=source, field="key")
+        if scope not in _SCOPES:
+            raise FormatError(f"<key id=\"{kid}\"> has for=\"{scope}\"; GraphML allows "
+                              + ", ".join(_SCOPES), source=source, field="key")
         default = None
         for child in key:
             if _local(child.tag) == "default":
-                default = _value(child.text, kind, source=source, row=0,
-                                 field=f"default of key {kid}")
-        keys[kid] = (key.get("for", "all"), key.get("attr.name") or kid, kind, default)
+                default = _value(_text_of(child, source, 0, f"default of key {kid}"), kind,
+                                 source=source, row=0, field=f"default of key {kid}")
+        keys[kid] = (scope, key.get("attr.name") or kid, kind, default)
     graphs = [g for g in root if _local(g.tag) == "graph"]
     if len(graphs) != 1:
         raise FormatError(f"expected one <graph> element, found {len(graphs)}", source=source)
     graph = graphs[0]
-    undirected_default = graph.get("edgedefault", "directed") == "undirected"
+    edgedefault = graph.get("edgedefault", "directed")
+    if edgedefault not in ("directed", "undirected"):
+        raise FormatError(f"edgedefault=\"{edgedefault}\" is not \"directed\" or "
+                          "\"undirected\"", source=source, field="edgedefault")
+    undirected_default = edgedefault == "undirected"
     graph_attrs: dict[str, Any] = {}
     nodes: list[ET.Element] = []
     edges: list[ET.Element] = []
     for child in graph:
         tag = _local(child.tag)
         if tag == "node":
-            if any(_local(c.tag) == "graph" for c in child):
-                raise FormatError("nested graphs are not supported", source=source,
-                                  row=len(nodes))
+            for c in child:
+                if _local(c.tag) in ("graph", "port"):
+                    what = "nested graphs are" if _local(c.tag) == "graph" else "ports are"
+                    raise FormatError(f"{what} not supported", source=f"{source} (nodes)",
+                                      row=len(nodes))
             nodes.append(child)
         elif tag == "edge":
+            if any(_local(c.tag) == "graph" for c in child):
+                raise FormatError("nested graphs are not supported", source=f"{source} (edges)",
+                                  row=len(edges))
+            for attr in ("sourceport", "targetport"):
+                if child.get(attr) is not None:
+                    raise FormatError(f"ports are not supported (the edge has {attr})",
+                                      source=f"{source} (edges)", row=len(edges), field=attr)
             edges.append(child)
         elif tag == "data":
-            info = keys.get(child.get("key", ""))
-            if info is not None:
-                graph_attrs[info[1]] = _value(child.text, info[2], source=source, row=0,
-                                              field=info[1])
+            kid = child.get("key", "")
+            if kid in ignored:
+                continue
+            info = keys.get(kid)
+            if info is None:
+                raise FormatError(f"graph <data key=\"{kid}\"> refers to no declared <key>",
+                                  source=source, field=str(kid))
+            if info[0] not in ("graph", "all"):
+                raise FormatError(f"graph <data key=\"{kid}\"> uses a key declared for "
+                                  f"{info[0]}s", source=source, field=info[1])
+            if info[1] in graph_attrs:
+                raise FormatError(f"the graph has two <data> for '{info[1]}'", source=source,
+                                  field=info[1])
+            graph_attrs[info[1]] = _value(_text_of(child, source, 0, info[1]), info[2],
+                                          source=source, row=0, field=info[1])
         elif tag == "hyperedge":
             raise FormatError("hyperedges are not supported", source=source)
     meta = _metadata(graph_attrs, source)
@@ -335,7 +397,7 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
         if node.get("id") is None:
             raise FormatError("<node> without an id", source=node_src, row=row, field="id")
         ids.append(node.get("id"))
-    actor_cols = _attributes(nodes, keys, "node", node_src)
+    actor_cols = _attributes(nodes, keys, "node", node_src, ignored)
     _graphs.check_names(list(actor_cols), ("id",), "node", node_src)
     actor_cols = {"id": ids, **actor_cols}
     ends: dict[str, list] = {"source": [], "target": []}
@@ -346,9 +408,15 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
                 raise FormatError(f"<edge> without a {end}", source=edge_src, row=row,
                                   field=end)
             ends[end].append(edge.get(end))
-        undirected[row] = edge.get("directed", "false" if undirected_default else "true") \
-            == "false"
-    tie_cols = _attributes(edges, keys, "edge", edge_src)
+        flag = edge.get("directed")
+        if flag is None:
+            undirected[row] = undirected_default
+        elif flag.strip() in _BOOLEAN:
+            undirected[row] = not _BOOLEAN[flag.strip()]
+        else:
+            raise FormatError(f"directed=\"{flag:.40}\" is not a boolean (true, false, 1 or 0)",
+                              source=edge_src, row=row, field="directed")
+    tie_cols = _attributes(edges, keys, "edge", edge_src, ignored)
     _graphs.check_names(list(tie_cols), ("source", "target"), "edge", edge_src)
     tie_cols = {**ends, **tie_cols}
     notes = Collector()
@@ -385,25 +453,49 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
                      _step={"step": "read_graphml", "file": source}, _notes=notes)
 
 
-def _attributes(elements, keys, scope, source) -> dict[str, list]:
-    """Column name -> values (None where a <data> is missing) for the keys of ``scope``."""
+def _attributes(elements, keys, scope, source, ignored=frozenset()) -> dict[str, list]:
+    """Column name -> values (None where a <data> is missing) for the keys of ``scope``.
+
+    As the GraphML specification says, a ``<data>`` must use a key declared for its element
+    (``for="node"``, ``"edge"`` or ``"all"``) and carry a value, not markup; a second
+    ``<data>`` for the same key on one element is ambiguous. All three raise FormatError.
+    """
     mine = {kid: info for kid, info in keys.items() if info[0] in (scope, "all")}
     cols: dict[str, list] = {info[1]: [info[3]] * len(elements) for info in mine.values()}
     if len(cols) != len(mine):
         raise FormatError(f"two {scope} keys have the same attr.name", source=source)
     for row, element in enumerate(elements):
+        seen = set()
         for data in element:
             if _local(data.tag) != "data":
                 continue
             kid = data.get("key")
+            if kid in ignored:
+                continue  # a yFiles graphics key
             if kid not in keys:
                 raise FormatError(f"<data key=\"{kid}\"> refers to no declared <key>",
                                   source=source, row=row, field=str(kid))
             if kid not in mine:
-                continue  # a key of another scope or a yFiles graphics key
+                raise FormatError(f"<data key=\"{kid}\"> on a {scope} uses a key declared "
+                                  f"for={keys[kid][0]!r}; declare the key for=\"{scope}\" or "
+                                  "\"all\"", source=source, row=row, field=keys[kid][1])
             _, column, kind, _ = mine[kid]
-            cols[column][row] = _value(data.text, kind, source=source, row=row, field=column)
+            if kid in seen:
+                raise FormatError(f"the {scope} has two <data> for '{column}'; keep one",
+                                  source=source, row=row, field=column)
+            seen.add(kid)
+            cols[column][row] = _value(_text_of(data, source, row, column), kind,
+                                       source=source, row=row, field=column)
     return cols
+
+
+def _text_of(data: ET.Element, source: str, row: int, field: str) -> str | None:
+    """The text of a ``<data>``/``<default>``; element content (markup) raises."""
+    if len(data):
+        raise FormatError(f"the value holds markup (<{_local(data[0].tag)}>) where GraphML "
+                          "expects text; mixed content would be read only in part",
+                          source=source, row=row, field=field)
+    return data.text
 
 
 def _dtypes(cols: dict[str, list], keys, scope: str, stored: dict | None) -> dict[str, str]:
@@ -422,17 +514,18 @@ def _dtypes(cols: dict[str, list], keys, scope: str, stored: dict | None) -> dic
 
 
 def _metadata(graph_attrs: dict[str, Any], source: str) -> dict[str, Any]:
-    import json
-
     out: dict[str, Any] = {}
     parsed = {}
     for key in _META:
         if key in graph_attrs:
-            try:
-                parsed[key] = json.loads(graph_attrs[key])
-            except (json.JSONDecodeError, TypeError):
+            if not isinstance(graph_attrs[key], str):
                 raise FormatError(f"graph attribute '{key}' is not valid JSON", source=source,
-                                  field=key) from None
+                                  field=key)
+            try:
+                parsed[key] = load_json(graph_attrs[key], source)
+            except FormatError as exc:
+                raise FormatError(f"graph attribute '{key}' is not valid JSON: {exc.reason}",
+                                  source=source, field=key) from None
     if "ecosystem_schema" in parsed:
         out["schema"] = schema_from(parsed["ecosystem_schema"], source=source,
                                     key="ecosystem_schema")

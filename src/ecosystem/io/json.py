@@ -19,8 +19,14 @@ from ecosystem.core.errors import FormatError
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io import _columns
-from ecosystem.io._files import PathLike, check_file, read_text
-from ecosystem.io._meta import choose_schema, provenance_from, schema_from, to_json
+from ecosystem.io._files import PathLike, check_file, read_text, write_text_atomic
+from ecosystem.io._meta import (
+    choose_schema,
+    load_json,
+    provenance_from,
+    schema_from,
+    to_json,
+)
 
 __all__ = ["FORMAT", "VERSION", "read_json", "write_json"]
 
@@ -39,6 +45,10 @@ def write_json(eco: Ecosystem, path: PathLike) -> None:
     ``null``; infinite floats in extra columns are the strings ``"inf"`` and ``"-inf"`` (JSON
     has no literal for them). See ``docs/data-format.md``.
 
+    The document is built and checked completely before anything is written, then written to
+    a temporary file next to ``path`` that replaces it only when complete: a failure leaves an
+    existing file as it was.
+
     Parameters
     ----------
     eco
@@ -50,7 +60,8 @@ def write_json(eco: Ecosystem, path: PathLike) -> None:
     ------
     FormatError
         A column whose dtype the format cannot store exactly (dates, categories, mixed
-        ``object`` columns), naming the column.
+        ``object`` columns), naming the column; text UTF-8 cannot encode (a lone surrogate);
+        NaN or infinity in the provenance (JSON has no literal for them).
 
     Examples
     --------
@@ -70,7 +81,8 @@ def write_json(eco: Ecosystem, path: PathLike) -> None:
                                        str(target))
     head = {"format": FORMAT, "version": VERSION, "name": eco.name}
     parts = [f' "{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in head.items()]
-    parts.append(' "schema": ' + json.dumps(eco.schema.to_dict(), ensure_ascii=False))
+    parts.append(' "schema": ' + to_json(eco.schema.to_dict(), source=str(target),
+                                         what="schema"))
     for what, (columns, dtypes, rows) in tables.items():
         body = ",\n".join("   " + json.dumps(r, ensure_ascii=False, allow_nan=False)
                           for r in rows)
@@ -78,8 +90,9 @@ def write_json(eco: Ecosystem, path: PathLike) -> None:
             f' "{what}": {{\n  "columns": {json.dumps(columns, ensure_ascii=False)},\n'
             f'  "dtypes": {json.dumps(dtypes)},\n  "data": ['
             + (f"\n{body}\n  " if rows else "") + "]\n }")
-    parts.append(' "provenance": ' + to_json(list(eco.provenance)))
-    target.write_text("{\n" + ",\n".join(parts) + "\n}\n", encoding="utf-8")
+    parts.append(' "provenance": ' + to_json(list(eco.provenance), source=str(target),
+                                             what="provenance"))
+    write_text_atomic(target, "{\n" + ",\n".join(parts) + "\n}\n", what="JSON document")
 
 
 def _encode(table: pd.DataFrame, what: str, source: str) -> tuple[list, list, list]:
@@ -138,11 +151,7 @@ def read_json(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
     p = check_file(path, "JSON")
     source = str(p)
     text = read_text(p, "JSON")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                          source=source, line=exc.lineno) from None
+    doc = load_json(text, source)
     if not isinstance(doc, dict):
         raise FormatError(f"the top level must be an object, got {type(doc).__name__}",
                           source=source)

@@ -2,7 +2,7 @@
 study files (TOML) that write them down and a runner that persists their results."""
 
 from ecosystem.study.calibrate import Calibration, IdentifiabilityWarning, calibrate
-from ecosystem.study.compare import Comparison, compare
+from ecosystem.study.compare import Comparison, StudyInterrupted, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
 from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.registry import assumptions
@@ -19,6 +19,7 @@ __all__ = [
     "Sensitivity",
     "Study",
     "StudyError",
+    "StudyInterrupted",
     "assumptions",
     "bootstrap_mean_ci",
     "calibrate",

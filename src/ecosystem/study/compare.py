@@ -16,8 +16,12 @@ per chunk and not once per replicate. An exception in a replicate is caught and 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import pickle
+import signal
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -32,10 +36,11 @@ from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, spawn
 from ecosystem.generate import Profile, generate_neighbourhood, generate_region
 from ecosystem.interventions import Intervention, compose
+from ecosystem.study import _processes
 from ecosystem.study.metrics import resolve_metrics
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "StudyInterrupted", "compare"]
 
 RESULT_COLUMNS = ("scenario", "configuration", "intervention", "neighbourhood", "replicate",
                   "seed", "metric", "value")
@@ -55,6 +60,7 @@ class _Chunk:
     interventions: tuple[Intervention, ...]
     metrics: tuple[tuple[str, Callable[..., Any], bool], ...]
     replicates: tuple[tuple[int, int], ...]  # (replicate, seed)
+    timeout: float | None = None  # seconds per replicate
 
 
 def _child_seeds(seed: int, n: int) -> list[int]:
@@ -94,35 +100,90 @@ def _failure(chunk: _Chunk, ii: int | None, rep: int, seed: int, stage: str, met
     return (chunk.config, ii, rep, seed, stage, metric, repr(exc), tb)
 
 
+class _Timeout(BaseException):
+    """Raised by the alarm inside a replicate that ran past its timeout (a BaseException, so
+    the per-step ``except Exception`` handlers do not swallow it)."""
+
+
+def _alarm_available() -> bool:
+    return hasattr(signal, "setitimer") and \
+        threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Raise _Timeout in this thread after ``seconds`` (POSIX main thread; else no-op)."""
+    if seconds is None or not _alarm_available():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _run_replicate(chunk: _Chunk, rep: int, seed: int) -> tuple[list[tuple], list[tuple]]:
+    """One replicate: rows and failures (see :func:`_run_chunk`). A replicate that runs past
+    ``chunk.timeout`` gives one ``timeout`` failure and no rows."""
+    rows: list[tuple] = []
+    fails: list[tuple] = []
+    try:
+        with _deadline(chunk.timeout):
+            _replicate_steps(chunk, rep, seed, rows, fails)
+    except _Timeout:
+        exc = TimeoutError(f"the replicate ran longer than timeout={chunk.timeout:g} s")
+        return [], [_failure(chunk, None, rep, seed, "timeout", None, exc)]
+    return rows, fails
+
+
+def _replicate_steps(chunk: _Chunk, rep: int, seed: int, rows: list[tuple],
+                     fails: list[tuple]) -> None:
+    try:
+        eco = _make(chunk.scenario, seed)
+    except Exception as exc:
+        fails.append(_failure(chunk, None, rep, seed, "scenario", None, exc))
+        return
+    metric_seeds = _child_seeds(seed, len(chunk.metrics))
+    for ii, intervention in enumerate(chunk.interventions):
+        try:
+            e = intervention(eco)
+        except Exception as exc:
+            fails.append(_failure(chunk, ii, rep, seed, "intervention", None, exc))
+            continue
+        for (name, func, takes_seed), mseed in zip(chunk.metrics, metric_seeds, strict=True):
+            try:
+                value = func(e, seed=mseed) if takes_seed else func(e)
+                got = list(_rows(value, name))
+            except Exception as exc:
+                fails.append(_failure(chunk, ii, rep, seed, "metric", name, exc))
+                continue
+            rows.extend((chunk.config, ii, rep, seed, m, nb, v) for m, nb, v in got)
+
+
 def _run_chunk(chunk: _Chunk) -> tuple[list[tuple], list[tuple]]:
     """Rows ``(config, intervention, replicate, seed, metric, neighbourhood, value)`` and
     failures ``(config, intervention, replicate, seed, stage, metric, error, traceback)``."""
     rows: list[tuple] = []
     fails: list[tuple] = []
-    n_metrics = len(chunk.metrics)
     for rep, seed in chunk.replicates:
-        try:
-            eco = _make(chunk.scenario, seed)
-        except Exception as exc:
-            fails.append(_failure(chunk, None, rep, seed, "scenario", None, exc))
-            continue
-        metric_seeds = _child_seeds(seed, n_metrics)
-        for ii, intervention in enumerate(chunk.interventions):
-            try:
-                e = intervention(eco)
-            except Exception as exc:
-                fails.append(_failure(chunk, ii, rep, seed, "intervention", None, exc))
-                continue
-            for (name, func, takes_seed), mseed in zip(chunk.metrics, metric_seeds,
-                                                        strict=True):
-                try:
-                    value = func(e, seed=mseed) if takes_seed else func(e)
-                    got = list(_rows(value, name))
-                except Exception as exc:
-                    fails.append(_failure(chunk, ii, rep, seed, "metric", name, exc))
-                    continue
-                rows.extend((chunk.config, ii, rep, seed, m, nb, v) for m, nb, v in got)
+        r, f = _run_replicate(chunk, rep, seed)
+        rows += r
+        fails += f
     return rows, fails
+
+
+def _run_reporting(chunk: _Chunk, send: Callable[[str, Any], None]) -> None:
+    """Worker-pool entry point: run a chunk, reporting the start and end of each replicate."""
+    for rep, seed in chunk.replicates:
+        send("start", rep)
+        send("done", (rep, _run_replicate(chunk, rep, seed)))
 
 
 def _run_payload(payload: bytes) -> tuple[list[tuple], list[tuple]]:
@@ -152,6 +213,7 @@ def compare(
     progress: bool = True,
     baseline: str | None = None,
     chunksize: int | None = None,
+    timeout: float | None = None,
 ) -> Comparison:
     """Run a comparison study and return its tidy results.
 
@@ -194,10 +256,35 @@ def compare(
         Replicates per task sent to the executor. By default about four tasks per worker when
         the number of workers is known (a process count, a ``ProcessPoolExecutor`` or
         ``ThreadPoolExecutor``, a dask ``Client.get_executor()``), else one replicate per task.
+    timeout
+        Seconds one replicate (its ecosystem, every intervention and every metric) may take;
+        ``None`` for no limit. A replicate that takes longer is stopped and recorded in
+        :attr:`Comparison.failures` with stage ``"timeout"`` and its seed; the others run
+        on. Serial runs and ``executor=n`` enforce it (serial runs and the workers stop the
+        replicate with an alarm signal; with ``executor=n`` a worker stuck in C code is
+        killed and replaced). Serial runs need the main thread of a POSIX system. With an
+        executor you pass, the alarm works in process workers; thread workers cannot be
+        stopped.
 
     Returns
     -------
     Comparison
+
+    Raises
+    ------
+    StudyInterrupted
+        Ctrl-C (SIGINT) during the study: pending work is cancelled and ``executor=n``
+        workers are killed at once; the exception (a ``KeyboardInterrupt``) holds the
+        partial :class:`Comparison` of the replicates that finished.
+
+    Notes
+    -----
+    With ``executor=n`` the study runs on ``n`` worker processes that it starts and stops
+    itself (not a ``ProcessPoolExecutor``): a worker that dies (killed, out of memory, a crash
+    in compiled code) is replaced and the replicate it was running is retried once; if it
+    dies again, the replicate is recorded with stage ``"worker"`` and its seed, and every
+    other result is kept. Workers ignore Ctrl-C (the parent stops them) and exit when the
+    parent process dies, so no orphan keeps running.
 
     Examples
     --------
@@ -216,14 +303,16 @@ def compare(
     low / prescribing medicalised  4  0.0382 -0.0038
     """
     plan = _plan(scenarios, interventions, metrics, replicates, seed, baseline, "compare")
-    exe, owned, workers = _executor(executor, "compare")
+    procs, exe, owned, workers = _dispatch(executor, timeout, "compare")
     if chunksize is None:
         total = len(plan.configs) * plan.replicates
         chunksize = 1 if workers is None else max(
             1, math.ceil(total / (_TASKS_PER_WORKER * workers)))
-    chunks = plan.chunks(chunksize)
+    chunks = plan.chunks(chunksize, None if timeout is None else float(timeout))
     try:
-        rows, fails = _execute(chunks, exe, progress)
+        rows, fails = _execute(chunks, exe, progress, procs=procs)
+    except _Interrupted as stop:
+        raise StudyInterrupted(plan.comparison(stop.rows, stop.fails)) from None
     finally:
         if owned and exe is not None:
             exe.shutdown(wait=True, cancel_futures=True)
@@ -244,15 +333,17 @@ class _Plan:
     seed: Any
     replicates: int
 
-    def chunks(self, chunksize: int) -> list[_Chunk]:
-        """The work in chunks of ``chunksize`` replicates of one configuration."""
+    def chunks(self, chunksize: int, timeout: float | None = None) -> list[_Chunk]:
+        """The work in chunks of ``chunksize`` replicates of one configuration (each
+        replicate limited to ``timeout`` seconds, see :func:`compare`)."""
         if not (isinstance(chunksize, (int, np.integer)) and chunksize >= 1):
             raise ConfigError(f"compare(): chunksize={chunksize!r} must be an int >= 1")
         intervention_list = tuple(i for _, i in self.ints)
         n = self.replicates
         return [
             _Chunk(ci, value, intervention_list, self.mets,
-                   tuple((r, self.rep_seeds[r]) for r in range(start, min(start + chunksize, n))))
+                   tuple((r, self.rep_seeds[r]) for r in range(start, min(start + chunksize, n))),
+                   timeout)
             for ci, (_, value) in enumerate(self.configs)
             for start in range(0, n, chunksize)
         ]
@@ -283,40 +374,148 @@ def _plan(scenarios: Any, interventions: Any, metrics: Any, replicates: Any, see
                  baseline or scen[0], seed, int(replicates))
 
 
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C inside :func:`_execute`: the rows and failures so far (the unfinished
+    replicates recorded as ``interrupted``)."""
+
+    def __init__(self, rows: list[tuple], fails: list[tuple]) -> None:
+        super().__init__("interrupted")
+        self.rows, self.fails = rows, fails
+
+
 def _execute(chunks: Sequence[_Chunk], exe: Executor | None, progress: bool,
-             on_chunk: Callable[[_Chunk, list[tuple], list[tuple]], None] | None = None
-             ) -> tuple[list[tuple], list[tuple]]:
-    """Run chunks serially (``exe`` None) or on the executor; ``on_chunk(chunk, rows,
-    failures)`` is called as each one finishes (in completion order)."""
-    rows: list[tuple] = []
-    fails: list[tuple] = []
-    bar = _progress(progress, sum(len(ch.replicates) for ch in chunks))
-
-    def done(ch: _Chunk, r: list[tuple], f: list[tuple]) -> None:
-        rows.extend(r)
-        fails.extend(f)
-        if on_chunk is not None:
-            on_chunk(ch, r, f)
-        bar.update(len(ch.replicates))
-
+             on_chunk: Callable[[_Chunk, list[tuple], list[tuple]], None] | None = None,
+             procs: int | None = None) -> tuple[list[tuple], list[tuple]]:
+    """Run chunks serially (``exe`` and ``procs`` None), on ``procs`` worker processes of our
+    own (timeouts, dead workers, Ctrl-C; see :mod:`ecosystem.study._processes`) or on the
+    executor; ``on_chunk(chunk, rows, failures)`` is called as each one finishes (in
+    completion order). Ctrl-C raises :class:`_Interrupted` with what finished."""
+    run = _Run(bar=_progress(progress, sum(len(ch.replicates) for ch in chunks)),
+               on_chunk=on_chunk)
     try:
-        if exe is None:
+        if procs is not None:
+            _run_on_pool(list(chunks), procs, run)
+        elif exe is None:
             for ch in chunks:
-                done(ch, *_run_chunk(ch))
+                for rep, s in ch.replicates:
+                    run.add(ch, rep, _run_replicate(ch, rep, s))
         else:
-            futures = {exe.submit(_run_payload, _dumps(ch)): ch for ch in chunks}
-            for fut in as_completed(futures):
-                ch = futures[fut]
-                try:
-                    r, f = fut.result()
-                except Exception as exc:  # the chunk died (worker lost, unpicklable, ...)
-                    r = []
-                    f = [_failure(ch, None, rep, s, "executor", None, exc)
-                         for rep, s in ch.replicates]
-                done(ch, r, f)
+            _run_on_executor(exe, list(chunks), run)
+    except KeyboardInterrupt:
+        raise _Interrupted(run.rows, run.interrupted(chunks)) from None
     finally:
-        bar.close()
-    return rows, fails
+        run.bar.close()
+    return run.rows, run.fails
+
+
+def _dispatch(executor: Any, timeout: Any, func: str
+          ) -> tuple[int | None, Executor | None, bool, int | None]:
+    """(our worker processes or None, an executor or None, owned, workers) after checks."""
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(
+            timeout, (int, float, np.integer, np.floating)) or not 0 < timeout < math.inf):
+        raise ConfigError(f"{func}(): timeout={timeout!r} must be a positive number of seconds "
+                          "or None")
+    procs = int(executor) if isinstance(executor, (int, np.integer)) and not isinstance(
+        executor, bool) else None
+    if procs is not None and procs >= 1:
+        return procs, None, False, procs
+    exe, owned, workers = _executor(executor, func)
+    if timeout is not None and exe is None and not _alarm_available():
+        raise ConfigError(f"{func}(): timeout= in a serial run needs the main thread of a "
+                          "POSIX system (it uses an alarm signal); pass executor=1 to run "
+                          "in a worker process instead")
+    return None, exe, owned, workers
+
+
+@dataclass
+class _Run:
+    """Results gathered so far, and which replicates finished (for an interrupted study).
+
+    ``on_chunk(chunk, rows, failures)`` is called once all replicates of a chunk finished.
+    """
+
+    bar: Any
+    on_chunk: Callable[[_Chunk, list[tuple], list[tuple]], None] | None = None
+    rows: list[tuple] = dataclasses.field(default_factory=list)
+    fails: list[tuple] = dataclasses.field(default_factory=list)
+    finished: set[tuple[int, int]] = dataclasses.field(default_factory=set)  # (config, rep)
+    pending: dict[int, tuple[int, list[tuple], list[tuple]]] = dataclasses.field(
+        default_factory=dict)  # id(chunk) -> (replicates left, rows, failures)
+
+    def add(self, chunk: _Chunk, rep: int, result: tuple[list[tuple], list[tuple]]) -> None:
+        if (chunk.config, rep) in self.finished:
+            return
+        self.finished.add((chunk.config, rep))
+        self.rows += result[0]
+        self.fails += result[1]
+        self.bar.update(1)
+        left, rows, fails = self.pending.get(id(chunk), (len(chunk.replicates), [], []))
+        left, rows, fails = left - 1, rows + result[0], fails + result[1]
+        if left > 0:
+            self.pending[id(chunk)] = (left, rows, fails)
+            return
+        self.pending.pop(id(chunk), None)
+        if self.on_chunk is not None:
+            self.on_chunk(chunk, rows, fails)
+
+    def interrupted(self, chunks: Sequence[_Chunk]) -> list[tuple]:
+        """Failures plus one ``interrupted`` failure per replicate that did not finish."""
+        exc = KeyboardInterrupt("the study was interrupted before this replicate finished")
+        return self.fails + [_failure(ch, None, rep, s, "interrupted", None, exc)
+                             for ch in chunks for rep, s in ch.replicates
+                             if (ch.config, rep) not in self.finished]
+
+
+def _run_on_pool(chunks: list[_Chunk], procs: int, run: _Run) -> None:
+    """Run on ``procs`` worker processes of our own (timeouts, dead workers, Ctrl-C)."""
+    by_key = {id(ch): ch for ch in chunks}
+
+    def payload(ch: _Chunk) -> Callable[[tuple[tuple[int, int], ...]], bytes]:
+        return lambda todo: _dumps(dataclasses.replace(ch, replicates=todo))
+
+    def done(task: _processes.Task, rep: int, result: Any) -> None:
+        run.add(by_key[task.key], rep, result)
+
+    def failed(task: _processes.Task, rep: int, seed: int, stage: str, message: str) -> None:
+        ch = by_key[task.key]
+        error = TimeoutError(message) if stage == "timeout" else RuntimeError(message)
+        run.add(ch, rep, ([], [_failure(ch, None, rep, seed, stage, None, error)]))
+
+    tasks = [_processes.Task(id(ch), payload(ch), list(ch.replicates)) for ch in chunks]
+    pool = _processes.Pool(procs, _run_reporting, chunks[0].timeout if chunks else None)
+    pool.map(tasks, _processes.Outcome(done, failed))
+
+
+def _run_on_executor(exe: Executor, chunks: list[_Chunk], run: _Run) -> None:
+    """Run on an executor the caller gave; a chunk whose task fails is retried once."""
+    futures = {exe.submit(_run_payload, _dumps(ch)): (ch, 0) for ch in chunks}
+    try:
+        while futures:
+            fut = next(as_completed(futures))
+            ch, attempt = futures.pop(fut)
+            try:
+                r, f = fut.result()
+            except Exception as exc:  # the task died (worker lost, broken pool, ...)
+                if attempt == 0:
+                    try:
+                        futures[exe.submit(_run_payload, _dumps(ch))] = (ch, 1)
+                        continue
+                    except Exception:
+                        pass
+                for rep, s in ch.replicates:
+                    run.add(ch, rep, ([], [_failure(ch, None, rep, s, "executor", None, exc)]))
+                continue
+            per_rep: dict[int, tuple[list[tuple], list[tuple]]] = {
+                rep: ([], []) for rep, _ in ch.replicates}
+            for row in r:
+                per_rep[row[2]][0].append(row)
+            for fail in f:
+                per_rep[fail[2]][1].append(fail)
+            for rep, result in per_rep.items():
+                run.add(ch, rep, result)
+    finally:
+        for fut in futures:
+            fut.cancel()
 
 
 def _configs(scenarios: Any, func: str) -> list[tuple[str, Any]]:
@@ -462,6 +661,35 @@ def _comparison(rows, fails, configs, ints, mets, scen, named, baseline, seed, r
                       "Comparison.failures (each with its seed)", RuntimeWarning, stacklevel=3)
     return Comparison(results, failures, baseline, int(seed) if isinstance(
         seed, (int, np.integer)) else None, replicates, tuple(scen))
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped :func:`compare`; :attr:`comparison` holds what finished.
+
+    A ``KeyboardInterrupt``, so an uncaught one ends a script as Ctrl-C always does. The
+    partial :class:`Comparison` has the results of every replicate that finished and, in its
+    ``failures``, one row with stage ``"interrupted"`` (and the seed) per replicate that did
+    not.
+
+    Parameters
+    ----------
+    comparison
+        The partial results.
+
+    Examples
+    --------
+    >>> from ecosystem.study import StudyInterrupted, compare
+    >>> try:  # doctest: +SKIP
+    ...     study = compare(["average"], replicates=1000)
+    ... except StudyInterrupted as stop:  # Ctrl-C pressed
+    ...     study = stop.comparison
+    """
+
+    def __init__(self, comparison: Comparison) -> None:
+        n = comparison.failures["stage"].eq("interrupted").sum()
+        super().__init__(f"compare() was interrupted; {n} replicate step(s) did not finish. "
+                         "The results that finished are in this exception's .comparison")
+        self.comparison = comparison
 
 
 @dataclass(frozen=True)
