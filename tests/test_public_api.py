@@ -26,6 +26,7 @@ PUBLIC = [
     "Mixing",
     "Need",
     "Profile",
+    "QueueResult",
     "ReferralModel",
     "Schema",
     "SchemaError",

@@ -45,7 +45,7 @@ from ecosystem.core import (
     WrongTypeError,
     from_frames,
 )
-from ecosystem.flows import FlowResult, ReferralModel
+from ecosystem.flows import FlowResult, QueueResult, ReferralModel
 from ecosystem.generate import Profile, generate_neighbourhood, generate_region
 from ecosystem.interventions import Intervention
 from ecosystem.io import (
@@ -91,6 +91,7 @@ __all__ = [
     "Mixing",
     "Need",
     "Profile",
+    "QueueResult",
     "ReferralModel",
     "Schema",
     "SchemaError",

@@ -30,6 +30,7 @@ from ecosystem.flows.assumptions import (
 )
 
 if TYPE_CHECKING:
+    from ecosystem.flows.queueing import QueueResult
     from ecosystem.flows.result import FlowResult
 
 __all__ = ["ReferralModel"]
@@ -279,6 +280,53 @@ class ReferralModel:
         from ecosystem.flows.simulate import simulate
 
         return simulate(self, n_residents, seed=seed, record=record)
+
+    # ------------------------------------------------------------------ capacity and waiting
+    def queueing(self, *, servers: object = None, service_rate: object = None) -> QueueResult:
+        """Exact waits with limited capacity (see :func:`ecosystem.flows.queueing.queueing`).
+
+        Each actor is an M/M/c station fed by the demand times :meth:`solve`'s expected visits.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.flows import ReferralModel
+        >>> import pandas as pd
+        >>> model = ReferralModel(datasets.example(), demand=pd.Series({"debt": 100.0}))
+        >>> row = model.queueing().actors.loc["debt_help"]
+        >>> int(row["servers"]), float(row["service_rate"]), bool(row["stable"])
+        (2, 100.0, True)
+        """
+        from ecosystem.flows.queueing import queueing
+
+        return queueing(self, servers=servers, service_rate=service_rate)
+
+    def simulate_queue(self, horizon: float, *, servers: object = None,
+                       service_rate: object = None, warmup: float | None = None,
+                       seed: Seed = None, service: str = "exponential",
+                       service_cv: float = 1.0, patience: float | None = None,
+                       seasonality: object = None, level: float = 0.95,
+                       record: bool = False) -> QueueResult:
+        """Discrete-event simulation of the queueing network (see
+        :func:`ecosystem.flows.des.simulate_queue`).
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.flows import ReferralModel
+        >>> import pandas as pd
+        >>> model = ReferralModel(datasets.example(), demand=pd.Series({"debt": 100.0}))
+        >>> q = model.simulate_queue(5.0, seed=1)
+        >>> int(q.counts["arrived"]) == int(q.counts[["departed", "abandoned",
+        ...                                           "in_system"]].sum())
+        True
+        """
+        from ecosystem.flows.des import simulate_queue
+
+        return simulate_queue(self, horizon, servers=servers, service_rate=service_rate,
+                              warmup=warmup, seed=seed, service=service,
+                              service_cv=service_cv, patience=patience,
+                              seasonality=seasonality, level=level, record=record)
 
     # ------------------------------------------------------------------ compiled arrays
     @cached_property
