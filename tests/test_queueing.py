@@ -215,7 +215,7 @@ def test_capacity_precedence_and_defaults():
     base = model.queueing().actors
     gp = eco.actors.loc[eco.actors["kind"] == "gp", "id"].tolist()
     assert (base.loc[gp, "servers"] == default_capacity().loc["gp", "servers"]).all()
-    assert (base.loc[gp, "service_rate"] == 1741.0).all()
+    assert (base.loc[gp, "service_rate"] == 2960.0).all()
     by_kind = model.queueing(servers={"huisarts": 5}).actors  # Dutch alias of the kind
     assert (by_kind.loc[gp, "servers"] == 5).all()
     one = pd.Series({gp[0]: 7})
@@ -290,3 +290,24 @@ def test_adding_a_server_never_increases_any_wait(extra, who, scale):
     q1 = model.queueing(servers=more)
     assert (q1.actors["mean_wait"] <= q0.actors["mean_wait"]).all()
     assert (q1.needs["mean_wait"].fillna(0) <= q0.needs["mean_wait"].fillna(0)).all()
+
+
+# ---------------------------------------------------------------------- generated capacity
+@pytest.mark.parametrize("profile", ["average", "low_ses", "high_ses", "rural"])
+def test_generated_neighbourhoods_carry_believable_capacity(profile):
+    from ecosystem.generate import demand_of, generate_neighbourhood
+
+    eco = generate_neighbourhood(profile, residents=2500, seed=1)
+    actors = eco.actors
+    assert (actors["servers"] >= 1).all() and (actors["servers"] % 1 == 0).all()
+    assert (actors["service_rate"] > 0).all()
+    q = ReferralModel(eco, demand=demand_of(eco)).queueing()
+    assert q.actors["stable"].all()  # no default neighbourhood has an unbounded queue
+    # The GP is sized from the NIVEL density: 0.44 FTE per 1,000 residents it serves.
+    gp = actors[actors["kind"] == "gp"]
+    served = 2500 / len(gp)
+    assert (gp["servers"] == max(1, math.ceil(0.44 * served / 1000 - 1e-9))).all()
+    # More residents, more capacity for the same kind.
+    big = generate_neighbourhood(profile, residents=10_000, seed=1).actors
+    assert big.loc[big["kind"] == "social_team", "servers"].sum() > actors.loc[
+        actors["kind"] == "social_team", "servers"].sum()

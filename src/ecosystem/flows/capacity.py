@@ -13,27 +13,34 @@ They come, in order of precedence, from
 3. the per-kind defaults of :data:`CAPACITY` (:func:`default_capacity`); a kind a user adds to
    the schema gets :data:`GENERIC_SERVERS` and :data:`GENERIC_SERVICE_RATE`.
 
-Only the general practice has published figures (NIVEL): a GP density of 4.4 FTE per 10,000
-residents in 2017 (Versteeg and Batenburg, "Ontwikkelingen in het aantal huisartsen",
-NIVEL 2019, via volksgezondheidenzorg.info "Aanbod eerstelijnszorg") and, in 2021, 76.6% of
-registered patients in contact with their practice, 5.1 contacts per patient on average (NIVEL
-Zorgregistraties Eerste Lijn, "Omvang zorggebruik"). One GP FTE therefore serves
-10,000 / 4.4 = 2,273 residents of whom 76.6% (1,741) come in a year: ``service_rate`` 1,741
-patient episodes per FTE-year (each 5.1 contacts on average). With 5,028 practices (NIVEL, 2016)
-for 17.9 million residents (CBS, 2024) a practice has 4.4 / 10,000 x 3,560 = 1.57 FTE, rounded to
-``servers`` 2. Every other number in :data:`CAPACITY` is an assumption (order of magnitude of
-caseloads), named here so that a user reads, questions and overrides it.
+Only the general practice's defaults have published sources (GP FTE per 10,000 residents and
+contacts per patient, NIVEL); every other default is a named assumption. See
+:mod:`ecosystem.core.capacity` for the table and its sources.
+
+The generators (:func:`~ecosystem.generate.generate_neighbourhood`,
+:func:`~ecosystem.generate.generate_region`) fill both columns for the actors they make, sizing
+each actor from the residents it serves (``fte_per_1000``), so that capacity grows with the
+neighbourhood and a shared actor (hospital, GGZ, ...) matches the demand the model sends it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from ecosystem.core.capacity import (
+    CAPACITY,
+    GENERIC_SERVERS,
+    GENERIC_SERVICE_RATE,
+    GP_CONTACTS_PER_EPISODE,
+    GP_CONTACTS_PER_FTE,
+    GP_FTE_PER_1000,
+    GP_SERVICE_RATE,
+    KindCapacity,
+    default_capacity,
+)
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, UnknownKindError, ValidationError
 
@@ -41,124 +48,14 @@ __all__ = [
     "CAPACITY",
     "GENERIC_SERVERS",
     "GENERIC_SERVICE_RATE",
+    "GP_CONTACTS_PER_EPISODE",
+    "GP_CONTACTS_PER_FTE",
     "GP_FTE_PER_1000",
     "GP_SERVICE_RATE",
     "KindCapacity",
     "default_capacity",
     "resolve_capacity",
 ]
-
-_NIVEL_FTE = ("GP density 4.4 FTE per 10,000 residents, 2017 (Versteeg and Batenburg, NIVEL "
-              "2019, via volksgezondheidenzorg.info 'Aanbod eerstelijnszorg')")
-_NIVEL_CONTACTS = ("76.6% of registered patients in contact with their practice, 5.1 contacts "
-                   "each, 2021 (NIVEL Zorgregistraties Eerste Lijn, 'Omvang zorggebruik')")
-_ASSUMED = "assumption (order of magnitude; no published figure)"
-
-#: GP FTE per 1,000 residents (NIVEL, 2017).
-GP_FTE_PER_1000 = 0.44
-#: Patient episodes one GP FTE completes per year: 76.6% of the 10,000 / 4.4 residents per FTE.
-GP_SERVICE_RATE = round(0.766 * 10_000 / 4.4)
-#: Servers of an actor whose kind has no default (a kind added to the schema): an assumption.
-GENERIC_SERVERS = 1
-#: Visits per server-year of an actor whose kind has no default: one a day (assumption).
-GENERIC_SERVICE_RATE = 365.0
-
-
-class KindCapacity(NamedTuple):
-    """Default capacity of one actor of a kind.
-
-    Attributes
-    ----------
-    servers
-        Parallel servers of one actor (int >= 1).
-    service_rate
-        Visits one server completes per year.
-    fte_per_1000
-        Servers per 1,000 residents served, used by the generators to size an actor from the
-        residents it serves (``None``: the generators use ``servers``).
-    source
-        Where the numbers come from.
-    """
-
-    servers: int
-    service_rate: float
-    fte_per_1000: float | None
-    source: str
-
-
-def _a(servers: int, rate: float, per_1000: float | None, note: str = "") -> KindCapacity:
-    return KindCapacity(servers, float(rate), per_1000, _ASSUMED + (f": {note}" if note else ""))
-
-
-#: Default capacity per actor kind (see the module docstring for the GP's sources).
-CAPACITY: Mapping[str, KindCapacity] = MappingProxyType({
-    "gp": KindCapacity(2, float(GP_SERVICE_RATE), GP_FTE_PER_1000,
-                       f"{_NIVEL_FTE}; {_NIVEL_CONTACTS}; 5,028 practices (NIVEL 2016) for "
-                       "17.9 million residents (CBS 2024) give 1.57 FTE per practice, "
-                       "rounded to 2"),
-    "practice_nurse": _a(1, 1200, 0.3, "one POH per practice, shorter episodes than the GP"),
-    "district_nursing": _a(4, 120, 1.2, "a team of nurses; episodes of weeks to months"),
-    "home_care": _a(6, 80, 2.4, "long episodes of help at home"),
-    "hospital": _a(60, 2000, 1.5, "outpatient specialist capacity per 1,000 residents served"),
-    "mental_health": _a(40, 120, 0.4, "GGZ treatments per practitioner-year; waiting lists are "
-                        "the norm, so capacity is sized close to demand"),
-    "nursing_home": _a(30, 4, 1.0, "places; stays of months"),
-    "hospice": _a(6, 24, 0.2, "beds; stays of about two weeks"),
-    "pharmacy": _a(3, 20_000, 0.4, "dispensing episodes"),
-    "physiotherapy": _a(2, 400, 0.8, "treatment series per therapist-year"),
-    "insurer": _a(5, 50_000, None, "administrative handling only"),
-    "municipality": _a(10, 1500, 0.2, "Wmo/Jeugd front desk"),
-    "social_team": _a(3, 180, 0.6, "cases per social worker per year (caseloads of dozens, "
-                      "episodes of months)"),
-    "welfare": _a(3, 250, 0.6, "welfare workers; social-prescribing trajectories"),
-    "debt_counselling": _a(2, 100, 0.3, "debt-counselling trajectories per worker-year"),
-    "public_health": _a(10, 1000, 0.1, "GGD consultations"),
-    "sheltered_housing": _a(20, 2, 0.3, "places; stays of months to years"),
-    "community_network": _a(5, 100, 0.4, "active volunteers of a caring community"),
-    "volunteer_org": _a(10, 50, 1.5, "matched volunteers"),
-    "informal_carer": _a(1, 12, None, "one carer helps about one person a month"),
-    "elderly_union": _a(3, 100, 0.2, "volunteer advisers"),
-    "resident": _a(1, 365, None, "a resident helping another, one a day"),
-})
-
-
-def default_capacity(kinds: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The default capacity per actor kind, with sources.
-
-    Parameters
-    ----------
-    kinds
-        Actor kinds to list (a kind without a default gets :data:`GENERIC_SERVERS` and
-        :data:`GENERIC_SERVICE_RATE`); ``None``: every kind of :data:`CAPACITY`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``kind``; columns ``servers``, ``service_rate`` (visits per server-year),
-        ``fte_per_1000`` (servers per 1,000 residents served, used by the generators; NaN when
-        they use ``servers``) and ``source``.
-
-    Examples
-    --------
-    >>> from ecosystem.flows import default_capacity
-    >>> row = default_capacity().loc["gp"]
-    >>> int(row["servers"]), float(row["service_rate"]), float(row["fte_per_1000"])
-    (2, 1741.0, 0.44)
-    """
-    kinds = list(CAPACITY) if kinds is None else list(kinds)
-    rows = []
-    for k in kinds:
-        cap = CAPACITY.get(k)
-        if cap is None:
-            cap = KindCapacity(GENERIC_SERVERS, GENERIC_SERVICE_RATE, None,
-                               "assumption: generic default for a kind without its own")
-        rows.append((k, cap.servers, cap.service_rate,
-                     np.nan if cap.fte_per_1000 is None else cap.fte_per_1000, cap.source))
-    out = pd.DataFrame(rows, columns=["kind", "servers", "service_rate", "fte_per_1000",
-                                      "source"]).set_index("kind")
-    out["servers"] = out["servers"].astype(np.int64)
-    return out
-
 
 def resolve_capacity(
     eco: Ecosystem,
@@ -201,7 +98,7 @@ def resolve_capacity(
     >>> eco = datasets.example()
     >>> c, mu = resolve_capacity(eco, servers={"gp": 3})
     >>> int(c[eco.index.get_loc("gp_oost_1")]), float(mu[eco.index.get_loc("gp_oost_1")])
-    (3, 1741.0)
+    (3, 2960.0)
     """
     actors = eco.actors
     defaults = default_capacity(list(eco.schema.actor_kinds))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem.core.capacity import default_capacity, size_servers
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.schema import Schema
@@ -206,6 +207,12 @@ def generate(
         vals = np.concatenate([per_nb[nb_of, kind_of[:n_local]], shared_t[kind_of[n_local:]]])
         for j, need in enumerate(NEEDS):
             cols[f"{attr}_{need}"] = vals[:, j]
+    # ---- capacity (named defaults): every actor is sized from the residents it serves
+    share = residents[mem_nb] / C[mem_nb, kind_of[mem_pos]]
+    served = np.bincount(mem_pos, weights=share, minlength=n_actors)
+    kind_str = kind_names[kind_of].astype(str)
+    cols["servers"] = size_servers(kind_str, served)
+    cols["service_rate"] = default_capacity(KINDS).loc[kind_str, "service_rate"].to_numpy()
     actors = pd.DataFrame(cols)
     ties = pd.DataFrame({
         "source": ids.to_numpy()[src], "target": ids.to_numpy()[tgt],
