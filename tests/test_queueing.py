@@ -311,3 +311,27 @@ def test_generated_neighbourhoods_carry_believable_capacity(profile):
     big = generate_neighbourhood(profile, residents=10_000, seed=1).actors
     assert big.loc[big["kind"] == "social_team", "servers"].sum() > actors.loc[
         actors["kind"] == "social_team", "servers"].sum()
+
+
+# ---------------------------------------------------------------------- compare metrics
+def test_queue_metrics_in_compare():
+    from ecosystem.generate import demand_of, generate_neighbourhood
+    from ecosystem.study import compare, queue_metric
+
+    eco = generate_neighbourhood("low_ses", residents=2000, seed=3)
+    study = compare({"e": eco}, metrics=["mean_wait", "max_utilisation", "unstable_actors"],
+                    replicates=1, seed=0, progress=False)
+    got = study.results.set_index("metric")["value"]
+    q = ReferralModel(eco, demand=demand_of(eco)).queueing()
+    assert got["mean_wait"] == pytest.approx(q.needs.loc[("all", "total"), "mean_wait"])
+    assert got["max_utilisation"] == pytest.approx(q.actors["utilisation"].max())
+    assert got["unstable_actors"] == (~q.actors["stable"]).sum()
+    # Doubling the demand doubles every arrival rate, so the busiest utilisation doubles.
+    half = queue_metric("max_utilisation", demand=demand_of(eco) * 2)(eco)
+    assert half == pytest.approx(2 * got["max_utilisation"])
+    days = queue_metric("mean_wait", unit="days")(eco)
+    assert days == pytest.approx(got["mean_wait"] * 365.25)
+    with pytest.raises(ConfigError, match="mean_wiat"):
+        queue_metric("mean_wiat")
+    with pytest.raises(ConfigError, match="demand"):
+        queue_metric()(datasets.example())
