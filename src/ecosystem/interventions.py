@@ -277,7 +277,7 @@ def add_ties(
     if handover is not None:
         _probability(handover, func, "handover")
     table = table.copy()
-    defaults = {"kind": kind, "weight": float(weight), "handover": handover}
+    defaults: dict[str, Any] = {"kind": kind, "weight": float(weight), "handover": handover}
     for col, value in defaults.items():
         if value is None:
             continue
@@ -452,8 +452,8 @@ def _entry_matrix(eco: Ecosystem, needs: list[str]) -> np.ndarray:
     table = default_entry(eco.schema)
     out = np.zeros((len(a), len(needs)))
     for j, n in enumerate(needs):
-        base = a["kind"].map(table[n] if n in table.columns else {}).fillna(0.0)
-        base = base.to_numpy(dtype=np.float64)
+        base = a["kind"].map(table[n] if n in table.columns else {}).fillna(0.0).to_numpy(
+            dtype=np.float64)
         col = f"entry_{n}"
         if col in a.columns:
             given = pd.to_numeric(a[col], errors="coerce").to_numpy(dtype=np.float64)

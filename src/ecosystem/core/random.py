@@ -39,7 +39,12 @@ def as_generator(seed: Seed) -> np.random.Generator:
 def spawn(seed: Seed, n: int) -> list[np.random.SeedSequence]:
     """``n`` independent child seed sequences of ``seed`` (reproducible for int seeds)."""
     if isinstance(seed, np.random.Generator):
-        return seed.bit_generator.seed_seq.spawn(n)  # type: ignore[union-attr]
+        parent = seed.bit_generator.seed_seq
+        if not isinstance(parent, np.random.SeedSequence):
+            raise ConfigError(
+                "seed: this numpy Generator's bit generator has no SeedSequence to spawn child "
+                "seeds from; pass an int seed or a Generator made by numpy.random.default_rng")
+        return parent.spawn(n)
     if isinstance(seed, np.random.SeedSequence):
         return seed.spawn(n)
     as_generator(seed)  # validates

@@ -12,6 +12,7 @@ travels with the data (it is stored in JSON files and carried by every derived e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -298,7 +299,7 @@ class Schema:
     @classmethod
     def default(cls) -> Schema:
         """The default vocabulary of Dutch care ecosystems (see ``shared/domain.md``)."""
-        return _DEFAULT
+        return _default_schema()
 
     def extend(
         self,
@@ -318,7 +319,7 @@ class Schema:
             Allow an entry to replace an existing one with the same id (for instance to let
             ``referral`` ties have self-loops). Without it, a clash raises :class:`SchemaError`.
         """
-        merged = []
+        merged: list[dict[str, Any]] = []
         for current, new, what in (
             (self.actor_kinds, actor_kinds, "actor kind"),
             (self.tie_kinds, tie_kinds, "tie kind"),
@@ -333,7 +334,7 @@ class Schema:
                     )
                 out[item.id] = item
             merged.append(out)
-        return Schema(*merged, default_tie_kind=self.default_tie_kind)
+        return Schema(merged[0], merged[1], merged[2], default_tie_kind=self.default_tie_kind)
 
     # ------------------------------------------------------------------ lookups
     def _resolve(self, what: str, name: object) -> str:
@@ -424,7 +425,8 @@ class Schema:
                 f"malformed schema: missing or wrong entry {exc}; expected the structure written "
                 "by Schema.to_dict()", source=source
             ) from None
-        return cls(actor_kinds, tie_kinds, needs, default_tie_kind=default)
+        return cls(_index(actor_kinds, "actor kind"), _index(tie_kinds, "tie kind"),
+                   _index(needs, "need"), default_tie_kind=default)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Schema):
@@ -461,5 +463,9 @@ class Schema:
         }
 
 
-_DEFAULT = Schema(_DEFAULT_ACTOR_KINDS, _DEFAULT_TIE_KINDS, _DEFAULT_NEEDS)
+@functools.cache
+def _default_schema() -> Schema:
+    """The default schema, built on first use (not at import) and shared afterwards."""
+    return Schema(_index(_DEFAULT_ACTOR_KINDS, "actor kind"),
+                  _index(_DEFAULT_TIE_KINDS, "tie kind"), _index(_DEFAULT_NEEDS, "need"))
 

@@ -7,6 +7,7 @@ naming the table or file, the (0-based) row, the field and the value; nothing is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from ecosystem.core.schema import SECTORS, Schema, normalize_name
 
 ACTOR_COLUMNS = ("id", "kind", "domain", "sector", "neighbourhood", "capacity")
 TIE_COLUMNS = ("source", "target", "kind", "weight")
-STR = "str"
+STR: Final = "str"
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def normalize_ties(
     tgt_s = _strings(table["target"], "target", where, required=False)
     positions = []
     for name, col in (("source", src_s), ("target", tgt_s)):
-        pos = ids.get_indexer(col)
+        pos = ids.get_indexer(pd.Index(col, copy=False))
         if (pos < 0).any():
             row = int(np.flatnonzero(pos < 0)[0])
             value = col.iloc[row]

@@ -102,7 +102,7 @@ def resolve_capacity(
     """
     actors = eco.actors
     defaults = default_capacity(list(eco.schema.actor_kinds))
-    kinds = actors["kind"].astype(str).to_numpy()
+    kinds = actors["kind"].astype(str).tolist()
     out = []
     for name, given in (("servers", servers), ("service_rate", service_rate)):
         values = defaults.loc[kinds, name].to_numpy(dtype=np.float64) if len(kinds) else \

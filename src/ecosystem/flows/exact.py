@@ -46,8 +46,9 @@ from ecosystem.flows.result import OUTCOMES, FlowResult, build
 __all__ = ["solve"]
 
 
-def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10
-          ) -> FlowResult:
+def solve(  # noqa: C901
+    model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10
+) -> FlowResult:
     """Exact outcomes of a :class:`~ecosystem.flows.ReferralModel` (see the module docstring).
 
     Parameters

@@ -285,7 +285,22 @@ class ReferralModel:
     def queueing(self, *, servers: object = None, service_rate: object = None) -> QueueResult:
         """Exact waits with limited capacity (see :func:`ecosystem.flows.queueing.queueing`).
 
-        Each actor is an M/M/c station fed by the demand times :meth:`solve`'s expected visits.
+        Each actor is an M/M/c station fed by the demand times :meth:`solve`'s expected visits;
+        exact in steady state (product form), also with a hop limit.
+
+        Parameters
+        ----------
+        servers
+            Parallel servers per actor (ints >= 1): a scalar, a mapping ``{kind: value}`` or a
+            Series by actor id; wins over the actors' ``servers`` column and the defaults of
+            :func:`~ecosystem.flows.default_capacity`.
+        service_rate
+            Visits one server completes per year (> 0), given the same ways.
+
+        Returns
+        -------
+        QueueResult
+            Per-actor utilisation and waits, per-need waits (``method="exact"``).
 
         Examples
         --------
@@ -309,6 +324,37 @@ class ReferralModel:
                        record: bool = False) -> QueueResult:
         """Discrete-event simulation of the queueing network (see
         :func:`ecosystem.flows.des.simulate_queue`).
+
+        Parameters
+        ----------
+        horizon
+            Simulated years (> 0 and > ``warmup``).
+        servers, service_rate
+            Capacity overrides, as for :meth:`queueing`.
+        warmup
+            Years discarded at the start; ``None``: chosen from the run by MSER-5; ``0``: none.
+        seed
+            Random seed (int, Generator, SeedSequence or None); same seed, same numbers.
+        service
+            ``"exponential"``, ``"deterministic"`` or ``"lognormal"`` service times (mean
+            ``1 / service_rate``).
+        service_cv
+            Coefficient of variation of lognormal service times (> 0).
+        patience
+            Longest wait in one queue (years) before a resident leaves (``abandoned``); ``None``:
+            no limit.
+        seasonality
+            Multiplier of the demand over the year: a callable of time in years, or a Series /
+            need-column DataFrame indexed by period starts as fractions of the year.
+        level
+            Confidence level of the batch-means intervals, in (0, 1).
+        record
+            Keep one row per visit in ``QueueResult.record``.
+
+        Returns
+        -------
+        QueueResult
+            ``method="simulation"``, with ``_low`` / ``_high`` bounds and ``counts``.
 
         Examples
         --------
@@ -336,8 +382,8 @@ class ReferralModel:
 
 # ---------------------------------------------------------------------- validation
 def _probability(value: object, name: str) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not 0.0 <= float(value) <= 1.0:
+    if (not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool)
+            or not 0.0 <= float(value) <= 1.0):
         raise ConfigError(
             f"ReferralModel(): {name}={value!r} is not accepted; use a probability in [0, 1]")
     return float(value)

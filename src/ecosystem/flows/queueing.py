@@ -104,7 +104,7 @@ class QueueResult:
     """Waiting and capacity of a referral network, from :meth:`ReferralModel.queueing` or
     :meth:`ReferralModel.simulate_queue`.
 
-    Attributes
+    Parameters
     ----------
     actors
         Indexed by actor id. Columns ``arrival_rate`` (visits per year), ``servers``,
@@ -146,6 +146,23 @@ class QueueResult:
         ``abandoned`` or ``in_system``); ``start`` / ``end`` are NaN where the visit had not
         started / ended at the horizon, ``start`` is NaN for an abandoned visit and ``end`` is
         when the resident left.
+
+    See Also
+    --------
+    ecosystem.flows.queueing : the exact solver and when it is exact.
+    ecosystem.flows.des : the discrete-event simulator.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> from ecosystem.flows import ReferralModel
+    >>> import pandas as pd
+    >>> model = ReferralModel(datasets.example(), demand=pd.Series({"loneliness": 400.0}))
+    >>> q = model.queueing()
+    >>> q.actors.columns.tolist()[:4]
+    ['arrival_rate', 'servers', 'service_rate', 'utilisation']
+    >>> q.needs.loc[("all", "loneliness"), "residents"]
+    np.float64(400.0)
     """
 
     actors: pd.DataFrame
@@ -298,9 +315,10 @@ class QueueResult:
     @cached_property
     def _summary(self) -> dict[str, float]:
         a = self.actors
-        total = self.needs.loc[("all", "total")] if len(self.needs) else None
+        wait = (float(self.needs["mean_wait"].loc[("all", "total")]) if len(self.needs)
+                else float("nan"))
         return {
-            "mean_wait": float("nan") if total is None else float(total["mean_wait"]),
+            "mean_wait": wait,
             "max_utilisation": float(a["utilisation"].max()) if len(a) else 0.0,
             "unstable_actors": float((~a["stable"].astype(bool)).sum()),
         }

@@ -104,8 +104,8 @@ class FlowResult:
         parts.append(pd.DataFrame({"need": h["need"], "metric": "hops_probability",
                                    "hops": h["hops"], "value": h["probability"],
                                    "se": h["se"]}))
-        pa = self.per_actor.stack(["measure", "need"], future_stack=True).rename("value")
-        pa = pa.reset_index()
+        pa = pd.Series(self.per_actor.stack(["measure", "need"], future_stack=True),
+                       name="value").reset_index()
         parts.append(pd.DataFrame({"need": pa["need"], "metric": pa["measure"],
                                    "actor_id": pa["id"], "value": pa["value"], "se": np.nan}))
         out = pd.concat(parts, ignore_index=True)

@@ -78,7 +78,7 @@ class _Tally:
         self.by_hops[hops] = self.by_hops.get(hops, 0) + per_need
         if self.log is not None:
             out = np.broadcast_to(np.int8(outcome), code.shape) if np.ndim(outcome) == 0 \
-                else outcome.astype(np.int8)
+                else np.asarray(outcome).astype(np.int8)
             self.log.append((key & _LOW, out, pos, hops))
 
     def flush(self) -> None:
@@ -169,8 +169,9 @@ def _draw(table: tuple[np.ndarray, np.ndarray], m: int, rng: np.random.Generator
     return j
 
 
-def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
-             ) -> FlowResult:
+def simulate(  # noqa: C901
+    model, n_residents: int, *, seed: Seed = None, record: bool = False
+) -> FlowResult:
     """Simulate ``n_residents`` residents per need through a :class:`ReferralModel`.
 
     Parameters
@@ -350,10 +351,11 @@ def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: i
         medical = c.medicalised.ravel()[need * n + final] & (outcome == _ELSEWHERE)
         ids = model.ecosystem.index.to_numpy()
         rec = pd.DataFrame({
-            "need": pd.Categorical.from_codes(need, categories=list(c.needs)),
+            "need": pd.Categorical.from_codes(need, categories=pd.Index(list(c.needs))),
             "entry_id": pd.Series(ids[entry_pos], dtype="str"),
             "hops": hops_of[order],
-            "outcome": pd.Categorical.from_codes(outcome, categories=list(MAIN_OUTCOMES)),
+            "outcome": pd.Categorical.from_codes(outcome,
+                                              categories=pd.Index(list(MAIN_OUTCOMES))),
             "final_id": pd.Series(ids[final], dtype="str"),
             "medicalised": medical,
         })

@@ -123,6 +123,13 @@ class SharedActor:
         return max(1, -(-n_neighbourhoods // int(self.per_neighbourhoods)))
 
 
+def _known(name: str, known: Mapping[str, Any], prefix: str, noun: str) -> None:
+    """Raise ConfigError ``"<prefix> '<name>' is not <noun>"`` unless ``name`` is in ``known``."""
+    if name not in known:
+        raise ConfigError(f"{prefix} '{name}' is not {noun}" + suggest(name, known)
+                          + f" Known: {', '.join(known)}")
+
+
 def _frozen_map(value: Mapping[str, Any] | None) -> MappingProxyType:
     return MappingProxyType(dict(value or {}))
 
@@ -208,34 +215,36 @@ class Profile:
     # ------------------------------------------------------------------ validation
     def _validate(self, schema: Schema) -> None:
         where = f"Profile '{self.name}'"
-        kinds, needs = schema.actor_kinds, schema.needs
+        self._validate_counts(schema, where)
+        self._validate_rules(schema, where)
+        self._validate_tables(schema, where)
 
-        def kind(k: str, what: str) -> None:
-            if k not in kinds:
-                raise ConfigError(f"{where}: {what} kind '{k}' is not an actor kind"
-                                  + suggest(k, kinds) + f" Known: {', '.join(kinds)}")
-
-        def need(n: str, what: str) -> None:
-            if n not in needs:
-                raise ConfigError(f"{where}: {what} need '{n}' is not a need"
-                                  + suggest(n, needs) + f" Known: {', '.join(needs)}")
-
+    def _validate_counts(self, schema: Schema, where: str) -> None:
+        """Residents, actors per 1,000 residents, minimum actors and demand."""
         if not (isinstance(self.residents, (int, np.integer)) and self.residents > 0):
             raise ConfigError(f"{where}: residents={self.residents!r} must be a positive int")
         for k, v in self.actors.items():
-            kind(k, "actors")
+            _known(k, schema.actor_kinds, f"{where}: actors kind", "an actor kind")
             if not (np.isfinite(v) and v >= 0):
                 raise ConfigError(f"{where}: actors['{k}']={v!r} must be a number >= 0")
-        for k, v in self.minimum.items():
-            kind(k, "minimum")
-            if not (isinstance(v, (int, np.integer)) and v >= 0):
-                raise ConfigError(f"{where}: minimum['{k}']={v!r} must be an int >= 0")
+        for k, m in self.minimum.items():
+            _known(k, schema.actor_kinds, f"{where}: minimum kind", "an actor kind")
+            if not (isinstance(m, (int, np.integer)) and m >= 0):
+                raise ConfigError(f"{where}: minimum['{k}']={m!r} must be an int >= 0")
+        for n, v in self.demand.items():
+            _known(n, schema.needs, f"{where}: demand need", "a need")
+            if not (np.isfinite(v) and v >= 0):
+                raise ConfigError(f"{where}: demand['{n}']={v!r} must be a number >= 0")
+
+    def _validate_rules(self, schema: Schema, where: str) -> None:
+        """Tie rules: known kinds and tie kinds, each rule once; a positive strength CV."""
         seen = set()
         for r in self.rules:
             if not isinstance(r, TieRule):
                 raise ConfigError(f"{where}: rules must be TieRule objects, got {r!r}")
             for k in (r.source, *r.target):
-                kind(k, f"tie rule {r.label}")
+                _known(k, schema.actor_kinds, f"{where}: tie rule {r.label} kind",
+                       "an actor kind")
             if r.kind not in schema.tie_kinds:
                 raise ConfigError(f"{where}: tie rule {r.label}: '{r.kind}' is not a tie kind"
                                   + suggest(r.kind, schema.tie_kinds))
@@ -244,18 +253,17 @@ class Profile:
             seen.add(r.key)
         if not (np.isfinite(self.strength_cv) and self.strength_cv > 0):
             raise ConfigError(f"{where}: strength_cv={self.strength_cv!r} must be > 0")
+
+    def _validate_tables(self, schema: Schema, where: str) -> None:
+        """Resolve probabilities in [0, 1] and entry weights >= 0, for known kinds and needs."""
         for table, hi in (("resolve", 1.0), ("entry", np.inf)):
             for k, row in getattr(self, table).items():
-                kind(k, table)
+                _known(k, schema.actor_kinds, f"{where}: {table} kind", "an actor kind")
                 for n, v in row.items():
-                    need(n, f"{table}['{k}']")
+                    _known(n, schema.needs, f"{where}: {table}['{k}'] need", "a need")
                     if not (0.0 <= v <= hi):
                         raise ConfigError(f"{where}: {table}['{k}']['{n}']={v!r} must be in "
                                           f"[0, {hi}]")
-        for n, v in self.demand.items():
-            need(n, "demand")
-            if not (np.isfinite(v) and v >= 0):
-                raise ConfigError(f"{where}: demand['{n}']={v!r} must be a number >= 0")
 
     # ------------------------------------------------------------------ presets and edits
     @classmethod

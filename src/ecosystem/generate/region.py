@@ -158,14 +158,35 @@ def _dedupe(profs: Sequence[Profile]) -> tuple[list[Profile], np.ndarray]:
     return anchors, index
 
 
-def _plan_table(table: pd.DataFrame, profile, columns, func):
+def _plan_table(table: pd.DataFrame, profile: Profile | str,
+                columns: Mapping[str, str] | None, func: str
+                ) -> tuple[list[Profile], np.ndarray, np.ndarray, list[str]]:
+    """(anchor profiles, blend weights per row, residents, names) of a neighbourhoods table."""
     t = table.rename(columns=dict(columns or {})).reset_index(drop=True)
+    names, res = _names_and_residents(t, func)
+    n = len(t)
+    ses, rural = _share(t, "ses", -1.0, func), _share(t, "rural", 0.0, func)
+    if "profile" in t.columns:
+        base = [_profile(v, func) for v in t["profile"]]
+    else:
+        base = [_profile(profile, func)] * n
+    anchors, index = _dedupe(base)
+    extra: dict[str, int] = {}
+    for preset, used in (("low_ses", (ses < 0).any()), ("high_ses", (ses > 0).any()),
+                         ("rural", (rural > 0).any())):
+        if used:
+            extra[preset] = len(anchors) + len(extra)
+    anchors = anchors + [Profile.preset(k) for k in extra]
+    return anchors, _blend(index, len(anchors), ses, rural, extra), res.astype(np.int64), names
+
+
+def _names_and_residents(t: pd.DataFrame, func: str) -> tuple[list[str], np.ndarray]:
+    """The 'neighbourhood' names and the positive whole 'residents' of every row."""
     for col in ("neighbourhood", "residents"):
         if col not in t.columns:
             raise ConfigError(f"{func}(): the table has no '{col}' column (columns: "
                               f"{list(t.columns)}); rename yours with columns={{...: '{col}'}}")
-    n = len(t)
-    if n == 0:
+    if len(t) == 0:
         raise ConfigError(f"{func}(): the table has no rows")
     names = t["neighbourhood"].astype("str").tolist()
     res = pd.to_numeric(t["residents"], errors="coerce").to_numpy(dtype=np.float64)
@@ -174,41 +195,40 @@ def _plan_table(table: pd.DataFrame, profile, columns, func):
         i = int(np.flatnonzero(bad)[0])
         raise ConfigError(f"{func}(): table row {i}, column 'residents': "
                           f"{t['residents'].iloc[i]!r} must be a positive whole number")
+    return names, res
 
-    def share(col: str, lo: float) -> np.ndarray:
-        if col not in t.columns:
-            return np.zeros(n)
-        v = pd.to_numeric(t[col], errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(v) | (v < lo) | (v > 1)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ConfigError(f"{func}(): table row {i}, column '{col}': {t[col].iloc[i]!r} "
-                              f"must be a number in [{lo:g}, 1]")
-        return v
 
-    ses, rural = share("ses", -1.0), share("rural", 0.0)
-    if "profile" in t.columns:
-        base = [_profile(v, func) for v in t["profile"]]
-    else:
-        base = [_profile(profile, func)] * n
-    anchors, index = _dedupe(base)
-    extra = {}
-    for preset, used in (("low_ses", (ses < 0).any()), ("high_ses", (ses > 0).any()),
-                         ("rural", (rural > 0).any())):
-        if used:
-            extra[preset] = len(anchors) + len(extra)
-    anchors = anchors + [Profile.preset(k) for k in extra]
-    w = np.zeros((n, len(anchors)))
-    rows = np.arange(n)
+def _share(t: pd.DataFrame, col: str, lo: float, func: str) -> np.ndarray:
+    """Column ``col`` as numbers in [lo, 1]; zeros when the table has no such column."""
+    if col not in t.columns:
+        return np.zeros(len(t))
+    v = pd.to_numeric(t[col], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(v) | (v < lo) | (v > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ConfigError(f"{func}(): table row {i}, column '{col}': {t[col].iloc[i]!r} "
+                          f"must be a number in [{lo:g}, 1]")
+    return v
+
+
+def _blend(index: np.ndarray, n_anchors: int, ses: np.ndarray, rural: np.ndarray,
+           extra: Mapping[str, int]) -> np.ndarray:
+    """Rows' anchor weights: the row's own profile, shifted towards the SES and rural presets.
+
+    A row with ``ses`` s and ``rural`` r weighs its profile ``(1 - |s|)(1 - r)``, the low or
+    high SES preset ``|s|(1 - r)`` and the rural preset ``r``; the weights sum to 1.
+    """
+    n = len(index)
+    w = np.zeros((n, n_anchors))
     keep = 1.0 - rural
-    np.add.at(w, (rows, index), (1.0 - np.abs(ses)) * keep)
+    np.add.at(w, (np.arange(n), index), (1.0 - np.abs(ses)) * keep)
     if "low_ses" in extra:
         w[:, extra["low_ses"]] += np.where(ses < 0, -ses, 0.0) * keep
     if "high_ses" in extra:
         w[:, extra["high_ses"]] += np.where(ses > 0, ses, 0.0) * keep
     if "rural" in extra:
         w[:, extra["rural"]] += rural
-    return anchors, w, res.astype(np.int64), names
+    return w
 
 
 def ses_score(

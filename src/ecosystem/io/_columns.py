@@ -69,7 +69,8 @@ def describe(table: pd.DataFrame, what: str, *, source: str, fmt: str) -> dict[s
 
 def values(series: pd.Series) -> list[Any]:
     """The column as plain Python values (str, int, float, bool), ``None`` where missing."""
-    plain = series.to_numpy(dtype=object, na_value=None).tolist()
+    # pandas accepts na_value=None here; the pandas-stubs overloads do not say so.
+    plain = series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
     if any(isinstance(v, np.generic) for v in plain[:1]):
         plain = [v.item() if isinstance(v, np.generic) else v for v in plain]
     return plain
@@ -101,8 +102,10 @@ def build(
     data = list(data)
     types = {type(v) for v in data}
     checked = name in SUPPORTED
-    plain_ok = {"str": {str}, "string": {str}, "bool": {bool}, "boolean": {bool},
-                "float64": {float, int}, "Float64": {float, int}}.get(name)
+    plain_types: dict[str, set[type]] = {
+        "str": {str}, "string": {str}, "bool": {bool}, "boolean": {bool},
+        "float64": {float, int}, "Float64": {float, int}}
+    plain_ok = plain_types.get(name)
     simple = plain_ok is not None and types <= (plain_ok | {type(None)})
     if (checked and not simple) or (None in data and name not in _NULLABLE):
         for row, value in enumerate(data):
@@ -123,9 +126,10 @@ def build(
         return pd.Series(data, dtype=object).astype("str")
     if name in _FLOAT and name in _FLOATS:
         return pd.Series([math.nan if v is None else v for v in data], dtype=name)
+    dtype: Any = name  # a dtype name from SUPPORTED or of a graph library, checked above
     try:
-        return pd.Series(pd.array(data, dtype=name) if checked else data,
-                         dtype=name if checked else None).astype(name)
+        return pd.Series(pd.array(data, dtype=dtype) if checked else data,
+                         dtype=dtype if checked else None).astype(dtype)
     except (TypeError, ValueError, OverflowError) as exc:
         raise FormatError(f"cannot rebuild column '{column}' as {name}: {exc}", source=source,
                           field=column) from None

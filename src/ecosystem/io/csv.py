@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ def _frame(path: PathLike, dtypes: Mapping[str, object] | None) -> tuple[pd.Data
     # Dutch spreadsheet programs write ';'-separated CSV.
     sep = ";" if ";" in header and "," not in header else ","
     names = [c.strip().strip('"') for c in header.split(sep)]
-    dtype: dict[str, object] = {c: "str" for c in _TEXT_COLUMNS if c in names}
+    dtype: dict[str, Any] = {c: "str" for c in _TEXT_COLUMNS if c in names}
     dtype.update(dtypes or {})
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False,

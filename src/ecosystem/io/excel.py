@@ -195,17 +195,17 @@ def read_excel(
         raise
     try:
         meta = _meta(book, source)
-        frames = []
-        for what, wanted in (("actors", actors_sheet), ("ties", ties_sheet)):
-            if wanted is None:
-                frames.append((None, None))
-                continue
-            sheet_name = _sheet(book, wanted, what, source)
-            where = f"{source} sheet '{sheet_name}'"
-            frames.append((_frame(book[sheet_name], what, meta, where), where))
+        sheet_a = _sheet(book, actors_sheet, "actors", source)
+        where_a = f"{source} sheet '{sheet_a}'"
+        actors = _frame(book[sheet_a], "actors", meta, where_a)
+        ties: pd.DataFrame | None = None
+        where_t: str | None = None
+        if ties_sheet is not None:
+            sheet_t = _sheet(book, ties_sheet, "ties", source)
+            where_t = f"{source} sheet '{sheet_t}'"
+            ties = _frame(book[sheet_t], "ties", meta, where_t)
     finally:
         book.close()
-    (actors, where_a), (ties, where_t) = frames
     stored = schema_from(meta.get("schema"), source=source, key=f"{_META_SHEET} schema")
     chosen = choose_schema(
         stored, schema, actor_kinds=actors["kind"].unique() if "kind" in actors else (),

@@ -229,7 +229,7 @@ _INFERRED = {"string": "str", "int": "int64", "long": "int64", "float": "float64
              "double": "float64", "boolean": "bool"}
 
 
-def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
+def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:  # noqa: C901
     """Read a GraphML file: nodes are actors (node id = actor id), edges are ties.
 
     Node attributes become actor columns (``kind`` is required); edge attributes become tie
@@ -306,7 +306,7 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
         elif tag == "edge":
             edges.append(child)
         elif tag == "data":
-            info = keys.get(child.get("key"))
+            info = keys.get(child.get("key", ""))
             if info is not None:
                 graph_attrs[info[1]] = _value(child.text, info[2], source=source, row=0,
                                               field=info[1])

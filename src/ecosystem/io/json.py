@@ -156,7 +156,7 @@ def read_json(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
     return eco.with_provenance({"step": "read_json", "file": source})
 
 
-def _decode(table: Any, what: str, source: str) -> pd.DataFrame:
+def _decode(table: Any, what: str, source: str) -> pd.DataFrame:  # noqa: C901
     if not isinstance(table, dict):
         raise FormatError(f"'{what}' must be an object with keys 'columns' and 'data'",
                           source=source, field=what)

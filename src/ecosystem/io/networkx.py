@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -103,8 +103,8 @@ def unique_ids(labels: list[Any], source: str) -> list[str]:
 
 def frames_from_graph(
     ids: list[str],
-    node_attrs: list[Mapping[str, Any]],
-    edges: list[tuple[str, str, Mapping[str, Any]]],
+    node_attrs: Sequence[Mapping[str, Any]],
+    edges: Sequence[tuple[str, str, Mapping[str, Any]]],
     *,
     directed: bool,
     graph: Mapping[str, Any],

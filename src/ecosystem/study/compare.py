@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ RESULT_COLUMNS = ("scenario", "configuration", "intervention", "neighbourhood", 
 FAILURE_COLUMNS = ("scenario", "configuration", "intervention", "replicate", "seed", "stage",
                    "metric", "error", "traceback")
 ALL = "all"
+# Tasks per worker when the chunk size is left to us: several per worker balance uneven
+# replicates (one slow configuration) at a small cost in task overhead.
+_TASKS_PER_WORKER = 4
 
 
 # ------------------------------------------------------------------ the work of one chunk
@@ -188,7 +191,9 @@ def compare(
     baseline
         Scenario that :meth:`Comparison.summary` compares against; the first one by default.
     chunksize
-        Replicates per task sent to the executor; by default about four tasks per worker.
+        Replicates per task sent to the executor. By default about four tasks per worker when
+        the number of workers is known (a process count, a ``ProcessPoolExecutor`` or
+        ``ThreadPoolExecutor``, a dask ``Client.get_executor()``), else one replicate per task.
 
     Returns
     -------
@@ -217,7 +222,7 @@ def compare(
     if not (isinstance(replicates, (int, np.integer)) and replicates >= 1):
         raise ConfigError(f"{func}(): replicates={replicates!r} must be an int >= 1")
     if seed is None:
-        seed = np.random.SeedSequence().entropy
+        seed = cast(int, np.random.SeedSequence().entropy)  # fresh OS entropy, recorded
     rep_seeds = [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1))
                  for s in spawn(seed, int(replicates))]
     names = [(c, i) for c, _ in configs for i, _ in ints]
@@ -228,7 +233,8 @@ def compare(
     exe, owned, workers = _executor(executor, func)
     if chunksize is None:
         total = len(configs) * replicates
-        chunksize = 1 if exe is None else max(1, math.ceil(total / (4 * workers)))
+        chunksize = 1 if workers is None else max(
+            1, math.ceil(total / (_TASKS_PER_WORKER * workers)))
     if not (isinstance(chunksize, (int, np.integer)) and chunksize >= 1):
         raise ConfigError(f"{func}(): chunksize={chunksize!r} must be an int >= 1")
     intervention_list = tuple(i for _, i in ints)
@@ -263,7 +269,7 @@ def compare(
                 bar.update(len(ch.replicates))
     finally:
         bar.close()
-        if owned:
+        if owned and exe is not None:
             exe.shutdown(wait=True, cancel_futures=True)
     return _comparison(rows, fails, configs, ints, mets, scen, interventions is not None,
                        baseline or scen[0], seed, int(replicates))
@@ -314,10 +320,13 @@ def _interventions(interventions: Any, func: str) -> list[tuple[str, Interventio
     return out
 
 
-def _executor(executor: Any, func: str) -> tuple[Executor | None, bool, int]:
-    """(executor or None for serial, whether we own it, number of workers)."""
+def _executor(executor: Any, func: str) -> tuple[Executor | None, bool, int | None]:
+    """(executor or None for serial, whether we own it, number of workers or None if unknown).
+
+    Serial runs report ``None`` workers: they run one replicate per chunk.
+    """
     if executor is None:
-        return None, False, 1
+        return None, False, None
     if isinstance(executor, (int, np.integer)) and not isinstance(executor, bool):
         if executor < 1:
             raise ConfigError(f"{func}(): executor={executor} must be >= 1 processes")
@@ -329,16 +338,21 @@ def _executor(executor: Any, func: str) -> tuple[Executor | None, bool, int]:
                       f"{type(executor).__name__}")
 
 
-def _workers(executor: Executor) -> int:
-    n = getattr(executor, "_max_workers", None)
+def _workers(executor: Executor) -> int | None:
+    """Workers of ``executor`` where it says so, else ``None`` (never a guess)."""
+    n = getattr(executor, "_max_workers", None)  # concurrent.futures pools
     if isinstance(n, int) and n > 0:
         return n
     client = getattr(executor, "_client", None)  # dask.distributed ClientExecutor
+    if client is None:
+        return None
     try:
-        return max(1, sum(w.get("nthreads", 1) for w in
-                          client.scheduler_info()["workers"].values()))
-    except Exception:
-        return 4
+        threads = [w.get("nthreads") for w in client.scheduler_info()["workers"].values()]
+    except Exception:  # a client that cannot answer (closed, another implementation)
+        return None
+    if not threads or not all(isinstance(t, int) and t > 0 for t in threads):
+        return None
+    return sum(threads)
 
 
 class _NoBar:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -77,9 +77,9 @@ class FlowMetric:
         out = {}
         for o in self.outcomes:
             if o == "mean_hops":
-                out[o] = float(res.mean_hops.loc["total", "mean"])
+                out[o] = float(cast(float, res.mean_hops.loc["total", "mean"]))
             else:
-                out[o] = float(res.outcomes.loc[("total", o), "fraction"])
+                out[o] = float(cast(float, res.outcomes.loc[("total", o), "fraction"]))
         return out[self.outcomes[0]] if len(self.outcomes) == 1 else out
 
 
@@ -126,6 +126,14 @@ class QueueMetric:
     options
         Keyword arguments of :class:`~ecosystem.flows.ReferralModel`; the demand of a generated
         ecosystem is used unless ``demand`` is given.
+
+    Examples
+    --------
+    >>> from ecosystem.generate import generate_neighbourhood
+    >>> from ecosystem.study import QueueMetric
+    >>> eco = generate_neighbourhood("average", residents=1000, seed=0)
+    >>> QueueMetric(("unstable_actors",))(eco)
+    0.0
     """
 
     measures: tuple[str, ...] = QUEUE_MEASURES
@@ -239,7 +247,7 @@ BUILTIN: Mapping[str, Callable[..., Any]] = {
 
 def resolve_metrics(metrics: Any, func: str) -> list[tuple[str, Callable[..., Any], bool]]:
     """``[(name, callable, takes_seed)]`` from names, callables, a list or a mapping."""
-    if isinstance(metrics, (str, Callable)) and not isinstance(metrics, Mapping):
+    if (isinstance(metrics, str) or callable(metrics)) and not isinstance(metrics, Mapping):
         metrics = [metrics]
     items = list(metrics.items()) if isinstance(metrics, Mapping) else [
         (m if isinstance(m, str) else getattr(m, "__name__", type(m).__name__), m)
