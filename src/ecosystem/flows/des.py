@@ -37,6 +37,7 @@ are integrated per batch.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from bisect import bisect_right
@@ -232,7 +233,7 @@ def simulate_queue(
         t_all = np.zeros(0)
         a_all = k_all = s_all = np.zeros(0, dtype=np.int64)
 
-    # ---- routing as flat lists: resolve r(a, n) at k * n + a, cumulative referral
+    # ---- routing as flat lists: resolve r(a, n) at a * needs + k, cumulative referral
     # probabilities of actor a at cum[lo_a:hi_a] offset by a (bisect on a + u finds the target)
     indptr = comp.indptr
     rows = np.repeat(np.arange(n), np.diff(indptr))
@@ -245,13 +246,21 @@ def simulate_queue(
     no_loss = has & (comp.loss <= 0)
     cum[last[no_loss]] = np.arange(n)[no_loss] + 2.0  # a handover that never fails: never lost
     hops = model.max_hops
-    sim = _loop(
-        arr_t=t_all.tolist(), arr_a=a_all.tolist(), arr_base=(k_all * n).tolist(),
-        horizon=horizon, servers=c_srv.tolist(), mean=(1.0 / mu).tolist(),
-        resolve=comp.resolve.ravel().tolist(), lo=indptr[:-1].tolist(), hi=indptr[1:].tolist(),
-        cum=cum.tolist(), nxt=comp.indices.tolist(),
-        max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
-        units=_units(rng, service, service_cv), rng=rng, n=n)
+    # The loop allocates millions of small tuples and floats but no reference cycles: the
+    # cyclic garbage collector only costs time there, so it is paused and then restored.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        sim = _loop(
+            arr_t=t_all.tolist(), arr_a=a_all.tolist(), arr_k=k_all.tolist(), n_needs=len(needs),
+            horizon=horizon, servers=c_srv.tolist(), mean=(1.0 / mu).tolist(),
+            resolve=comp.resolve.T.ravel().tolist(), ptr=indptr.tolist(),
+            cum=cum.tolist(), nxt=comp.indices.tolist(),
+            max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
+            units=_units(rng, service, service_cv), rng=rng, n=n)
+    finally:
+        if collecting:
+            gc.enable()
 
     # ---- analytic arrival rates, for the stability flag
     mean_factor = season.mean_factor()
@@ -388,13 +397,13 @@ class _Seasonality:
 
 
 def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event costs ~20%
-        *, arr_t, arr_a, arr_base, horizon, servers, mean, resolve, lo, hi, cum, nxt, max_hops,
-        patience, units, rng, n):
+        *, arr_t, arr_a, arr_k, n_needs, horizon, servers, mean, resolve, ptr, cum, nxt,
+        max_hops, patience, units, rng, n):
     """The event loop. Returns the per-visit log and the residents' outcomes as lists."""
-    heap: list[tuple[float, int]] = []
+    heap: list[tuple[float, int, int, int]] = []  # (end of service, visit, actor, resident)
     push, pop = heapq.heappush, heapq.heappop
     busy = [0] * n
-    queues: list[deque[int]] = [deque() for _ in range(n)]
+    queues: list[deque[int] | None] = [None] * n  # a queue is made when first needed
     v_act: list[int] = []
     v_res: list[int] = []
     v_arr: list[float] = []
@@ -416,14 +425,15 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
     patient = patience is not None
     p_time = patience if patient else inf
     aband = 0
+    nv = 0
+    add_act, add_res, add_arr = v_act.append, v_res.append, v_arr.append
+    add_start, add_end = v_start.append, v_end.append
     while True:
         if heap and heap[0][0] < t_next:
-            t, v = heap[0]
+            t, v, a, i = heap[0]
             if t >= horizon:
                 break
             pop(heap)
-            a = v_act[v]
-            i = v_res[v]
             v_end[v] = t
             q = queues[a]
             while q:  # the next in the queue starts (after removing the impatient)
@@ -440,7 +450,7 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
                 if up == block:
                     unit = units()
                     up = 0
-                push(heap, (t + mean[a] * unit[up], w))
+                push(heap, (t + mean[a] * unit[up], w, a, v_res[w]))
                 up += 1
                 break
             else:
@@ -451,13 +461,13 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
                 uq = 0
             u = uni[uq]
             uq += 1
-            r = resolve[arr_base[i] + a]
+            r = resolve[a * n_needs + arr_k[i]]
             if u < r:
                 outcome[i] = 1
                 r_end[i] = t
                 continue
-            lo_a = lo[a]
-            hi_a = hi[a]
+            lo_a = ptr[a]
+            hi_a = ptr[a + 1]
             if lo_a == hi_a:
                 outcome[i] = 2
                 r_end[i] = t
@@ -483,22 +493,26 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
             nxt_i += 1
             t_next = arr_t[nxt_i] if nxt_i < n_res else inf
         # resident i arrives at actor a at time t
-        v = len(v_act)
-        v_act.append(a)
-        v_res.append(i)
-        v_arr.append(t)
-        v_end.append(nan)
+        v = nv
+        nv += 1
+        add_act(a)
+        add_res(i)
+        add_arr(t)
+        add_end(nan)
         if busy[a] < servers[a]:
             busy[a] += 1
-            v_start.append(t)
+            add_start(t)
             if up == block:
                 unit = units()
                 up = 0
-            push(heap, (t + mean[a] * unit[up], v))
+            push(heap, (t + mean[a] * unit[up], v, a, i))
             up += 1
         else:
-            v_start.append(nan)
-            queues[a].append(v)
+            add_start(nan)
+            q = queues[a]
+            if q is None:
+                q = queues[a] = deque()
+            q.append(v)
     in_service = sum(busy)
     queued = sum(len(q) for q in queues if q)
     return {"v_act": v_act, "v_res": v_res, "v_arr": v_arr, "v_start": v_start,
@@ -536,11 +550,19 @@ def _grouped(values: np.ndarray, group: np.ndarray, batch: np.ndarray, n_groups:
 def _integrated(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups: int,
                 edges: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Time average per group of the number of intervals [start, end) open, per batch."""
-    per = np.empty((n_groups, BATCHES))
+    first = np.searchsorted(edges, start, side="right") - 1
+    last = np.searchsorted(edges, end, side="right") - 1
+    inside = (first == last) & (first >= 0) & (first < BATCHES)
+    # Most intervals lie inside one batch: one bincount; the few that cross a batch edge (or
+    # the warm-up) are clipped batch by batch.
+    per = np.bincount(group[inside] * BATCHES + first[inside], weights=(end - start)[inside],
+                      minlength=n_groups * BATCHES).reshape(n_groups, BATCHES).astype(np.float64)
+    cross = ~inside & (last >= 0) & (first < BATCHES)
+    s, e, g = start[cross], end[cross], group[cross]
     for k in range(BATCHES):
-        lo_k, hi_k = edges[k], edges[k + 1]
-        overlap = np.clip(np.minimum(end, hi_k) - np.maximum(start, lo_k), 0.0, None)
-        per[:, k] = np.bincount(group, weights=overlap, minlength=n_groups) / (hi_k - lo_k)
+        overlap = np.clip(np.minimum(e, edges[k + 1]) - np.maximum(s, edges[k]), 0.0, None)
+        per[:, k] += np.bincount(g, weights=overlap, minlength=n_groups)
+    per /= np.diff(edges)[None, :]
     mean = per.mean(axis=1)
     half = _t_half(per, level)
     return mean, mean - half, mean + half
