@@ -62,7 +62,7 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, compare
+from ecosystem.study import Comparison, Sensitivity, assumptions, compare, sensitivity
 
 try:
     __version__ = version("ecosystem")
@@ -96,6 +96,7 @@ __all__ = [
     "Schema",
     "SchemaError",
     "SelfLoopError",
+    "Sensitivity",
     "Silos",
     "TieKind",
     "UnknownKindError",
@@ -103,6 +104,7 @@ __all__ = [
     "ViewSpec",
     "WrongTypeError",
     "__version__",
+    "assumptions",
     "brokerage",
     "centrality",
     "compare",
@@ -121,6 +123,7 @@ __all__ = [
     "read_excel",
     "read_graphml",
     "read_json",
+    "sensitivity",
     "silos",
     "structural_holes",
     "study",

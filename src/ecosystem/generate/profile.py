@@ -359,6 +359,59 @@ class Profile:
                 raise ConfigError(f"Profile.scaled(): cannot scale '{key}'")
         return self.replace(source=source, **out)
 
+    def with_parameters(self, values: Mapping[str, float], *, source: str = "user override"
+                        ) -> Profile:
+        """A copy with parameters set by the names of :meth:`describe` (``"demand.debt"``).
+
+        Parameters
+        ----------
+        values
+            Mapping parameter name -> value. Integer parameters (``residents``,
+            ``minimum.<kind>``) are floored; ``tie.<label>.p`` and ``tie.<label>.strength``
+            change that tie rule.
+        source
+            Recorded as the source of every changed parameter.
+
+        Returns
+        -------
+        Profile
+
+        Examples
+        --------
+        >>> from ecosystem.generate import Profile
+        >>> p = Profile.preset("average").with_parameters({"demand.debt": 60.0,
+        ...                                                "tie.gp->welfare.referral.p": 0.5})
+        >>> p.demand["debt"], p.describe().loc["tie.gp->welfare.referral.p", "value"]
+        (60.0, np.float64(0.5))
+        """
+        changes: dict[str, Any] = {}
+        rules = {r.label: r for r in self.rules}
+        new_rules: dict[str, TieRule] = {}
+        for name, value in values.items():
+            head, _, rest = str(name).partition(".")
+            v = float(value)
+            if head in ("residents", "strength_cv") and not rest:
+                changes[head] = int(np.floor(v)) if head == "residents" else v
+            elif head in ("actors", "minimum", "demand") and rest:
+                changes.setdefault(head, {})[rest] = int(np.floor(v)) if head == "minimum" \
+                    else v
+            elif head in ("resolve", "entry") and rest.count(".") == 1:
+                kind, need = rest.split(".")
+                changes.setdefault(head, {}).setdefault(kind, {})[need] = v
+            elif head == "tie" and rest.rsplit(".", 1)[0] in rules and \
+                    rest.rsplit(".", 1)[1] in ("p", "strength"):
+                label, attr = rest.rsplit(".", 1)
+                rule = new_rules.get(label, rules[label])
+                new_rules[label] = (dataclasses.replace(rule, p=v, note=source) if attr == "p"
+                                    else dataclasses.replace(rule, strength=v, note=source))
+            else:
+                raise ConfigError(f"Profile.with_parameters(): '{name}' is not a parameter of "
+                                  f"profile '{self.name}'" + suggest(str(name),
+                                                                     self.parameters()))
+        if new_rules:
+            changes["rules"] = list(new_rules.values())
+        return self.replace(source=source, **changes)
+
     # ------------------------------------------------------------------ reading
     def source_of(self, parameter: str) -> str:
         """Source of a parameter: the most specific entry of :attr:`sources` that covers it."""

@@ -1,7 +1,9 @@
-"""Comparison studies: scenarios x interventions x replicates, on any executor, with stats."""
+"""Studies: comparisons, sensitivity analysis and calibration, on any executor, with stats."""
 
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, QueueMetric, flow_metric, queue_metric
+from ecosystem.study.registry import assumptions
+from ecosystem.study.sensitivity import Sensitivity, sensitivity
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
 
 __all__ = [
@@ -9,9 +11,12 @@ __all__ = [
     "Comparison",
     "FlowMetric",
     "QueueMetric",
+    "Sensitivity",
+    "assumptions",
     "bootstrap_mean_ci",
     "cohen_d",
     "compare",
     "flow_metric",
     "queue_metric",
+    "sensitivity",
 ]

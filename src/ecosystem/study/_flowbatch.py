@@ -1,0 +1,421 @@
+r"""Many parameter sets of one referral-flow model, solved in batches on one compiled network.
+
+Sensitivity analysis and calibration vary flow assumptions (handover success, resolve and entry
+values, the hop limit) on a fixed ecosystem. Building a :class:`~ecosystem.flows.ReferralModel`
+and calling :meth:`~ecosystem.flows.ReferralModel.solve` per parameter set validates the tables,
+compiles the network and assembles per-actor tables every time; here the network is compiled
+once and each parameter set changes only arrays:
+
+- the step matrix :math:`M[a, b] = (w_{ab} / W_a)\, h_{ab}` is affine in the two handover
+  values, :math:`h_{ab} = \alpha_{ab} + \beta_{ab} h_{x(ab)}` (:math:`x` = same or cross domain;
+  :math:`\alpha` carries ties with their own ``handover`` value), so a new handover pair only
+  rewrites the data array of :math:`M^\top` and the per-actor loss
+  :math:`\ell(a) = \sum_b (w_{ab}/W_a)(1 - h_{ab})`;
+- a sampled ``resolve.<kind>.<need>`` overwrites one need's row at the kind's actors;
+- a sampled ``entry.<kind>.<need>`` overwrites the raw entry weights, which are normalised again
+  (per neighbourhood with a neighbourhood demand table);
+- parameter sets that share the step matrix (no handover varies) are propagated together as one
+  actors x (sets x needs) block, one sparse product per referral for the whole batch.
+
+The recursion is the one of :func:`ecosystem.flows.exact.solve` for a finite ``max_hops``
+(:math:`V_{k+1} = M^\top (V_k \circ C)`), giving the same outcome fractions to rounding; tests
+compare both on every path. Batches are formed from consecutive rows of the sample matrix
+aligned to multiples of the batch size (a power of 2 dividing :data:`BLOCK_SETS`), so the
+arithmetic of a row never depends on which worker evaluates it as long as work is split at
+multiples of :data:`BLOCK_SETS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ecosystem.core.schema import DOMAINS
+from ecosystem.flows import ReferralModel
+from ecosystem.flows.result import OUTCOMES
+from ecosystem.study.registry import Assumption
+
+__all__ = ["BLOCK_ELEMENTS", "FlowBatch", "Outputs"]
+
+#: Largest block (actors x parameter sets x needs) propagated at once: wider blocks fall out
+#: of cache (at 10,000 actors and 10 needs one set per block was fastest per set), while small
+#: networks gain from many sets per sparse product.
+BLOCK_ELEMENTS = 100_000
+#: Most parameter sets in one block (a power of 2).
+BLOCK_SETS = 256
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Outcomes of ``S`` parameter sets.
+
+    ``fractions``: S x outcomes x needs (outcomes in :data:`~ecosystem.flows.OUTCOMES` order);
+    ``mean_hops``: S x needs; ``by_kind``: S x kinds x needs (share of residents with the need
+    resolved by actors of each schema kind) or ``None``; ``mix``: the need shares of the totals.
+    """
+
+    fractions: np.ndarray
+    mean_hops: np.ndarray
+    by_kind: np.ndarray | None
+    mix: np.ndarray
+
+    def total(self, values: np.ndarray) -> np.ndarray:
+        """Mix-weighted total over the last axis (NaN without needs)."""
+        if self.mix.size == 0:
+            return np.full(values.shape[:-1], np.nan)
+        return values @ self.mix
+
+
+def model_options(model: ReferralModel) -> dict:
+    """Keyword arguments that rebuild ``model`` on another ecosystem (tables in full)."""
+    spec = model._spec
+    return {"resolve": model.resolve_table, "entry": model.entry_table,
+            "handover_same": model.handover_same, "handover_cross": model.handover_cross,
+            "max_hops": model.max_hops, "ties": sorted(spec.kinds), "weight": spec.weight,
+            "demand": model.demand}
+
+
+def apply(model: ReferralModel, values: dict[Assumption, float]) -> ReferralModel:
+    """A model with flow assumptions replaced (the reference path: validated and compiled).
+
+    ``resolve.<kind>.<need>`` and ``entry.<kind>.<need>`` replace the table value and the
+    actor column ``resolve_<need>`` / ``entry_<need>`` at every actor of the kind.
+    """
+    opts = model_options(model)
+    eco = model.ecosystem
+    actors = None
+    for a, v in values.items():
+        if a.group == "handover":
+            opts[a.name] = float(v)
+        elif a.group == "max_hops":
+            opts["max_hops"] = int(np.floor(v))
+        elif a.group in ("resolve", "entry"):
+            table = opts[a.group]
+            table.loc[a.kind, a.need] = float(v)
+            col = f"{a.group}_{a.need}"
+            if col in eco.actors.columns:
+                if actors is None:
+                    actors = eco.actors.copy()
+                vals = pd.to_numeric(actors[col], errors="coerce").to_numpy(
+                    dtype=np.float64).copy()
+                vals[(actors["kind"] == a.kind).to_numpy()] = float(v)
+                actors[col] = vals
+        else:  # pragma: no cover - callers pass flow assumptions only
+            raise ValueError(f"not a flow assumption: {a.name}")
+    if actors is not None:
+        from ecosystem.core.ecosystem import Ecosystem
+
+        eco = Ecosystem(actors, eco.ties, schema=eco.schema, name=eco.name,
+                        provenance=eco.provenance)
+    return ReferralModel(eco, **opts)
+
+
+def outputs_of(models: Sequence[ReferralModel], kinds: Sequence[str] | None = None) -> Outputs:
+    """The reference path: :meth:`ReferralModel.solve` per model, as :class:`Outputs`."""
+    fr, mh, bk = [], [], []
+    mix = np.zeros(0)
+    for m in models:
+        res = m.solve()
+        needs = list(m.needs)
+        o = res.outcomes["fraction"]
+        fr.append(np.array([[o[(n, out)] for n in needs] for out in OUTCOMES]))
+        mh.append(res.mean_hops.loc[needs, "mean"].to_numpy())
+        if kinds is not None:
+            resolved = res.per_actor["resolved"][needs]
+            kind = m.ecosystem.actors["kind"].to_numpy()
+            bk.append(np.array([resolved.to_numpy()[kind == k].sum(axis=0) for k in kinds]))
+        mix = m._compiled.mix
+    return Outputs(np.array(fr), np.array(mh), np.array(bk) if kinds is not None else None,
+                   mix)
+
+
+class FlowBatch:
+    """One compiled network; :meth:`evaluate` solves many flow parameter sets on it.
+
+    Parameters
+    ----------
+    model
+        The base model (its ecosystem, tie kinds, weights, demand and tables). Must have a
+        finite ``max_hops`` or have ``max_hops`` among ``assumptions``.
+    assumptions
+        Flow assumptions (columns of the sample matrices passed to :meth:`evaluate`).
+    """
+
+    def __init__(self, model: ReferralModel, assumptions: Sequence[Assumption]) -> None:
+        self.model = model
+        self.assumptions = tuple(assumptions)
+        c = model._compiled
+        eco = model.ecosystem
+        schema = eco.schema
+        self.n, self.needs = c.n, tuple(c.needs)
+        self.k = len(self.needs)
+        self.kinds = tuple(schema.actor_kinds)
+        kind_code = pd.Categorical(eco.actors["kind"], categories=list(self.kinds)).codes
+        self.kind_code = np.asarray(kind_code, dtype=np.int64)
+        self.resolve0 = np.ascontiguousarray(c.resolve.T)  # n x K
+        self.entry0 = np.ascontiguousarray(c.entry.T)  # n x K
+        self.sink = c.sink
+        self.sink_f = c.sink.astype(np.float64)
+        self.open = (~c.sink).astype(np.float64)  # 1 where an unresolved resident is referred
+        self.cont0 = np.ascontiguousarray((1.0 - self.resolve0) * self.open[:, None])
+        self.mix = c.mix
+        appr = c.domain_appropriate  # domains x K
+        self.appr = appr
+        self.medical = DOMAINS.index("medical")
+        groups = np.zeros((self.n, len(DOMAINS) + 1))
+        groups[np.arange(self.n), c.domain] = 1.0
+        groups[:, -1] = c.sink
+        self.groups_t = np.ascontiguousarray(groups.T)
+        self.hops0 = model.max_hops
+        self._masks: dict[str, np.ndarray] = {}
+        for a in self.assumptions:
+            kind = str(a.kind)
+            if a.group in ("resolve", "entry") and kind not in self._masks:
+                self._masks[kind] = np.flatnonzero(self.kind_code == self.kinds.index(kind))
+        self.varies_handover = any(a.group == "handover" for a in self.assumptions)
+        self.varies_entry = any(a.group == "entry" for a in self.assumptions)
+        self.step_t = c.step_t
+        self.loss = c.loss
+        if self.varies_handover:
+            self._handover_parts(model)
+        if self.varies_entry:
+            self._entry_parts(model)
+
+    # ------------------------------------------------------------------ set-up
+    def _handover_parts(self, model: ReferralModel) -> None:
+        """alpha, beta of h = alpha + beta h_x per pair, in the order of M^T's data."""
+        c = model._compiled
+        opts = model_options(model)
+        h0 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 0.0,
+                                               "handover_cross": 0.0})._compiled.handover
+        h1 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 1.0,
+                                               "handover_cross": 1.0})._compiled.handover
+        rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
+        same = c.domain[rows] == c.domain[c.indices]
+        alpha, beta = h0, h1 - h0
+        expect = alpha + beta * np.where(same, model.handover_same, model.handover_cross)
+        if not np.allclose(expect, c.handover, rtol=0, atol=1e-12):  # pragma: no cover
+            raise RuntimeError("the flow model's handover is not affine in handover_same and "
+                               "handover_cross; FlowBatch needs updating")
+        out_w = np.bincount(rows, c.weight, minlength=self.n)
+        p = c.weight / out_w[rows] if len(rows) else np.zeros(0)
+        # Transpose the structure once; 'order' maps M^T's data back to M's pairs.
+        pos = sp.csr_array((np.arange(1, len(p) + 1, dtype=np.float64), c.indices, c.indptr),
+                           shape=(self.n, self.n)).T.tocsr()
+        order = pos.data.astype(np.int64) - 1
+        self._mt = sp.csr_array((np.empty(len(p)), pos.indices, pos.indptr),
+                                shape=(self.n, self.n))
+        self._pa, self._pb, self._same = (p * alpha)[order], (p * beta)[order], same[order]
+        # For blocks of several sets: M^T = A + h_same B_same + h_cross B_cross.
+        parts = []
+        for data in (self._pa, np.where(self._same, self._pb, 0.0),
+                     np.where(self._same, 0.0, self._pb)):
+            m = sp.csr_array((data, pos.indices.copy(), pos.indptr.copy()),
+                             shape=(self.n, self.n))
+            m.eliminate_zeros()  # in place: hence the copies of the shared structure
+            parts.append(m)
+        self._parts = tuple(parts)
+        self._loss0 = np.bincount(rows, p * (1.0 - alpha), minlength=self.n)
+        self._loss_same = np.bincount(rows[same], (p * beta)[same], minlength=self.n)
+        self._loss_cross = np.bincount(rows[~same], (p * beta)[~same], minlength=self.n)
+
+    def _entry_parts(self, model: ReferralModel) -> None:
+        """Raw entry weights (kind table + actor columns) and the neighbourhood structure."""
+        eco = model.ecosystem
+        table = model.entry_table.reindex(columns=list(self.needs)).to_numpy(dtype=np.float64)
+        w = table[self.kind_code] if self.n else np.zeros((0, self.k))
+        actors = eco.actors
+        for j, need in enumerate(self.needs):
+            col = f"entry_{need}"
+            if col in actors.columns:
+                vals = pd.to_numeric(actors[col], errors="coerce").to_numpy(dtype=np.float64)
+                given = ~np.isnan(vals)
+                w[given, j] = vals[given]
+        self.weights0 = np.ascontiguousarray(w)
+        demand = model.demand
+        self._nb = None
+        if isinstance(demand, pd.DataFrame):
+            names = list(demand.index)
+            code = pd.Index(names).get_indexer(actors["neighbourhood"])
+            shared = actors["neighbourhood"].isna().to_numpy()
+            inside = code >= 0
+            g = sp.csr_array((np.ones(int(inside.sum())), (code[inside],
+                                                           np.flatnonzero(inside))),
+                             shape=(len(names), self.n))
+            self._nb = (g, code, shared, demand.to_numpy(dtype=np.float64))
+        check = self._distribution(self.weights0)
+        if not np.allclose(check, self.entry0, rtol=1e-12, atol=1e-15):  # pragma: no cover
+            raise RuntimeError("FlowBatch's entry distribution differs from the flow model's; "
+                               "FlowBatch needs updating")
+
+    def _distribution(self, w: np.ndarray) -> np.ndarray:
+        """n x K entry distribution from raw weights (NaN where a need's weights sum to 0)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sums = w.sum(axis=0)
+            plain = w / np.where(sums > 0, sums, np.nan)
+            if self._nb is None:
+                return plain
+            g, code, shared, d = self._nb
+            reach = g @ w + w[shared].sum(axis=0)[None, :]  # X x K
+            if ((reach <= 0) & (d > 0)).any():
+                return np.full_like(w, np.nan)
+            scale = np.divide(d, reach, out=np.zeros_like(d), where=reach > 0)
+            factor = np.zeros_like(w)
+            factor[code >= 0] = scale[code[code >= 0]]
+            factor[shared] = scale.sum(axis=0)
+            total = d.sum(axis=0)
+            mixed = w * factor / np.where(total > 0, total, 1.0)
+            return np.where(total[None, :] > 0, mixed, plain)
+
+    # ------------------------------------------------------------------ evaluation
+    def batch_size(self) -> int:
+        """Parameter sets propagated together: a power of 2 dividing :data:`BLOCK_SETS`.
+
+        It depends on the network's size only, so a caller that splits rows at multiples of
+        :data:`BLOCK_SETS` gets the same blocks (and the same floating-point results) however
+        it splits them.
+        """
+        fit = max(1, min(BLOCK_SETS, BLOCK_ELEMENTS // max(self.n * self.k, 1)))
+        return 1 << (fit.bit_length() - 1)
+
+    def evaluate(self, x: np.ndarray, *, by_kind: bool = False, offset: int = 0) -> Outputs:
+        """Outcomes of the parameter sets in the rows of ``x`` (columns: the assumptions).
+
+        ``offset`` is the index of ``x``'s first row in the whole sample matrix: batches are
+        aligned to multiples of :meth:`batch_size` of the global row index, so the result of a
+        row does not depend on how the rows were split between workers.
+        """
+        x = np.asarray(x, dtype=np.float64).reshape(-1, len(self.assumptions))
+        s_total = len(x)
+        fr = np.full((s_total, len(OUTCOMES), self.k), np.nan)
+        mh = np.full((s_total, self.k), np.nan)
+        bk = np.full((s_total, len(self.kinds), self.k), np.nan) if by_kind else None
+        b = self.batch_size()
+        start = 0
+        while start < s_total:
+            stop = min(s_total, start + b - (offset + start) % b)
+            if self.n and self.k:
+                f, m, kk = self._block(x[start:stop], by_kind)
+                fr[start:stop], mh[start:stop] = f, m
+                if bk is not None:
+                    bk[start:stop] = kk
+            start = stop
+        return Outputs(fr, mh, bk, self.mix)
+
+    def _block(self, x: np.ndarray, by_kind: bool
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        s, k = len(x), self.k
+        p = self._parameters(x)
+        step_t, loss = self._step(p)
+        load, last = self._propagate(step_t, p["entry"], p["cont"], p["hops"], k)
+        # lost = sum_{k<H} (v_k o c) . loss; exceeded = sum_a (v_H o c)
+        cont = p["cont"]
+        tail = last * cont
+        walked = load * cont - tail
+        if loss is None:
+            lost = (self._loss0 @ walked - np.repeat(p["hs"], k) * (self._loss_same @ walked)
+                    - np.repeat(p["hc"], k) * (self._loss_cross @ walked))
+        else:
+            lost = loss @ walked
+        exceeded = tail.sum(axis=0)
+        resolved_at = load * p["resolve"]
+        by_domain = self.groups_t @ resolved_at  # (domains + sink) x cols
+        appr = self.appr[:, np.tile(np.arange(k), s)]
+        appropriate = (appr * by_domain[:-1]).sum(axis=0)
+        elsewhere = by_domain[:-1].sum(axis=0) - appropriate
+        medicalised = by_domain[self.medical] * ~appr[self.medical]
+        stuck = self.sink_f @ load - by_domain[-1]
+        fr = np.vstack([appropriate, elsewhere, medicalised, stuck, lost, exceeded])
+        fr = fr.reshape(len(OUTCOMES), s, k).transpose(1, 0, 2)
+        mean = (load.sum(axis=0) - 1.0).reshape(s, k)
+        kk = None
+        if by_kind:
+            ind = sp.csr_array((np.ones(self.n), (self.kind_code, np.arange(self.n))),
+                               shape=(len(self.kinds), self.n))
+            kk = (ind @ resolved_at).reshape(len(self.kinds), s, k).transpose(1, 0, 2)
+        return fr, mean, kk
+
+    def _parameters(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The block's arrays: resolve, cont and entry (n x s K), hops, hs, hc (s)."""
+        s, k = len(x), self.k
+        resolve = self.resolve0.copy() if s == 1 else np.tile(self.resolve0, (1, s))
+        cont = self.cont0.copy() if s == 1 else np.tile(self.cont0, (1, s))
+        hops = np.full(s, -1 if self.hops0 is None else self.hops0, dtype=np.int64)
+        hs = np.full(s, self.model.handover_same)
+        hc = np.full(s, self.model.handover_cross)
+        weights = None
+        for j, a in enumerate(self.assumptions):
+            v = x[:, j]
+            if a.group == "handover":
+                (hs if a.name == "handover_same" else hc)[:] = v
+            elif a.group == "max_hops":
+                hops[:] = np.floor(v).astype(np.int64)
+            elif a.group == "resolve":
+                rows = self._masks[str(a.kind)]
+                at = np.ix_(rows, np.arange(s) * k + self.needs.index(str(a.need)))
+                resolve[at] = v[None, :]
+                cont[at] = (1.0 - v)[None, :] * self.open[rows][:, None]
+            elif a.group == "entry":
+                if weights is None:
+                    weights = np.tile(self.weights0, (1, s))
+                rows = self._masks[str(a.kind)]
+                cols = np.arange(s) * k + self.needs.index(str(a.need))
+                weights[np.ix_(rows, cols)] = v[None, :]
+        if weights is None:
+            entry = self.entry0 if s == 1 else np.tile(self.entry0, (1, s))
+        else:
+            entry = np.hstack([self._distribution(weights[:, i * k:(i + 1) * k])
+                               for i in range(s)])
+        if (hops < 0).any():  # pragma: no cover - callers route max_hops=None elsewhere
+            raise ValueError("FlowBatch needs a finite max_hops")
+        return {"resolve": resolve, "cont": cont, "entry": entry, "hops": hops, "hs": hs,
+                "hc": hc}
+
+    def _step(self, p: dict[str, np.ndarray]
+              ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray | None]:
+        """``y -> M^T y`` for the block, and the loss vector (None: per column, from parts)."""
+        hs, hc = p["hs"], p["hc"]
+        if not self.varies_handover:
+            return self.step_t.__matmul__, self.loss
+        if len(hs) == 1:  # this set's step matrix and loss
+            hx = np.where(self._same, hs[0], hc[0])
+            self._mt.data[:] = self._pa + self._pb * hx
+            loss = np.clip(self._loss0 - hs[0] * self._loss_same - hc[0] * self._loss_cross,
+                           0.0, 1.0)
+            return self._mt.__matmul__, loss
+        a_t, s_t, c_t = self._parts  # one product per part, scaled per set
+        hs_col, hc_col = np.repeat(hs, self.k), np.repeat(hc, self.k)
+
+        def step_t(y: np.ndarray) -> np.ndarray:
+            return a_t @ y + (s_t @ y) * hs_col + (c_t @ y) * hc_col
+
+        return step_t, None
+
+    @staticmethod
+    def _propagate(step_t: Callable[[np.ndarray], np.ndarray], entry: np.ndarray,
+                   cont: np.ndarray, hops: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Expected visits (load) and the visits after each column's last referral."""
+        h_max = int(hops.max())
+        load = entry.copy()
+        v = entry
+        if (hops == h_max).all():  # one hop limit for the whole block
+            for _ in range(h_max):
+                v = step_t(v * cont)
+                load += v
+            return load, v
+        hop_col = np.repeat(hops, k)  # each column stops at its own limit
+        v = entry.copy()
+        last = np.zeros_like(v)
+        for step in range(h_max + 1):
+            done = hop_col == step
+            if done.any():
+                last[:, done] = v[:, done]
+                v[:, done] = 0.0
+            if step < h_max:
+                v = step_t(v * cont)
+                load += v
+        return load, last
