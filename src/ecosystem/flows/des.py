@@ -400,7 +400,9 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
         *, arr_t, arr_a, arr_k, n_needs, horizon, servers, mean, resolve, ptr, cum, nxt,
         max_hops, patience, units, rng, n):
     """The event loop. Returns the per-visit log and the residents' outcomes as lists."""
-    heap: list[tuple[float, int, int, int]] = []  # (end of service, visit, actor, resident)
+    # (end of service, visit, actor, resident); the sentinel (horizon, -1) is popped before any
+    # event at or after the horizon, so the loop needs no separate horizon or emptiness checks.
+    heap: list[tuple[float, int, int, int]] = [(horizon, -1, 0, 0)]
     push, pop = heapq.heappush, heapq.heappop
     busy = [0] * n
     queues: list[deque[int] | None] = [None] * n  # a queue is made when first needed
@@ -410,6 +412,7 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
     v_start: list[float] = []
     v_end: list[float] = []
     n_res = len(arr_t)
+    arr_t = [*arr_t, math.inf]  # arrivals all lie before the horizon; inf ends them
     hop = [0] * n_res
     outcome = [0] * n_res
     r_end = [math.nan] * n_res
@@ -421,7 +424,7 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
     uni = rng.random(_BLOCK).tolist()
     uq = 0
     nxt_i = 0
-    t_next = arr_t[0] if n_res else inf
+    t_next = arr_t[0]
     patient = patience is not None
     p_time = patience if patient else inf
     aband = 0
@@ -429,11 +432,10 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
     add_act, add_res, add_arr = v_act.append, v_res.append, v_arr.append
     add_start, add_end = v_start.append, v_end.append
     while True:
-        if heap and heap[0][0] < t_next:
-            t, v, a, i = heap[0]
-            if t >= horizon:
+        if heap[0][0] < t_next:
+            t, v, a, i = pop(heap)
+            if v < 0:  # the horizon
                 break
-            pop(heap)
             v_end[v] = t
             q = queues[a]
             while q:  # the next in the queue starts (after removing the impatient)
@@ -485,13 +487,13 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
             hop[i] = h + 1
             a = nxt[j]
         else:
-            t = t_next
-            if t >= horizon:
+            if t_next >= horizon:  # only the inf that ends the arrivals (or an empty run)
                 break
+            t = t_next
             i = nxt_i
             a = arr_a[i]
             nxt_i += 1
-            t_next = arr_t[nxt_i] if nxt_i < n_res else inf
+            t_next = arr_t[nxt_i]
         # resident i arrives at actor a at time t
         v = nv
         nv += 1
@@ -547,11 +549,19 @@ def _grouped(values: np.ndarray, group: np.ndarray, batch: np.ndarray, n_groups:
     return mean, mean - half, mean + half, cnt.sum(axis=1)
 
 
+def _batch_of(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Batch of each time (equal batches between ``edges[0]`` and ``edges[-1]``): -1 before,
+    :data:`BATCHES` at or after the end."""
+    span = edges[-1] - edges[0]
+    out = np.floor((times - edges[0]) / span * BATCHES)
+    return np.clip(out, -1, BATCHES).astype(np.int64)
+
+
 def _integrated(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups: int,
                 edges: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Time average per group of the number of intervals [start, end) open, per batch."""
-    first = np.searchsorted(edges, start, side="right") - 1
-    last = np.searchsorted(edges, end, side="right") - 1
+    first = _batch_of(start, edges)
+    last = _batch_of(end, edges)
     inside = (first == last) & (first >= 0) & (first < BATCHES)
     # Most intervals lie inside one batch: one bincount; the few that cross a batch edge (or
     # the warm-up) are clipped batch by batch.
@@ -571,7 +581,7 @@ def _integrated(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups:
 def _counted(times: np.ndarray, group: np.ndarray, n_groups: int, edges: np.ndarray,
              level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rate per group (events per year) of the given event times, with batch-means bounds."""
-    batch = np.searchsorted(edges, times, side="right") - 1
+    batch = _batch_of(times, edges)
     keep = (batch >= 0) & (batch < BATCHES)
     cnt = np.bincount(group[keep] * BATCHES + batch[keep],
                       minlength=n_groups * BATCHES).reshape(n_groups, BATCHES)
@@ -585,13 +595,13 @@ def _summarise(model, sim, *, horizon, warmup, level, servers, mu, stable, patie
                res_need, res_nb, res_t0, nb_names, record, needs) -> QueueResult:
     eco = model.ecosystem
     n = eco.n_actors
-    act = np.asarray(sim["v_act"], dtype=np.int64)
-    res = np.asarray(sim["v_res"], dtype=np.int64)
-    arr = np.asarray(sim["v_arr"], dtype=np.float64)
-    start = np.asarray(sim["v_start"], dtype=np.float64)
-    end = np.asarray(sim["v_end"], dtype=np.float64)
-    outcome = np.asarray(sim["outcome"], dtype=np.int64)
-    r_end = np.asarray(sim["r_end"], dtype=np.float64)
+    act = np.fromiter(sim["v_act"], dtype=np.int64, count=len(sim["v_act"]))
+    res = np.fromiter(sim["v_res"], dtype=np.int64, count=len(sim["v_res"]))
+    arr = np.fromiter(sim["v_arr"], dtype=np.float64, count=len(sim["v_arr"]))
+    start = np.fromiter(sim["v_start"], dtype=np.float64, count=len(sim["v_start"]))
+    end = np.fromiter(sim["v_end"], dtype=np.float64, count=len(sim["v_end"]))
+    outcome = np.fromiter(sim["outcome"], dtype=np.int64, count=len(sim["outcome"]))
+    r_end = np.fromiter(sim["r_end"], dtype=np.float64, count=len(sim["r_end"]))
     n_res = len(outcome)
     arrived = int(sim["arrived"])
     # Residents still queued at the horizon whose patience ran out before it: abandoned then.
