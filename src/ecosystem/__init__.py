@@ -49,12 +49,15 @@ from ecosystem.flows import FlowResult, QueueResult, ReferralModel
 from ecosystem.generate import Profile, generate_neighbourhood, generate_region
 from ecosystem.interventions import Intervention
 from ecosystem.io import (
+    Survey,
     from_igraph,
     from_networkx,
     read_csv,
+    read_ego_survey,
     read_excel,
     read_graphml,
     read_json,
+    read_survey,
     to_igraph,
     to_networkx,
     write_csv,
@@ -62,7 +65,24 @@ from ecosystem.io import (
     write_graphml,
     write_json,
 )
-from ecosystem.study import Comparison, Sensitivity, assumptions, compare, sensitivity
+from ecosystem.study import (
+    Comparison,
+    Sensitivity,
+    assumptions,
+    compare,
+    sensitivity,
+    sensitivity_to_missing,
+)
+
+
+def __getattr__(name: str):
+    """``ecosystem.plotting`` is imported on first use: matplotlib loads only when drawing."""
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module("ecosystem.plotting")
+    raise AttributeError(f"module 'ecosystem' has no attribute {name!r}")
+
 
 try:
     __version__ = version("ecosystem")
@@ -98,6 +118,7 @@ __all__ = [
     "SelfLoopError",
     "Sensitivity",
     "Silos",
+    "Survey",
     "TieKind",
     "UnknownKindError",
     "ValidationError",
@@ -119,11 +140,15 @@ __all__ = [
     "generate_region",
     "interventions",
     "mixing",
+    "plotting",
     "read_csv",
+    "read_ego_survey",
     "read_excel",
     "read_graphml",
     "read_json",
+    "read_survey",
     "sensitivity",
+    "sensitivity_to_missing",
     "silos",
     "structural_holes",
     "study",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,30 @@ class Mixing:
     groups: pd.DataFrame
     actors: pd.DataFrame
     overall: pd.Series
+
+    def plot(self, **kwargs: Any) -> Any:
+        """The tie matrix as an annotated heatmap (:func:`ecosystem.plotting.plot_mixing`).
+
+        Parameters
+        ----------
+        **kwargs
+            Options of :func:`~ecosystem.plotting.plot_mixing` (``weights``, ``ax``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure drawn.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets, mixing
+        >>> fig = mixing(datasets.example()).plot()
+        >>> fig.axes[0].get_xlabel()
+        'to (target domain)'
+        """
+        from ecosystem.plotting import plot_mixing  # matplotlib is loaded on first use
+
+        return plot_mixing(self, **kwargs)
 
 
 def mixing(

@@ -538,6 +538,32 @@ class Ecosystem:
         return Ecosystem._trusted(actors, ties, self._src, self._tgt, self._schema, self._name,
                                   (*self._provenance, {"step": "relabel"}))
 
+    # ------------------------------------------------------------------ figures
+    def plot(self, **kwargs: Any) -> Any:
+        """Draw the ecosystem map: :func:`ecosystem.plotting.plot_ecosystem` with ``self``.
+
+        Parameters
+        ----------
+        **kwargs
+            Options of :func:`~ecosystem.plotting.plot_ecosystem` (``size``, ``highlight``,
+            ``neighbourhoods``, ``layout``, ``ax``, ...).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure drawn.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> fig = datasets.example().plot(labels=0)
+        >>> len(fig.axes)
+        1
+        """
+        from ecosystem.plotting import plot_ecosystem  # matplotlib is loaded on first use
+
+        return plot_ecosystem(self, **kwargs)
+
     # ------------------------------------------------------------------ summaries
     def summary(self) -> EcosystemSummary:
         """Counts by kind, domain and neighbourhood, density and ties by domain pair.

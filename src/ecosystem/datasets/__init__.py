@@ -1,16 +1,18 @@
 """Small built-in example ecosystems, shipped as package data.
 
 ``example()``: two Dutch neighbourhoods sharing regional actors; see :func:`example`.
+``survey_files()``: a partnership-survey export of one neighbourhood; see :func:`survey_files`.
 """
 
 from __future__ import annotations
 
 from importlib.resources import as_file, files
+from pathlib import Path
 
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.io.csv import read_csv
 
-__all__ = ["example"]
+__all__ = ["example", "survey_files"]
 
 
 def example() -> Ecosystem:
@@ -48,3 +50,31 @@ def example() -> Ecosystem:
     with as_file(folder / "actors.csv") as actors, as_file(folder / "ties.csv") as ties:
         eco = read_csv(actors, ties, name="example")
     return eco.with_provenance({"step": "datasets.example"})
+
+
+def survey_files() -> dict[str, Path]:
+    """Paths of a small partnership-survey export: the sampling frame and the answers.
+
+    ``frame``: 14 organisations of the Utrecht-like neighbourhood *Lombok* and three shared
+    ones (``organisaties.csv``: ``id;kind;neighbourhood;naam`` with Dutch kind names).
+    ``responses``: the wide answers of the 10 that responded (``enquete.csv``, semicolons,
+    Windows-1252 as Dutch Excel writes it) to three questions about every other organisation:
+    ``contact`` (nooit/soms/vaak/altijd), ``verwijzen`` (we refer residents to them: nee/ja)
+    and ``vertrouwen`` (trust, 1-5; empty without contact). The answers are synthetic, drawn
+    with more contact within domains than across them, as partnership surveys report.
+
+    Returns
+    -------
+    dict
+        ``{"frame": Path, "responses": Path}``.
+
+    Examples
+    --------
+    >>> from ecosystem import datasets
+    >>> paths = datasets.survey_files()
+    >>> sorted(p.name for p in paths.values())
+    ['enquete.csv', 'organisaties.csv']
+    """
+    folder = files("ecosystem.datasets") / "data" / "survey"
+    return {"frame": Path(str(folder / "organisaties.csv")),
+            "responses": Path(str(folder / "enquete.csv"))}

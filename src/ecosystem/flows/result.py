@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,31 @@ class FlowResult:
     n_residents: int | None = None
     record: pd.DataFrame | None = None
     walker_steps: int | None = None
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Draw where the needs end up: :func:`ecosystem.plotting.plot_flows` with ``self``.
+
+        Parameters
+        ----------
+        **kwargs
+            Options of :func:`~ecosystem.plotting.plot_flows` (``kind="bars"`` or
+            ``"alluvial"``, ``needs``, ``eco``, ``ax``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure drawn.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets, ReferralModel
+        >>> fig = ReferralModel(datasets.example()).solve().plot(needs=["debt"])
+        >>> len(fig.axes)
+        1
+        """
+        from ecosystem.plotting import plot_flows  # matplotlib is loaded on first use
+
+        return plot_flows(self, **kwargs)
 
     def to_frame(self) -> pd.DataFrame:
         """Every number as tidy long rows.

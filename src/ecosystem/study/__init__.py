@@ -2,6 +2,7 @@
 
 from ecosystem.study.compare import Comparison, compare
 from ecosystem.study.metrics import BUILTIN, FlowMetric, QueueMetric, flow_metric, queue_metric
+from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.registry import assumptions
 from ecosystem.study.sensitivity import Sensitivity, sensitivity
 from ecosystem.study.stats import bootstrap_mean_ci, cohen_d
@@ -19,4 +20,5 @@ __all__ = [
     "flow_metric",
     "queue_metric",
     "sensitivity",
+    "sensitivity_to_missing",
 ]

@@ -504,6 +504,35 @@ class Comparison:
         table = pd.DataFrame(out)
         return table.set_index(keys)
 
+    def plot(self, metric: str, **kwargs: Any) -> Any:
+        """Forest plot of ``metric`` against the baseline (see ``plotting.plot_comparison``).
+
+        Parameters
+        ----------
+        metric
+            A metric name as in ``results["metric"]``.
+        **kwargs
+            Options of :func:`~ecosystem.plotting.plot_comparison` (``baseline``,
+            ``confidence``, ``ax``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure drawn.
+
+        Examples
+        --------
+        >>> from ecosystem import compare
+        >>> study = compare({"low": "low_ses", "average": "average"}, metrics=["ei_domain"],
+        ...                 replicates=3, seed=1, progress=False)
+        >>> fig = study.plot("ei_domain")
+        >>> len(fig.axes)
+        1
+        """
+        from ecosystem.plotting import plot_comparison  # matplotlib is loaded on first use
+
+        return plot_comparison(self, metric, **kwargs)
+
     def __repr__(self) -> str:
         return (f"<Comparison: {len(self.scenarios)} scenarios x {self.replicates} replicates, "
                 f"{self.results['metric'].nunique()} metrics, {len(self.results)} rows, "

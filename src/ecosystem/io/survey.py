@@ -1,0 +1,999 @@
+"""Partnership surveys: from organisations' answers about each other to an :class:`Ecosystem`.
+
+A partnership survey asks each organisation on a list (the *sampling frame*) to rate its
+relationship with every other one: how often they are in contact, whether they refer residents,
+how much they trust them. Answers are incomplete (some organisations do not respond) and two
+partners often report the same tie differently. This module turns the answers into ties by
+documented rules and reports what each rule did.
+
+Layouts
+-------
+``"wide"``: one row per respondent, a ``respondent`` column and one column per question and
+partner named ``"<question>: <partner id>"`` (e.g. ``"contact: huisarts Lombok"``).
+``"long"``: columns ``respondent, partner, question, value``, one row per answer.
+
+Questions
+---------
+``questions`` maps each question to what it measures. ``{"contact": "collaboration"}``: a
+numeric answer is the weight of a tie of that kind, 0 or an empty answer means no tie. The full
+form is a dict with ``tie_kind`` *or* ``attribute`` and ``scale``: a list of labels, lowest
+first (rated 0, 1, 2, ...; label matching ignores case and surrounding spaces), or
+``"numeric"`` (finite numbers >= 0). An ``attribute`` question (trust, value) gives a tie
+column: on a directed tie the source's rating of the target, on a mutual tie the mean of the
+two ratings that exist.
+
+Rules for mutual tie kinds (``symmetrize``)
+-------------------------------------------
+For a pair of respondents ``i, j`` with ratings ``x_ij`` (``i`` about ``j``) and ``x_ji``
+(after ``threshold``: ratings below it count as 0):
+
+=============== =========================== =============================================
+rule            tie when                    weight
+=============== =========================== =============================================
+reciprocated    both ratings > 0            mean of the two ratings
+union           either rating > 0           mean of the ratings > 0
+max             either rating > 0           larger rating
+min             both ratings > 0            smaller rating
+mean            either rating > 0           mean of the two ratings, zeros included
+=============== =========================== =============================================
+
+A pair with one respondent uses the respondent's report (``non_respondents="keep"``, the
+default) or is left out (``"drop"``). A pair of two non-respondents is **unknown, never
+absent**: it gets no tie and is counted as unknown in the report. Directed kinds (referral)
+keep the reporter's direction and are not symmetrised; a mutual tie is stored once, from the
+actor listed first in the sampling frame to the other. Every tie gets a column
+``reported_by``: ``"both"`` (confirmed by both sides), ``"one"`` (both responded, one reported
+it), ``"respondent"`` (the partner did not respond, or the kind is directed).
+
+The read report (:meth:`Survey.report`, also the ecosystem's last provenance record) gives the
+response rate overall and per domain, the ties by ``reported_by``, pairs where the two sides
+disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (empty answers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecosystem.core.ecosystem import Ecosystem
+from ecosystem.core.errors import (
+    ConfigError,
+    DuplicateIdError,
+    EcosystemError,
+    ValidationError,
+    suggest,
+)
+from ecosystem.core.schema import Schema
+
+__all__ = ["SYMMETRIZE", "Question", "Survey", "read_ego_survey", "read_survey"]
+
+#: The rules that turn two reports of a mutual tie into one tie.
+SYMMETRIZE = ("reciprocated", "union", "max", "min", "mean")
+LAYOUTS = ("wide", "long")
+LONG_COLUMNS = ("respondent", "partner", "question", "value")
+
+
+@dataclass(frozen=True)
+class Question:
+    """What one survey question measures.
+
+    Parameters
+    ----------
+    name
+        The question as it appears in the responses.
+    tie_kind
+        The tie kind its answers make (``None`` for an attribute question).
+    attribute
+        The tie column its answers fill (``None`` for a tie question).
+    scale
+        Labels from lowest (rated 0) to highest, or ``None`` for numeric answers.
+    """
+
+    name: str
+    tie_kind: str | None = None
+    attribute: str | None = None
+    scale: tuple[str, ...] | None = None
+
+    def ratings(self, values: pd.Series, source: str, rows: np.ndarray,
+                column: pd.Series | str) -> np.ndarray:
+        """Numeric ratings of raw answers (NaN for an empty answer); errors name the row.
+
+        Works on the distinct answers (a scale has a handful), so the cost per answer is one
+        array lookup.
+        """
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        text = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
+        empty_u = (text == "").to_numpy()
+        if self.scale is not None:
+            lookup = {s.strip().casefold(): float(i) for i, s in enumerate(self.scale)}
+            mapped = text.str.casefold().map(lookup).to_numpy(dtype=float)
+            why = f"is not on its scale {list(self.scale)}"
+        else:
+            mapped = pd.to_numeric(text.where(~empty_u), errors="coerce").to_numpy(dtype=float)
+            mapped = np.where(np.isfinite(mapped) & (mapped >= 0), mapped, np.nan)
+            why = "must be a number >= 0 (or give the question a scale of labels)"
+        bad_u = ~empty_u & np.isnan(mapped)
+        if bad_u.any():
+            k = int(np.flatnonzero(np.isin(codes, np.flatnonzero(bad_u)))[0])
+            hint = suggest(str(values.iloc[k]), self.scale) if self.scale else ""
+            raise ValidationError(f"answer {values.iloc[k]!r} to question '{self.name}' {why}"
+                                  + hint, source=source, row=int(rows[k]),
+                                  field=_col(column, k))
+        table = np.append(np.where(empty_u, np.nan, mapped), np.nan)  # code -1: missing
+        return table[codes]
+
+
+def _col(column: pd.Series | str, k: int) -> str:
+    return column if isinstance(column, str) else str(column.iloc[k])
+
+
+def _questions(questions: Any, schema: Schema) -> dict[str, Question]:
+    func = "read_survey"
+    if not isinstance(questions, Mapping) or not questions:
+        raise ConfigError(f"{func}(): questions must map each question to a tie kind or to "
+                          "{'tie_kind'|'attribute': ..., 'scale': ...}, e.g. "
+                          "{'contact': 'collaboration'}")
+    out = {str(name): _question(str(name), spec, schema) for name, spec in questions.items()}
+    kinds = [q.tie_kind for q in out.values() if q.tie_kind]
+    dup = {k for k in kinds if kinds.count(k) > 1}
+    if dup:
+        raise ConfigError(f"{func}(): several questions map to tie kind {sorted(dup)}; map one of "
+                          "them to an attribute instead")
+    if not kinds:
+        raise ConfigError(f"{func}(): no question maps to a tie kind, so there would be no ties")
+    return out
+
+
+def _question(name: str, spec: Any, schema: Schema) -> Question:
+    where = f"read_survey(): questions['{name}']"
+    if isinstance(spec, str):
+        spec = {"tie_kind": spec}
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{where} must be a tie kind or a dict")
+    unknown = set(spec) - {"tie_kind", "attribute", "scale"}
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise ConfigError(f"{where}: unknown key '{bad}'"
+                          + suggest(bad, ["tie_kind", "attribute", "scale"]))
+    if ("tie_kind" in spec) == ("attribute" in spec):
+        raise ConfigError(f"{where} needs exactly one of 'tie_kind' and 'attribute'")
+    kind = None
+    if "tie_kind" in spec:
+        try:
+            kind = schema.tie_kind(spec["tie_kind"])
+        except EcosystemError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    attribute = spec.get("attribute")
+    if attribute is not None and (not isinstance(attribute, str) or attribute in (
+            "source", "target", "kind", "weight", "reported_by")):
+        raise ConfigError(f"{where}: attribute {attribute!r} must be a new column name")
+    return Question(name, kind, attribute, _scale(spec.get("scale", "numeric"), where))
+
+
+def _scale(scale: Any, where: str) -> tuple[str, ...] | None:
+    if isinstance(scale, str):
+        if scale != "numeric":
+            raise ConfigError(f"{where}: scale must be a list of labels (lowest first) or "
+                              f"'numeric', got {scale!r}")
+        return None
+    labels = tuple(str(s) for s in scale)
+    norm = [s.strip().casefold() for s in labels]
+    if len(labels) < 2 or len(set(norm)) != len(norm):
+        raise ConfigError(f"{where}: a scale needs at least two distinct labels, got "
+                          f"{list(labels)}")
+    return labels
+
+
+def _table(obj: Any, what: str, **read: Any) -> tuple[pd.DataFrame, str]:
+    if isinstance(obj, pd.DataFrame):
+        return obj.reset_index(drop=True), f"{what} table"
+    path = Path(obj)
+    if not path.is_file():
+        raise ConfigError(f"read_survey(): {what} file '{path}' does not exist")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(path, dtype=str)
+        except ImportError:
+            raise ConfigError("reading .xlsx needs openpyxl: pip install 'ecosystem[excel]'"
+                              ) from None
+    else:
+        frame = _read_text_table(path, **read)
+    return frame, path.name
+
+
+def _read_text_table(path: Path, *, sep: str | None = None,
+                     encoding: str | None = None) -> pd.DataFrame:
+    raw = path.read_bytes()
+    enc = encoding
+    if enc is None:
+        enc = "utf-8-sig"
+        try:
+            raw.decode(enc)
+        except UnicodeDecodeError:
+            enc = "cp1252"
+    first = raw.split(b"\n", 1)[0]
+    sep = sep or (";" if first.count(b";") > first.count(b",") else ",")
+    # every column as text (ids such as "0123" keep their zeros); pyarrow's parser is 3x faster
+    return pd.read_csv(path, sep=sep, encoding=enc, dtype=str, keep_default_na=False,
+                       na_values=[""], engine="pyarrow")
+
+
+# ------------------------------------------------------------------ the parsed survey
+@dataclass(frozen=True)
+class Survey:
+    """Parsed survey answers and the sampling frame: make ecosystems and scores from them.
+
+    Use :meth:`read` (or :func:`read_survey`, which reads and builds the ecosystem at once).
+
+    Parameters
+    ----------
+    frame
+        The sampling frame: the organisations asked about (``id``, ``kind``, optional
+        ``neighbourhood`` and any attributes), one row each.
+    answers
+        Tidy answers: ``respondent, partner, question, rating`` (NaN for an empty answer).
+    respondents
+        Ids of the organisations that responded.
+    questions
+        The questions by name.
+    notes
+        What reading changed or left out, for the report.
+    schema
+        The vocabulary.
+    source
+        Name of the responses file or table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecosystem import Survey
+    >>> frame = pd.DataFrame({"id": ["gp", "team"], "kind": ["gp", "social_team"]})
+    >>> answers = pd.DataFrame({"respondent": ["gp"], "contact: team": ["2"]})
+    >>> survey = Survey.read(answers, actors=frame, questions={"contact": "collaboration"})
+    >>> survey.ecosystem().ties[["source", "target", "weight", "reported_by"]]
+      source target  weight reported_by
+    0     gp   team     2.0  respondent
+    """
+
+    frame: pd.DataFrame
+    answers: pd.DataFrame
+    respondents: frozenset[str]
+    questions: Mapping[str, Question]
+    notes: Mapping[str, Any] = field(default_factory=dict)
+    schema: Schema | None = None
+    source: str = "responses"
+
+    @classmethod
+    def read(cls, responses: Any, *, actors: Any, layout: str = "wide",
+             respondent: str = "respondent", questions: Mapping[str, Any] | None = None,
+             schema: Schema | None = None, sep: str | None = None,
+             encoding: str | None = None) -> Survey:
+        """Read survey responses (DataFrame, CSV or Excel path) against a sampling frame.
+
+        Parameters
+        ----------
+        responses
+            The answers in the ``layout``: a DataFrame or a path.
+        actors
+            The sampling frame: a DataFrame or path with ``id`` and ``kind`` (and optionally
+            ``neighbourhood`` and other attributes).
+        layout
+            ``"wide"`` or ``"long"``.
+        respondent
+            Name of the column holding the respondent's id.
+        questions
+            Question -> tie kind, or -> ``{"tie_kind"|"attribute": ..., "scale": ...}``.
+        schema
+            Vocabulary; :meth:`Schema.default` when omitted.
+        sep, encoding
+            For text files: the separator (detected between ``,`` and ``;`` when omitted)
+            and the encoding (UTF-8, else Windows-1252, when omitted).
+
+        Returns
+        -------
+        Survey
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import Survey
+        >>> frame = pd.DataFrame({"id": ["gp", "team", "net"],
+        ...                       "kind": ["gp", "social_team", "community_network"]})
+        >>> answers = pd.DataFrame({"respondent": ["gp", "team"], "contact: gp": [0, 1],
+        ...                         "contact: team": [2, 0], "contact: net": [0, 3]})
+        >>> survey = Survey.read(answers, actors=frame, questions={"contact": "collaboration"})
+        >>> sorted(survey.respondents), len(survey.answers)
+        (['gp', 'team'], 4)
+        """
+        schema = schema or Schema.default()
+        if layout not in LAYOUTS:
+            raise ConfigError(f"read_survey(): layout={layout!r} must be one of {LAYOUTS}")
+        qs = _questions(questions, schema)
+        if actors is None:
+            raise ConfigError("read_survey(): actors= is needed: the sampling frame (the "
+                              "organisations asked about, with id and kind)")
+        frame, _ = _table(actors, "actors", sep=sep, encoding=encoding)
+        frame = Ecosystem(frame, None, schema=schema).actors  # validated, kinds canonical
+        table, source = _table(responses, "responses", sep=sep, encoding=encoding)
+        ids = pd.Index(frame["id"])
+        if layout == "wide":
+            answers, notes = _wide(table, respondent, qs, ids, source)
+        else:
+            answers, notes = _long(table, respondent, qs, ids, source)
+        r_pos = answers["respondent"].cat.codes.to_numpy()
+        who = frozenset(ids[np.unique(r_pos)]) | notes.pop("silent_respondents", frozenset())
+        self_rows = r_pos == answers["partner"].cat.codes.to_numpy()
+        notes = {**notes, "self_answers_ignored": int((self_rows & answers["rating"].notna()
+                                                       ).sum())}
+        answers = answers[~self_rows].reset_index(drop=True)
+        notes["empty_answers"] = int(answers["rating"].isna().sum())
+        return cls(frame, answers, who, qs, notes, schema, source)
+
+    # -------------------------------------------------------------- ecosystem
+    def ecosystem(self, *, symmetrize: str = "reciprocated", threshold: float | str | None = None,
+                  non_respondents: str = "keep", name: str | None = None) -> Ecosystem:
+        """The ecosystem these answers give under a rule (see the module docstring).
+
+        Parameters
+        ----------
+        symmetrize
+            One of :data:`SYMMETRIZE`, for mutual tie kinds.
+        threshold
+            Ratings below it count as no tie: a number, or a label of every tie question's
+            scale.
+        non_respondents
+            ``"keep"``: a tie between a respondent and a non-respondent uses the respondent's
+            report; ``"drop"``: such ties are left out.
+        name
+            Name of the ecosystem.
+
+        Returns
+        -------
+        Ecosystem
+            The frame as actors (plus a boolean ``responded`` column) and the ties, each with
+            ``reported_by`` and any attribute columns; the read report as the last provenance
+            record.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import Survey
+        >>> frame = pd.DataFrame({"id": ["gp", "team", "net"],
+        ...                       "kind": ["gp", "social_team", "community_network"]})
+        >>> answers = pd.DataFrame({"respondent": ["gp", "team"], "contact: gp": [0, 1],
+        ...                         "contact: team": [2, 0], "contact: net": [0, 3]})
+        >>> survey = Survey.read(answers, actors=frame, questions={"contact": "collaboration"})
+        >>> survey.ecosystem(symmetrize="union").ties[["source", "target", "weight",
+        ...                                            "reported_by"]]
+          source target  weight reported_by
+        0     gp   team     1.5        both
+        1   team    net     3.0  respondent
+        """
+        func = "read_survey"
+        if symmetrize not in SYMMETRIZE:
+            raise ConfigError(f"{func}(): symmetrize={symmetrize!r} is not a rule"
+                              + suggest(str(symmetrize), SYMMETRIZE)
+                              + f" Known: {', '.join(SYMMETRIZE)}")
+        if non_respondents not in ("keep", "drop"):
+            raise ConfigError(f"{func}(): non_respondents={non_respondents!r} must be 'keep' or "
+                              "'drop'")
+        schema = self.schema or Schema.default()
+        responded = self._responded()
+        parts, stats = [], {"disagreements": 0, "rating_disagreements": 0}
+        for q in self.questions.values():
+            if q.tie_kind is None:
+                continue
+            r = self._ratings(q, threshold)
+            ids = self.frame["id"].to_numpy(dtype=object)
+            mutual = q.tie_kind in schema.mutual_tie_kinds
+            ties, st = (_mutual(*r, symmetrize, non_respondents, self._responded(), ids)
+                        if mutual else _directed(*r, non_respondents, self._responded(), ids))
+            for k in stats:
+                stats[k] += st.get(k, 0)
+            parts.append(ties.assign(kind=q.tie_kind))
+        ties = pd.concat(parts, ignore_index=True)[["source", "target", "kind", "weight",
+                                                    "reported_by"]]
+        ties = self._attributes(ties, schema)
+        actors = self.frame.assign(responded=responded)
+        eco = Ecosystem(actors, ties, schema=schema, name=name or "survey")
+        report = self._report(eco, symmetrize, threshold, non_respondents, stats)
+        return eco.with_provenance({"step": "read_survey", "source": self.source, **report})
+
+    def _ratings(self, q: Question, threshold: float | str | None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(respondent positions, partner positions, ratings with empty as 0) of ``q``."""
+        a = self.answers
+        m = (a["question"] == q.name).to_numpy()
+        x = np.nan_to_num(a["rating"].to_numpy(dtype=float)[m], nan=0.0)
+        if threshold is not None:
+            x = np.where(x < _threshold(threshold, q), 0.0, x)
+        return (a["respondent"].cat.codes.to_numpy()[m].astype(np.int64),
+                a["partner"].cat.codes.to_numpy()[m].astype(np.int64), x)
+
+    def _responded(self) -> np.ndarray:
+        """Boolean per frame row: did the organisation respond."""
+        mask = np.zeros(len(self.frame), dtype=bool)
+        pos = pd.Index(self.frame["id"]).get_indexer(pd.Index(sorted(self.respondents)))
+        mask[pos[pos >= 0]] = True
+        return mask
+
+    def _attributes(self, ties: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+        ids = pd.Index(self.frame["id"])
+        n = len(ids)
+        src = ids.get_indexer(ties["source"]).astype(np.int64)
+        tgt = ids.get_indexer(ties["target"]).astype(np.int64)
+        mutual = ties["kind"].isin(schema.mutual_tie_kinds).to_numpy()
+        for q in self.questions.values():
+            if q.attribute is None:
+                continue
+            a = self.answers[(self.answers["question"] == q.name)
+                             & self.answers["rating"].notna()]
+            i = a["respondent"].cat.codes.to_numpy().astype(np.int64)
+            j = a["partner"].cat.codes.to_numpy().astype(np.int64)
+            x = a["rating"].to_numpy(dtype=float)
+            directed = pd.Series(x, index=i * n + j)
+            pair = pd.Series(x).groupby(np.minimum(i, j) * n + np.maximum(i, j)).mean()
+            val_dir = directed.reindex(src * n + tgt).to_numpy(dtype=float)
+            val_mut = pair.reindex(np.minimum(src, tgt) * n + np.maximum(src, tgt)).to_numpy(
+                dtype=float)
+            ties[q.attribute] = np.where(mutual, val_mut, val_dir)
+        return ties
+
+    def _report(self, eco: Ecosystem, symmetrize: str, threshold: Any, non_respondents: str,
+                stats: Mapping[str, int]) -> dict[str, Any]:
+        frame = self.frame
+        responded = pd.Series(self._responded(), index=frame.index)
+        by_domain = responded.groupby(frame["domain"]).mean()
+        n_non = int((~responded).sum())
+        reported = eco.ties["reported_by"].value_counts()
+        return {
+            "respondents": int(responded.sum()),
+            "frame": len(frame),
+            "response_rate": float(responded.mean()) if len(frame) else float("nan"),
+            "response_rate_by_domain": {str(k): float(v) for k, v in by_domain.items()},
+            "symmetrize": symmetrize,
+            "threshold": threshold,
+            "non_respondents": non_respondents,
+            "ties_by_reported_by": {str(k): int(v) for k, v in reported.items()},
+            "confirmed": int(reported.get("both", 0)),
+            "disagreements": int(stats.get("disagreements", 0)),
+            "rating_disagreements": int(stats.get("rating_disagreements", 0)),
+            "unknown_pairs": n_non * (n_non - 1) // 2,
+            **{k: v for k, v in self.notes.items()},
+        }
+
+    def report(self, *, symmetrize: str = "reciprocated", threshold: float | str | None = None,
+               non_respondents: str = "keep") -> dict[str, Any]:
+        """The read report of :meth:`ecosystem` under the same rules.
+
+        Parameters
+        ----------
+        symmetrize, threshold, non_respondents
+            As in :meth:`ecosystem`.
+
+        Returns
+        -------
+        dict
+            Response rates (overall and by domain), ties by ``reported_by``, disagreements,
+            unknown pairs, and the answers left out or defaulted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import Survey
+        >>> frame = pd.DataFrame({"id": ["gp", "team", "net"],
+        ...                       "kind": ["gp", "social_team", "community_network"]})
+        >>> answers = pd.DataFrame({"respondent": ["gp", "team"], "contact: gp": [0, 1],
+        ...                         "contact: team": [2, 0], "contact: net": [0, 3]})
+        >>> survey = Survey.read(answers, actors=frame, questions={"contact": "collaboration"})
+        >>> report = survey.report(symmetrize="reciprocated")
+        >>> report["response_rate"], report["confirmed"], report["unknown_pairs"]
+        (0.6666666666666666, 1, 0)
+        """
+        rec = dict(self.ecosystem(symmetrize=symmetrize, threshold=threshold,
+                                  non_respondents=non_respondents).provenance[-1])
+        rec.pop("step")
+        rec.pop("source")
+        return rec
+
+    def without(self, respondents: Iterable[str]) -> Survey:
+        """The survey as if ``respondents`` had not responded (their answers removed).
+
+        Parameters
+        ----------
+        respondents
+            Ids of respondents to remove.
+
+        Returns
+        -------
+        Survey
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import Survey
+        >>> frame = pd.DataFrame({"id": ["gp", "team", "net"],
+        ...                       "kind": ["gp", "social_team", "community_network"]})
+        >>> answers = pd.DataFrame({"respondent": ["gp", "team"], "contact: gp": [0, 1],
+        ...                         "contact: team": [2, 0], "contact: net": [0, 3]})
+        >>> survey = Survey.read(answers, actors=frame, questions={"contact": "collaboration"})
+        >>> survey.without(["team"]).ecosystem().ties[["source", "target", "reported_by"]]
+          source target reported_by
+        0     gp   team  respondent
+        """
+        drop = {str(r) for r in respondents}
+        keep = ~self.answers["respondent"].isin(list(drop)).to_numpy()
+        from dataclasses import replace
+
+        return replace(self, answers=self.answers[keep].reset_index(drop=True),
+                       respondents=self.respondents - drop)
+
+    # -------------------------------------------------------------- scores
+    def scores(self, *, symmetrize: str = "reciprocated", threshold: Any = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Partnership-survey scores: per actor and per neighbourhood.
+
+        Per actor (indexed by id): for every question ``<q>_mean``, the mean rating the actor
+        received from respondents (empty answers left out; NaN when nobody rated it), and
+        ``<q>_raters``, the number of respondents who rated it. Per neighbourhood (indexed by
+        name; shared actors, without a neighbourhood, are not a row): ``actors``,
+        ``response_rate``; ``confirmed_density``, ties confirmed by both sides among its
+        actors over the pairs of its respondents (the pairs that could confirm one; NaN with
+        fewer than two respondents); and ``cross_domain_share``, the share of the ties touching
+        it (under ``symmetrize``) whose ends are in different domains.
+
+        Parameters
+        ----------
+        symmetrize, threshold
+            As in :meth:`ecosystem`, for the tie-based columns.
+
+        Returns
+        -------
+        actors, neighbourhoods : pandas.DataFrame
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecosystem import Survey
+        >>> frame = pd.DataFrame({"id": ["gp", "team", "net"],
+        ...                       "kind": ["gp", "social_team", "community_network"]})
+        >>> answers = pd.DataFrame({"respondent": ["gp", "team"], "contact: gp": [0, 1],
+        ...                         "contact: team": [2, 0], "contact: net": [0, 3]})
+        >>> survey = Survey.read(answers, actors=frame, questions={"contact": "collaboration"})
+        >>> per_actor, per_nb = survey.scores()
+        >>> per_actor[["contact_mean", "contact_raters"]]
+              contact_mean  contact_raters
+        id
+        gp             1.0               1
+        team           2.0               1
+        net            1.5               2
+        """
+        a = self.answers[self.answers["rating"].notna()]
+        g = a.groupby(["partner", "question"])["rating"]
+        wide = pd.concat({"mean": g.mean(), "raters": g.size()}, axis=1).unstack("question")
+        cols = {}
+        for q in self.questions:
+            for stat in ("mean", "raters"):
+                col = (stat, q)
+                values = wide[col] if col in wide.columns else pd.Series(dtype=float)
+                cols[f"{q}_{stat}"] = values.reindex(self.frame["id"])
+        per_actor = pd.DataFrame(cols, index=pd.Index(self.frame["id"], name="id"))
+        for q in self.questions:
+            per_actor[f"{q}_raters"] = per_actor[f"{q}_raters"].fillna(0).astype("int64")
+        eco = self.ecosystem(symmetrize=symmetrize, threshold=threshold)
+        return per_actor, _neighbourhood_scores(eco, self.respondents)
+
+
+def _neighbourhood_scores(eco: Ecosystem, respondents: frozenset[str]) -> pd.DataFrame:
+    actors = eco.actors
+    nb = actors.set_index("id")["neighbourhood"]
+    dom = actors.set_index("id")["domain"]
+    t = eco.ties
+    s_nb, t_nb = nb.reindex(t["source"]).to_numpy(), nb.reindex(t["target"]).to_numpy()
+    cross = dom.reindex(t["source"]).to_numpy() != dom.reindex(t["target"]).to_numpy()
+    rows = {}
+    for name in sorted(actors["neighbourhood"].dropna().unique()):
+        members = actors["id"][actors["neighbourhood"] == name]
+        resp = int(members.isin(respondents).sum())
+        inside = (s_nb == name) & (t_nb == name)
+        touching = (s_nb == name) | (t_nb == name)
+        confirmed = int((inside & (t["reported_by"] == "both").to_numpy()).sum())
+        pairs = resp * (resp - 1) / 2
+        rows[name] = {
+            "actors": len(members),
+            "response_rate": resp / len(members),
+            "confirmed_density": confirmed / pairs if pairs else float("nan"),
+            "cross_domain_share": (float(cross[touching].mean()) if touching.any()
+                                   else float("nan")),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index",
+                                 columns=["actors", "response_rate", "confirmed_density",
+                                          "cross_domain_share"])
+    out.index.name = "neighbourhood"
+    return out
+
+
+def _threshold(threshold: float | str, q: Question) -> float:
+    if isinstance(threshold, str):
+        if q.scale is None:
+            raise ConfigError(f"read_survey(): threshold {threshold!r} is a label but question "
+                              f"'{q.name}' is numeric; give a number")
+        norm = [s.strip().casefold() for s in q.scale]
+        if threshold.strip().casefold() not in norm:
+            raise ConfigError(f"read_survey(): threshold {threshold!r} is not on the scale of "
+                              f"'{q.name}' {list(q.scale)}" + suggest(threshold, q.scale))
+        return float(norm.index(threshold.strip().casefold()))
+    t = float(threshold)
+    if not (np.isfinite(t) and t >= 0):
+        raise ConfigError(f"read_survey(): threshold={threshold!r} must be a number >= 0")
+    return t
+
+
+def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
+              responded: np.ndarray, ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, int]]:
+    keep = x > 0
+    if non_respondents == "drop":
+        keep &= responded[j]
+    return pd.DataFrame({"source": ids[i[keep]], "target": ids[j[keep]],
+                         "weight": x[keep].astype(float), "reported_by": "respondent"}), {}
+
+
+def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_respondents: str,
+            responded: np.ndarray, ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, int]]:
+    n = len(ids)
+    a, b = np.minimum(i, j), np.maximum(i, j)
+    keys, inv = np.unique(a * n + b, return_inverse=True)
+    first = i < j  # the answer of the pair's first actor (a) about b
+    x_ab = np.full(len(keys), np.nan)
+    x_ba = np.full(len(keys), np.nan)
+    x_ab[inv[first]] = x[first]
+    x_ba[inv[~first]] = x[~first]
+    pa_, pb_ = keys // n, keys % n
+    # a respondent that gave no answer about a partner reported no tie with it
+    a_resp, b_resp = responded[pa_], responded[pb_]
+    x_ab = np.where(np.isnan(x_ab) & a_resp, 0.0, x_ab)
+    x_ba = np.where(np.isnan(x_ba) & b_resp, 0.0, x_ba)
+    both_resp = a_resp & b_resp
+    pa, pb = np.nan_to_num(x_ab), np.nan_to_num(x_ba)
+    pos_a, pos_b = pa > 0, pb > 0
+    n_pos = pos_a.astype(int) + pos_b.astype(int)
+    tie, w = _rule(rule, pa, pb, pos_a, pos_b, n_pos)
+    # a pair with one respondent: that respondent's report decides
+    single = np.where(np.isnan(x_ab), pb, pa)
+    tie = np.where(both_resp, tie, (single > 0) & (non_respondents == "keep"))
+    w = np.where(both_resp, w, single)
+    reported = np.where(~both_resp, "respondent", np.where(pos_a & pos_b, "both", "one"))
+    stats = {"disagreements": int((both_resp & (n_pos == 1)).sum()),
+             "rating_disagreements": int((both_resp & (n_pos == 2) & (pa != pb)).sum())}
+    keep = tie.astype(bool)
+    return pd.DataFrame({"source": ids[pa_[keep]], "target": ids[pb_[keep]],
+                         "weight": w[keep].astype(float),
+                         "reported_by": reported[keep]}), stats
+
+
+def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
+          n_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(tie, weight) of pairs of two respondents under a ``symmetrize`` rule."""
+    if rule == "reciprocated":
+        return pos_a & pos_b, (pa + pb) / 2
+    if rule == "union":
+        return pos_a | pos_b, (pa + pb) / np.maximum(n_pos, 1)
+    if rule == "max":
+        return pos_a | pos_b, np.maximum(pa, pb)
+    if rule == "min":
+        return pos_a & pos_b, np.minimum(pa, pb)
+    return pos_a | pos_b, (pa + pb) / 2  # mean
+
+
+# ------------------------------------------------------------------ layouts
+def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
+               field: str) -> np.ndarray:
+    """Positions in the frame of id values (stripped); an unknown id names its first row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
+    pos = ids.get_indexer(pd.Index(names))
+    bad = np.append(pos < 0, True)[codes]  # a missing value (code -1) is never an id
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame (actors)"
+                              + suggest(str(values.iloc[k]), [str(i) for i in ids]),
+                              source=source, row=k, field=field)
+    return pos[codes].astype(np.int64)
+
+
+def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
+             q: np.ndarray, rating: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({
+        "respondent": pd.Categorical.from_codes(r, categories=ids),
+        "partner": pd.Categorical.from_codes(p, categories=ids),
+        "question": pd.Categorical.from_codes(q, categories=pd.Index(list(qs))),
+        "rating": rating})
+
+
+def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids: pd.Index,
+          source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    if respondent not in table.columns:
+        raise ValidationError(f"no '{respondent}' column; columns: {list(table.columns)[:8]}"
+                              " (name the respondent column with respondent=)", source=source,
+                              field=respondent)
+    rows = np.arange(len(table))
+    who = _positions(table[respondent], ids, "respondent", source, respondent)
+    dup = pd.Series(who).duplicated(keep=False).to_numpy()
+    if dup.any():
+        first, second = np.flatnonzero(dup)[:2]
+        raise DuplicateIdError(f"respondent {ids[who[first]]!r} answered twice (rows {first} "
+                               f"and {second}); keep one response per organisation",
+                               source=source, row=int(second), field=respondent)
+    qnames = list(qs)
+    parts, unused = [], []
+    for col in table.columns:
+        if col == respondent:
+            continue
+        q, sep, partner = str(col).partition(":")
+        q, partner = q.strip(), partner.strip()
+        if not sep or q not in qs:
+            unused.append(str(col))
+            continue
+        if partner not in ids:
+            raise ValidationError(f"column '{col}': partner {partner!r} is not in the sampling "
+                                  "frame (actors)" + suggest(partner, [str(i) for i in ids]),
+                                  source=source, field=str(col))
+        ratings = qs[q].ratings(table[col], source, rows, str(col))
+        parts.append((who, np.full(len(who), ids.get_loc(partner)),
+                      np.full(len(who), qnames.index(q)), ratings))
+    if unused:
+        raise ValidationError(
+            f"columns {unused[:5]} are not '<question>: <partner>' for a known question "
+            f"({', '.join(qs)}); add them to questions= or remove them", source=source,
+            field=unused[0])
+    cols = [np.concatenate([pt[k] for pt in parts]) if parts else np.array([], dtype=np.int64)
+            for k in range(4)]
+    answers = _answers(ids, qs, cols[0].astype(np.int64), cols[1].astype(np.int64),
+                       cols[2].astype(np.int64), cols[3].astype(float))
+    # a respondent whose every answer is empty still responded
+    return answers, {"layout": "wide", "silent_respondents": frozenset(ids[who])}
+
+
+def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids: pd.Index,
+          source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    names = [respondent, "partner", "question", "value"]
+    missing = [c for c in names if c not in table.columns]
+    if missing:
+        raise ValidationError(f"long layout needs columns {names}; missing {missing}",
+                              source=source, field=missing[0])
+    extra = [c for c in table.columns if c not in names]
+    if extra:
+        raise ValidationError(f"unexpected columns {extra[:5]} in the long layout (respondent, "
+                              "partner, question, value)", source=source, field=extra[0])
+    rows = np.arange(len(table))
+    who = _positions(table[respondent], ids, "respondent", source, respondent)
+    partner = _positions(table["partner"], ids, "partner", source, "partner")
+    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
+    key = (who * len(ids) + partner) * len(qs) + qcode
+    order = np.argsort(key, kind="stable")  # one sort finds any answer given twice
+    same = np.flatnonzero(key[order[1:]] == key[order[:-1]])
+    if len(same):
+        first, second = order[same[0]], order[same[0] + 1]
+        raise DuplicateIdError(f"respondent {ids[who[first]]!r} answered question "
+                               f"{list(qs)[qcode[first]]!r} about {ids[partner[first]]!r} twice "
+                               f"(rows {first} and {second})", source=source, row=int(second),
+                               field="value")
+    ratings = np.full(len(table), np.nan)
+    for k, q in enumerate(qs.values()):
+        m = qcode == k
+        if m.any():
+            ratings[m] = q.ratings(table["value"][m].reset_index(drop=True), source, rows[m],
+                                   "value")
+    return _answers(ids, qs, who, partner, qcode, ratings), {"layout": "long"}
+
+
+# ------------------------------------------------------------------ entry points
+def read_survey(
+    responses: Any,
+    *,
+    actors: Any = None,
+    layout: str = "wide",
+    respondent: str = "respondent",
+    questions: Mapping[str, Any] | None = None,
+    symmetrize: str = "reciprocated",
+    threshold: float | str | None = None,
+    non_respondents: str = "keep",
+    schema: Schema | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+) -> Ecosystem:
+    """Read a partnership survey into an :class:`Ecosystem` by documented missing-data rules.
+
+    See :mod:`ecosystem.io.survey` for the layouts, question forms and the ``symmetrize``
+    rules. For several rules on the same answers, or scores, read once with
+    :meth:`Survey.read` and call :meth:`Survey.ecosystem` per rule.
+
+    Parameters
+    ----------
+    responses
+        The answers: a DataFrame, or a CSV or Excel path.
+    actors
+        The sampling frame (organisations asked about): DataFrame or path with ``id``,
+        ``kind`` and optionally ``neighbourhood``.
+    layout
+        ``"wide"`` (``"<question>: <partner>"`` columns) or ``"long"``.
+    respondent
+        The respondent column.
+    questions
+        Question -> tie kind, or -> ``{"tie_kind"|"attribute": ..., "scale": ...}``.
+    symmetrize
+        Rule for mutual tie kinds: one of :data:`SYMMETRIZE`.
+    threshold
+        Ratings below it count as no tie (a number or a scale label).
+    non_respondents
+        ``"keep"`` the respondent's report of a tie with a non-respondent, or ``"drop"`` it.
+    schema
+        Vocabulary; the default schema when omitted.
+    sep, encoding
+        For text files; detected when omitted.
+
+    Returns
+    -------
+    Ecosystem
+        Actors from the frame with a ``responded`` column; ties with ``reported_by`` and
+        attribute columns; the read report as the last provenance record.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> frame = pd.DataFrame({"id": ["gp", "team", "net"],
+    ...                       "kind": ["huisarts", "wijkteam", "zorgzame gemeenschap"]})
+    >>> answers = pd.DataFrame({"respondent": ["gp", "team"],
+    ...                         "contact: team": ["vaak", None], "contact: gp": [None, "soms"],
+    ...                         "contact: net": ["nooit", "altijd"]})
+    >>> q = {"contact": {"tie_kind": "collaboration",
+    ...                  "scale": ["nooit", "soms", "vaak", "altijd"]}}
+    >>> eco = es.read_survey(answers, actors=frame, questions=q, symmetrize="reciprocated")
+    >>> eco.ties[["source", "target", "weight", "reported_by"]]
+      source target  weight reported_by
+    0     gp   team     1.5        both
+    1   team    net     3.0  respondent
+    >>> eco.provenance[-1]["response_rate"], eco.provenance[-1]["unknown_pairs"]
+    (0.6666666666666666, 0)
+    """
+    survey = Survey.read(responses, actors=actors, layout=layout, respondent=respondent,
+                         questions=questions, schema=schema, sep=sep, encoding=encoding)
+    return survey.ecosystem(symmetrize=symmetrize, threshold=threshold,
+                            non_respondents=non_respondents)
+
+
+def read_ego_survey(
+    responses: Any,
+    *,
+    actors: Any,
+    respondent: str = "respondent",
+    tie_kind: str = "collaboration",
+    schema: Schema | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+) -> Ecosystem:
+    """Read an ego-network survey (contacts named by kind, not by name) as kind-level ties.
+
+    Each respondent reports how many contacts of each kind it has (``"3 GPs, 1 welfare
+    worker"``): one row per respondent, one column per actor kind (ids or Dutch aliases) with
+    a count >= 0. Contacts cannot be identified, so the result is an **aggregated** ecosystem:
+    one actor per (neighbourhood, kind) that occurs, id ``"<neighbourhood>/<kind>"``
+    (``"shared/<kind>"`` without a neighbourhood), with a column ``n_actors`` (the frame's
+    organisations of that kind there; 0 for kinds only named as contacts) and
+    ``n_respondents``. A tie joins the respondent's (neighbourhood, kind) to the contact
+    kind in the same neighbourhood, its ``weight`` the total count of contacts named and
+    ``n_reports`` the number of respondents naming them; a mutual ``tie_kind`` sums both
+    directions. Counts between actors of one kind become a self-loop only where the schema
+    allows it, otherwise they are reported and left out. Usable by :func:`ecosystem.mixing`
+    and the flow model, not by actor-level measures.
+
+    Parameters
+    ----------
+    responses
+        DataFrame or path: ``respondent`` plus one count column per kind.
+    actors
+        The sampling frame with ``id``, ``kind`` and ``neighbourhood``.
+    respondent
+        The respondent column.
+    tie_kind
+        Kind of the ties made.
+    schema
+        Vocabulary.
+    sep, encoding
+        For text files.
+
+    Returns
+    -------
+    Ecosystem
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecosystem as es
+    >>> frame = pd.DataFrame({"id": ["gp1", "gp2"], "kind": ["gp", "gp"],
+    ...                       "neighbourhood": ["Oost", "Oost"]})
+    >>> ego = pd.DataFrame({"respondent": ["gp1", "gp2"], "welzijn": [1, 2],
+    ...                     "wijkteam": [0, 1]})
+    >>> eco = es.read_ego_survey(ego, actors=frame)
+    >>> eco.ties[["source", "target", "weight", "n_reports"]]
+        source           target  weight  n_reports
+    0  Oost/gp  Oost/social_team     1.0          1
+    1  Oost/gp      Oost/welfare     3.0          2
+    """
+    schema = schema or Schema.default()
+    frame = Ecosystem(_table(actors, "actors", sep=sep, encoding=encoding)[0], None,
+                      schema=schema).actors
+    table, source = _table(responses, "responses", sep=sep, encoding=encoding)
+    kind = schema.tie_kind(tie_kind)
+    if respondent not in table.columns:
+        raise ValidationError(f"no '{respondent}' column", source=source, field=respondent)
+    ids = pd.Index(frame["id"])
+    who = pd.Series(ids[_positions(table[respondent], ids, "respondent", source, respondent)])
+    dup = who.duplicated().to_numpy()
+    if dup.any():
+        k = int(np.flatnonzero(dup)[0])
+        raise DuplicateIdError(f"respondent {who.iloc[k]!r} answered twice", source=source,
+                               row=k, field=respondent)
+    by_id = frame.set_index("id")
+    nb = by_id["neighbourhood"].reindex(who).fillna("shared").to_numpy(dtype=object)
+    own = by_id["kind"].reindex(who).to_numpy(dtype=object)
+    counts = []
+    for col in table.columns:
+        if col == respondent:
+            continue
+        try:
+            contact = schema.actor_kind(str(col))
+        except EcosystemError:
+            raise ValidationError(f"column '{col}' is not an actor kind"
+                                  + suggest(str(col), schema.actor_kinds), source=source,
+                                  field=str(col)) from None
+        c = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
+        empty = table[col].isna().to_numpy()
+        bad = ~empty & ~(np.isfinite(c) & (c >= 0) & (c == np.round(c)))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValidationError(f"count {table[col].iloc[k]!r} must be a whole number >= 0",
+                                  source=source, row=k, field=str(col))
+        counts.append(pd.DataFrame({"nb": nb, "own": own, "contact": contact,
+                                    "n": np.nan_to_num(c)}))
+    long = pd.concat(counts, ignore_index=True)
+    long = long[long["n"] > 0]
+    src = (long["nb"] + "/" + long["own"]).to_numpy(dtype=object)
+    tgt = (long["nb"] + "/" + long["contact"]).to_numpy(dtype=object)
+    if kind in schema.mutual_tie_kinds:
+        src, tgt = np.where(src <= tgt, src, tgt), np.where(src <= tgt, tgt, src)
+    edges = pd.DataFrame({"source": src, "target": tgt, "n": long["n"]})
+    loops = edges["source"] == edges["target"]
+    if not schema.tie_kinds[kind].self_loops and loops.any():
+        edges = edges[~loops]
+    ties = edges.groupby(["source", "target"], sort=True).agg(
+        weight=("n", "sum"), n_reports=("n", "size")).reset_index()
+    ties["kind"] = kind
+    agg = _aggregate_actors(frame, who, nb, own, ties)
+    eco = Ecosystem(agg, ties[["source", "target", "kind", "weight", "n_reports"]],
+                    schema=schema, name="ego survey (aggregated by neighbourhood and kind)")
+    return eco.with_provenance({"step": "read_ego_survey", "source": source,
+                                "respondents": len(who), "frame": len(frame),
+                                "self_kind_counts_left_out": int(loops.sum()),
+                                "aggregated": True})
+
+
+def _aggregate_actors(frame: pd.DataFrame, who: pd.Series, nb: np.ndarray, own: np.ndarray,
+                      ties: pd.DataFrame) -> pd.DataFrame:
+    fnb = frame["neighbourhood"].fillna("shared")
+    have = pd.DataFrame({"id": fnb + "/" + frame["kind"]}).value_counts("id").rename("n_actors")
+    resp = pd.Series(pd.Series(nb).astype(str) + "/" + pd.Series(own).astype(str)).value_counts()
+    ids = sorted(set(have.index) | set(ties["source"]) | set(ties["target"]))
+    out = pd.DataFrame({"id": ids})
+    parts = out["id"].str.split("/", n=1, expand=True)
+    out["kind"] = parts[1]
+    out["neighbourhood"] = parts[0].where(parts[0] != "shared")
+    out["n_actors"] = have.reindex(ids).fillna(0).astype("int64").to_numpy()
+    out["n_respondents"] = resp.reindex(ids).fillna(0).astype("int64").to_numpy()
+    return out
