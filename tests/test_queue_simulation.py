@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecosystem import EcosystemError, datasets
 from ecosystem.flows import ReferralModel
@@ -213,3 +215,34 @@ def test_bad_input(kw, match):
     model = model_of(network([1.0], rate=400.0), {"debt": 300.0})
     with pytest.raises(EcosystemError, match=match):
         model.simulate_queue(**kw)
+
+
+def test_arrival_rates_follow_the_flow_model_on_real_routing():
+    """Every actor of the example receives the visits per year that solve() predicts: the
+    simulator routes exactly as the referral model does (all needs, hop limit, handovers)."""
+    eco = datasets.example()
+    demand = pd.Series(600.0, index=list(eco.schema.needs))
+    model = ReferralModel(eco, demand=demand)
+    exact = model.queueing(servers=50, service_rate=1e4)
+    reached = exact.actors.index[exact.actors["arrival_rate"] > 0]
+    m = len(reached)
+    sim = model.simulate_queue(6.0, servers=50, service_rate=1e4, seed=4, warmup=0.5,
+                               level=level(m))
+    assert not within(sim.actors.loc[reached], exact.actors.loc[reached], ["arrival_rate"], m)
+    assert (sim.actors.loc[exact.actors["arrival_rate"] == 0, "arrival_rate"] == 0).all()
+
+
+@settings(max_examples=10)
+@given(patience=st.one_of(st.none(), st.floats(0.001, 0.1)), hops=st.integers(0, 4),
+       horizon=st.floats(0.2, 3.0), seed=st.integers(0, 2**16),
+       service=st.sampled_from(["exponential", "deterministic", "lognormal"]))
+def test_conservation_property(patience, hops, horizon, seed, service):
+    eco, _ = jackson()
+    model = model_of(eco, {"debt": 200.0, "loneliness": 100.0}, max_hops=hops)
+    sim = model.simulate_queue(horizon, seed=seed, patience=patience, service=service,
+                               servers=1, warmup=0)
+    c = sim.counts
+    assert c["arrived"] == c["departed"] + c["abandoned"] + c["in_system"]
+    a = sim.actors
+    assert ((a["utilisation"] >= 0) & (a["utilisation"] <= 1 + 1e-12)).all()
+    assert (a["throughput"] <= a["arrival_rate"] + 1e-9).all()  # nobody leaves twice

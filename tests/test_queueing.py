@@ -3,7 +3,9 @@ feedback solved densely from the traffic equations; properties and bad input."""
 
 from __future__ import annotations
 
+import inspect
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -39,7 +41,11 @@ def network(resolve, edges=(), *, entry=None, servers=1, rate=10.0, resolve2=Non
 
 
 def model_of(eco, demand, **kw):
+    """A model of a hand-built network, routed by tie weight only (the rule of the references:
+    the dense traffic equations and Ciw's routing matrices)."""
     kw.setdefault("max_hops", None)
+    if "routing" in inspect.signature(ReferralModel).parameters:
+        kw.setdefault("routing", "weight")
     return ReferralModel(eco, demand=pd.Series(demand), **kw)
 
 
@@ -335,3 +341,17 @@ def test_queue_metrics_in_compare():
         queue_metric("mean_wiat")
     with pytest.raises(ConfigError, match="demand"):
         queue_metric()(datasets.example())
+
+
+def test_readme_capacity_example_runs():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = re.search(r"^Where does capacity bind.*?```python\n(.*?)```", readme, re.S | re.M)
+    assert block is not None
+    namespace: dict = {"es": __import__("ecosystem")}
+    exec(compile(block.group(1), "README.md", "exec"), namespace)
+    assert namespace["waits"].actors["stable"].all()
+    sim = namespace["sim"]
+    c = sim.counts
+    assert c["arrived"] == c["departed"] + c["abandoned"] + c["in_system"]

@@ -233,18 +233,10 @@ def simulate_queue(
         t_all = np.zeros(0)
         a_all = k_all = s_all = np.zeros(0, dtype=np.int64)
 
-    # ---- routing as flat lists: resolve r(a, n) at a * needs + k, cumulative referral
-    # probabilities of actor a at cum[lo_a:hi_a] offset by a (bisect on a + u finds the target)
+    # ---- routing as flat lists: resolve r(a, n) at a * needs + k; the cumulative referral
+    # probabilities of need k at actor a at cum[off_k + ptr[a]:off_k + ptr[a + 1]]
     indptr = comp.indptr
-    rows = np.repeat(np.arange(n), np.diff(indptr))
-    prob = comp.step.data if len(rows) else np.zeros(0)
-    cs = np.cumsum(prob)
-    within = cs - np.repeat(np.concatenate([[0.0], cs])[indptr[:-1]], np.diff(indptr))
-    cum = rows + within
-    last = indptr[1:] - 1
-    has = np.diff(indptr) > 0
-    no_loss = has & (comp.loss <= 0)
-    cum[last[no_loss]] = np.arange(n)[no_loss] + 2.0  # a handover that never fails: never lost
+    cum, nxt = _referral_tables(comp, len(needs))
     hops = model.max_hops
     # The loop allocates millions of small tuples and floats but no reference cycles: the
     # cyclic garbage collector only costs time there, so it is paused and then restored.
@@ -252,10 +244,11 @@ def simulate_queue(
     gc.disable()
     try:
         sim = _loop(
-            arr_t=t_all.tolist(), arr_a=a_all.tolist(), arr_k=k_all.tolist(), n_needs=len(needs),
+            arr_t=t_all.tolist(), arr_a=a_all.tolist(), arr_k=k_all.tolist(),
+            arr_off=(k_all * len(comp.indices)).tolist(), n_needs=len(needs),
             horizon=horizon, servers=c_srv.tolist(), mean=(1.0 / mu).tolist(),
             resolve=comp.resolve.T.ravel().tolist(), ptr=indptr.tolist(),
-            cum=cum.tolist(), nxt=comp.indices.tolist(),
+            cum=cum.tolist(), nxt=nxt.tolist(),
             max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
             units=_units(rng, service, service_cv), rng=rng, n=n)
     finally:
@@ -271,6 +264,41 @@ def simulate_queue(
                       servers=c_srv, mu=mu, stable=stable, patience=patience,
                       res_need=k_all, res_nb=s_all, res_t0=t_all, nb_names=nb_names,
                       record=record, needs=needs)
+
+
+def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per need, the cumulative referral probabilities of each actor's stored pairs (CSR order,
+    restarting at every actor) and the target of each pair, needs one after another.
+
+    The probability that a resident with need k is referred from a to b is the model's
+    ``step`` entry M[a, b] (share of the tie weight times handover success), or, when the model
+    routes by need, ``ratio[k, a] M[a, b] suit[k, b]`` (``M[a, b]`` on fallback rows). The
+    rest of each row, up to 1, is a failed handover (lost); a row whose handovers never fail
+    ends at 2, so that no rounding can lose a resident there.
+    """
+    n, indptr, indices = comp.n, comp.indptr, comp.indices
+    deg = np.diff(indptr)
+    rows = np.repeat(np.arange(n), deg)
+    base = comp.step.data if len(rows) else np.zeros(0)
+    suit = getattr(comp, "suit", None)
+    ratio = getattr(comp, "ratio", None)
+    fallback = getattr(comp, "fallback", None)
+    loss = np.asarray(comp.loss)
+    last = indptr[1:][deg > 0] - 1
+    parts = []
+    for k in range(k_needs):
+        if suit is None or ratio is None or fallback is None:
+            p = base
+        else:
+            p = np.where(fallback[k, rows], base, ratio[k, rows] * base * suit[k, indices])
+        cs = np.cumsum(p)
+        cum = cs - np.repeat(np.concatenate([[0.0], cs])[indptr[:-1]], deg)
+        loss_k = loss[k] if loss.ndim == 2 else loss
+        never = (loss_k[deg > 0] <= 0)
+        cum[last[never]] = 2.0
+        parts.append(cum)
+    cum = np.concatenate(parts) if parts else np.zeros(0)
+    return cum, np.tile(indices, k_needs)
 
 
 def _positive(value: object, name: str, func: str) -> float:
@@ -397,7 +425,7 @@ class _Seasonality:
 
 
 def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event costs ~20%
-        *, arr_t, arr_a, arr_k, n_needs, horizon, servers, mean, resolve, ptr, cum, nxt,
+        *, arr_t, arr_a, arr_k, arr_off, n_needs, horizon, servers, mean, resolve, ptr, cum, nxt,
         max_hops, patience, units, rng, n):
     """The event loop. Returns the per-visit log and the residents' outcomes as lists."""
     # (end of service, visit, actor, resident); the sentinel (horizon, -1) is popped before any
@@ -468,8 +496,9 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
                 outcome[i] = 1
                 r_end[i] = t
                 continue
-            lo_a = ptr[a]
-            hi_a = ptr[a + 1]
+            off = arr_off[i]
+            lo_a = ptr[a] + off
+            hi_a = ptr[a + 1] + off
             if lo_a == hi_a:
                 outcome[i] = 2
                 r_end[i] = t
@@ -479,7 +508,7 @@ def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event cos
                 outcome[i] = 4
                 r_end[i] = t
                 continue
-            j = bisect_right(cum, a + (u - r) / (1.0 - r), lo_a, hi_a)
+            j = bisect_right(cum, (u - r) / (1.0 - r), lo_a, hi_a)
             if j == hi_a:
                 outcome[i] = 3
                 r_end[i] = t
