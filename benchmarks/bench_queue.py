@@ -122,7 +122,7 @@ def main() -> None:
         m, srv, mu = build(n)
         per_year = 2.0 * float(m.queueing(servers=srv, service_rate=mu).actors[
             "arrival_rate"].sum())  # each visit: one start, one end
-        horizon = max(1.0, args.events / per_year)
+        horizon = args.events / per_year
         wall, cpu, s = clocked(m.simulate_queue, horizon, servers=srv, service_rate=mu, seed=2)
         rates[n] = s.counts["events"] / cpu
         print(f"{n:>8}{s.counts['events']:>12,}{wall:>9.2f}{cpu:>9.2f}{rates[n]:>14,.0f}")
