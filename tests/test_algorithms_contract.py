@@ -88,10 +88,10 @@ def check_structural_holes(eco):
 
 def check_brokerage(eco):
     for by in ("domain", "kind", "neighbourhood"):
-        b = brokerage(eco, by=by)
+        b = brokerage(eco, groups=by)
         _per_actor(b, eco, ROLES)
         assert (b.dtypes == np.int64).all()
-        z = brokerage(eco, by=by, standardize=True)
+        z = brokerage(eco, groups=by, standardize=True)
         _per_actor(z, eco, ROLES)
         assert np.isfinite(z.to_numpy()).all()
 
@@ -136,7 +136,7 @@ def check_silos(eco):
 
 def check_suggest_bridges(eco):
     for objective in ("constraint", "reachability"):
-        out = suggest_bridges(eco, k=2, objective=objective, seed=0)
+        out = suggest_bridges(eco, n_ties=2, objective=objective, seed=0)
         assert isinstance(out, pd.DataFrame)
         assert list(out.columns) == BRIDGE_COLUMNS
         assert not out.isna().any().any()

@@ -67,8 +67,8 @@ def test_best_single_reachability_tie_is_brute_force():
     base = _nx_reach(eco)
     gains = {p: _nx_reach(eco, [p]) - base for p in _cross_pairs(eco)}
     best = max(gains.values())
-    row = suggest_bridges(eco, k=1, objective="reachability").iloc[0]
-    assert list(suggest_bridges(eco, k=1, objective="reachability").columns) == COLUMNS
+    row = suggest_bridges(eco, n_ties=1, objective="reachability").iloc[0]
+    assert list(suggest_bridges(eco, n_ties=1, objective="reachability").columns) == COLUMNS
     assert gains[(row["source"], row["target"])] == best
     assert row["gain"] == best
     assert row["objective_after"] == base + best
@@ -95,7 +95,7 @@ def test_best_single_constraint_tie_is_brute_force():
 
     base = mean_constraint()
     gains = {p: base - mean_constraint([p]) for p in _cross_pairs(eco)}
-    row = suggest_bridges(eco, k=1).iloc[0]
+    row = suggest_bridges(eco, n_ties=1).iloc[0]
     assert row["gain"] == pytest.approx(max(gains.values()))
     assert gains[(row["source"], row["target"])] == pytest.approx(max(gains.values()))
     assert row["objective_after"] == pytest.approx(base - row["gain"])
@@ -113,7 +113,7 @@ def test_celf_equals_plain_greedy_on_submodular_objective():
         return float(len(set(t["source"][cross]) | set(t["target"][cross])))
 
     cands = pd.DataFrame(_cross_pairs(eco), columns=["source", "target"])
-    got = suggest_bridges(eco, k=4, objective=coverage, candidates=cands)
+    got = suggest_bridges(eco, n_ties=4, objective=coverage, candidates=cands)
     chosen, value, expected = [], coverage(eco), []
     for _ in range(4):
         best, best_gain = None, -np.inf
@@ -134,7 +134,7 @@ def test_celf_equals_plain_greedy_on_submodular_objective():
 @settings(max_examples=20)
 @given(ecosystems(min_actors=2, max_actors=8, max_ties=10))
 def test_adding_ties_never_lowers_reachability(eco):
-    out = suggest_bridges(eco, k=3, objective="reachability", seed=0)
+    out = suggest_bridges(eco, n_ties=3, objective="reachability", seed=0)
     assert (out["gain"] >= 0).all()
     assert out["objective_after"].is_monotonic_increasing
     if len(out):
@@ -144,8 +144,8 @@ def test_adding_ties_never_lowers_reachability(eco):
 
 def test_candidate_cap_is_seeded():
     eco = _tiny()
-    a = suggest_bridges(eco, k=2, objective="reachability", max_candidates=5, seed=4)
-    b = suggest_bridges(eco, k=2, objective="reachability", max_candidates=5, seed=4)
+    a = suggest_bridges(eco, n_ties=2, objective="reachability", max_candidates=5, seed=4)
+    b = suggest_bridges(eco, n_ties=2, objective="reachability", max_candidates=5, seed=4)
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -153,8 +153,8 @@ def test_bad_parameters():
     eco = _tiny()
     with pytest.raises(ConfigError, match="did you mean 'reachability'"):
         suggest_bridges(eco, objective="reachabilty")
-    with pytest.raises(ConfigError, match="k must"):
-        suggest_bridges(eco, k=-1)
+    with pytest.raises(ConfigError, match="n_ties must"):
+        suggest_bridges(eco, n_ties=-1)
     with pytest.raises(ConfigError, match="candidates"):
         suggest_bridges(eco, candidates=[("gp", "team")])
     with pytest.raises(ConfigError, match="finite"):

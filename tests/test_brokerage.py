@@ -89,9 +89,9 @@ def test_hand_worked_z_score(hand):
 
 
 def test_by_other_columns(hand):
-    b = brokerage(hand, by="kind")
+    b = brokerage(hand, groups="kind")
     assert np.array_equal(b.to_numpy(), brute_force(hand, by="kind"))
-    b = brokerage(hand, by="sector")
+    b = brokerage(hand, groups="sector")
     assert np.array_equal(b.to_numpy(), brute_force(hand, by="sector"))
 
 
@@ -99,13 +99,13 @@ def test_missing_values_are_one_group():
     actors = pd.DataFrame({"id": list("abc"), "kind": ["gp"] * 3,
                            "neighbourhood": ["Noord", None, None]})
     ties = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]})
-    b = brokerage(Ecosystem(actors, ties), by="neighbourhood")
+    b = brokerage(Ecosystem(actors, ties), groups="neighbourhood")
     # a (Noord) -> b (missing) -> c (missing): representative? No: g(i) != g(j) = g(k).
     assert b.loc["b"].tolist() == [0, 0, 0, 1, 0, 1]
 
 
 def test_ties_selection(hand):
-    b = brokerage(hand, ties=["verwijzing"])  # referral only: s1 -> s2 and s2 -> s1 gone
+    b = brokerage(hand, tie_kinds=["verwijzing"])  # referral only: s1 -> s2 and s2 -> s1 gone
     assert b.loc["s1"].tolist() == [0, 1, 0, 0, 2, 3]
 
 
@@ -145,7 +145,7 @@ def test_generated_graphs_match_brute_force():
                              "target": [f"a{b}" for _, b in pairs], "kind": kind})
         eco = Ecosystem(actors, ties)
         for by in ("domain", "kind"):
-            assert np.array_equal(brokerage(eco, by=by).to_numpy(), brute_force(eco, by))
+            assert np.array_equal(brokerage(eco, groups=by).to_numpy(), brute_force(eco, by))
 
 
 @given(ecosystems(max_actors=10))
@@ -173,6 +173,6 @@ def test_relabelling_invariance(eco, seed):
 
 def test_bad_parameters(hand):
     with pytest.raises(ConfigError, match="did you mean 'domain'"):
-        brokerage(hand, by="domian")
+        brokerage(hand, groups="domian")
     with pytest.raises(ConfigError, match="standardize"):
         brokerage(hand, standardize="yes")

@@ -176,11 +176,12 @@ def test_cross_domain_betweenness_brute_force(seed, undirected, lengths):
     assert len(set(domain.values())) == 3
     # Integer lengths, so ties between equal-length paths are exact in both codes.
     brute = _brute_cross_domain(g, domain, lengths)
-    raw = centrality(eco, "cross_domain_betweenness", normalized=False,
+    raw = centrality(eco, "cross_domain_betweenness", normalized=False, weight=None,
                      distance=lengths or "inverse")
     np.testing.assert_allclose(raw.iloc[:, 0], pd.Series(brute)[raw.index], atol=1e-9)
     n = eco.n_actors
-    norm = centrality(eco, "cross_domain_betweenness", distance=lengths or "inverse")
+    norm = centrality(eco, "cross_domain_betweenness", weight=None,
+                      distance=lengths or "inverse")
     pairs = (n - 1) * (n - 2) / (1 if not undirected else 2)
     np.testing.assert_allclose(norm.iloc[:, 0], raw.iloc[:, 0] / pairs, atol=1e-12)
 
@@ -204,24 +205,25 @@ def test_sampling_all_sources_is_exact_and_seeded():
     eco = _random_eco(5)
     path = ["betweenness", "closeness", "harmonic", "cross_domain_betweenness"]
     exact = centrality(eco, path, weight="weight")
-    pd.testing.assert_frame_equal(centrality(eco, path, weight="weight", k=eco.n_actors,
+    pd.testing.assert_frame_equal(centrality(eco, path, weight="weight", n_sources=eco.n_actors,
                                              seed=1), exact, rtol=1e-9, atol=1e-12)
-    a = centrality(eco, path, k=10, seed=3)
-    pd.testing.assert_frame_equal(a, centrality(eco, path, k=10, seed=3))
-    assert not a.equals(centrality(eco, path, k=10, seed=4))
+    a = centrality(eco, path, n_sources=10, seed=3)
+    pd.testing.assert_frame_equal(a, centrality(eco, path, n_sources=10, seed=3))
+    assert not a.equals(centrality(eco, path, n_sources=10, seed=4))
     assert a.notna().all().all() and (a >= 0).all().all()
 
 
-def test_large_exact_run_warns_naming_k(monkeypatch):
+def test_large_exact_run_warns_naming_n_sources(monkeypatch):
     monkeypatch.setattr(mod, "EXACT_LIMIT", 5)
     eco = _random_eco(0, n=8, m=10)
-    with pytest.warns(RuntimeWarning, match="k="):
+    with pytest.warns(RuntimeWarning, match="n_sources=") as caught:
         centrality(eco, "betweenness")
-    with pytest.warns(RuntimeWarning, match="k="):
+    assert caught[0].filename == __file__  # points at the caller's line
+    with pytest.warns(RuntimeWarning, match="n_sources="):
         centrality(eco, "closeness")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        centrality(eco, "betweenness", k=3, seed=0)  # sampled: no warning
+        centrality(eco, "betweenness", n_sources=3, seed=0)  # sampled: no warning
         centrality(eco, "pagerank")  # not a path measure
 
 
@@ -241,10 +243,10 @@ def test_edge_cases_and_errors():
     with pytest.raises(ConfigError, match=r"measure 'betweeness' is not known; did you mean "
                                           r"'betweenness'"):
         centrality(eco, "betweeness")
-    with pytest.raises(ConfigError, match="k="):
-        centrality(eco, "betweenness", k=0)
+    with pytest.raises(ConfigError, match="n_sources="):
+        centrality(eco, "betweenness", n_sources=0)
     with pytest.raises(ConfigError, match="larger than"):
-        centrality(eco, "betweenness", k=10)
+        centrality(eco, "betweenness", n_sources=10)
     with pytest.raises(ConfigError, match="distance='nope'"):
         centrality(eco, "closeness", distance="nope")
     zero = _eco(3, [(0, 1), (1, 2)], ["referral"] * 2, [1.0, 0.0])
@@ -288,7 +290,7 @@ def test_bounds(eco, weight):
 
 @given(ecosystems(max_actors=10))
 def test_by_neighbourhood_equals_each_subset(eco):
-    got = centrality(eco, _STABLE, by="neighbourhood")
+    got = centrality(eco, _STABLE, per="neighbourhood")
     for nb in eco.neighbourhoods:
         sub = eco.subset(neighbourhoods=nb, include_shared=True)
         pd.testing.assert_frame_equal(got.loc[nb], centrality(sub, _STABLE))

@@ -150,9 +150,9 @@ def test_builtin_metrics_against_references():
     g.add_edges_from(zip(t["source"], t["target"], strict=True))
     g.add_edges_from(zip(t.loc[mutual, "target"], t.loc[mutual, "source"], strict=True))
     assert got["density"] == pytest.approx(nx.density(g))
-    assert got["ei_domain"] == pytest.approx(mixing(eco, "domain").overall["ei"])
+    assert got["ei_domain"] == pytest.approx(mixing(eco, "domain", weight=None).overall["ei"])
     # the exact flow metric against the Monte-Carlo one: 4.5 standard errors
-    sim = flow_metric(["medicalised", "mean_hops"], residents=20_000)(eco, seed=1)
+    sim = flow_metric(["medicalised", "mean_hops"], n_residents=20_000)(eco, seed=1)
     se = np.sqrt(got["medicalised"] * (1 - got["medicalised"]) / 20_000)
     assert abs(sim["medicalised"] - got["medicalised"]) <= 4.5 * se + 1e-12
     assert abs(sim["mean_hops"] - got["mean_hops"]) < 0.05

@@ -211,7 +211,7 @@ def test_direction_follows_tie_kinds(example):
 
 
 def test_view_parameter_errors(example):
-    with pytest.raises(UnknownKindError, match="ties=.*friendship"):
+    with pytest.raises(UnknownKindError, match="tie_kinds=.*friendship"):
         example.graph("friendship")
     with pytest.raises(ConfigError, match="weight='strength' is not a tie column"):
         example.adjacency(weight="strength")
@@ -231,7 +231,7 @@ def test_subset(example):
     t = example.ties
     inside = t[t["source"].isin(ids) & t["target"].isin(ids)]
     pd.testing.assert_frame_equal(with_shared.ties, inside.reset_index(drop=True))
-    gps = example.subset(kinds="huisarts")
+    gps = example.subset(actor_kinds="huisarts")
     assert gps.actors["kind"].unique().tolist() == ["gp"]
     with pytest.raises(ValidationError, match="neighbourhood"):
         example.subset(neighbourhoods="Atlantis")
@@ -259,7 +259,7 @@ def test_with_and_without(example):
     assert fewer.n_ties == example.n_ties - 1
     with pytest.raises(ValidationError, match="not in this ecosystem"):
         example.without_ties(pd.DataFrame({"source": ["gp_west"], "target": ["hospice"]}))
-    assert example.without_ties(kinds="funding").n_ties == 102 - 15
+    assert example.without_ties(tie_kinds="funding").n_ties == 102 - 15
     new = example.with_actors(pd.DataFrame({"id": ["foodbank"], "kind": ["welzijn"]}))
     assert new.n_actors == 41 and new.actors["domain"].iloc[-1] == "social"
     with pytest.raises(DuplicateIdError):

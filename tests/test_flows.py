@@ -244,7 +244,7 @@ def test_only_chosen_tie_kinds_carry_referrals():
     eco = _eco([("gp", "gp"), ("wel", "welfare")], [("gp", "wel", "funding", 1.0)])
     res = _model(eco, {"gp": 0.0, "wel": 1.0}, {"gp": 1.0}).solve()
     assert _frac(res, "stuck") == 1.0
-    res2 = _model(eco, {"gp": 0.0, "wel": 1.0}, {"gp": 1.0}, ties="funding",
+    res2 = _model(eco, {"gp": 0.0, "wel": 1.0}, {"gp": 1.0}, tie_kinds="funding",
                   handover_cross=1.0).solve()
     assert _frac(res2, "resolved_appropriate") == 1.0
 

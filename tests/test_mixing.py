@@ -35,7 +35,7 @@ def hand():
 
 
 def test_hand_worked_case(hand):
-    m = mixing(hand)
+    m = mixing(hand, weight=None)
     assert isinstance(m, Mixing)
     # Arcs: m1->m2 (I), m1->s1 (E), s1->c1 (E), c1->c2 (I), m2->m1 (I): E = 2, I = 3.
     assert m.overall["ei"] == pytest.approx((2 - 3) / 5)
@@ -174,4 +174,4 @@ def test_bad_parameters(hand):
     with pytest.raises(ConfigError, match="n_permutations"):
         mixing(hand, n_permutations=-1)
     with pytest.raises(ConfigError, match="not an actor column"):
-        mixing(hand, by="nope")
+        mixing(hand, groups="nope")

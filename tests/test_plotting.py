@@ -191,7 +191,7 @@ def test_map_highlight_gaps_and_suggested_bridges():
     assert len(dashed.get_segments()) == 1  # gp - welzijn, the missing expected pair
     (critical,) = by_gid(ax, "highlight:critical")
     assert len(critical.get_segments()) == 2  # both ties are bridges between the domains
-    bridges = es.suggest_bridges(eco, k=2, objective="reachability", seed=1)
+    bridges = es.suggest_bridges(eco, n_ties=2, objective="reachability", seed=1)
     ax = plot_ecosystem(eco, highlight=bridges).axes[0]
     (dashed,) = by_gid(ax, "highlight:dashed")
     assert len(dashed.get_segments()) == len(bridges) == 2

@@ -75,9 +75,9 @@ def _nx_graph(eco: Ecosystem, directed: bool, weight: str | None) -> nx.Graph:
 def test_matches_networkx_and_igraph(seed, ties, weight):
     eco = _random_eco(seed)
     if ties is not None:
-        eco = eco.without_ties(kinds=[k for k in eco.ties["kind"].unique() if k != ties])
+        eco = eco.without_ties(tie_kinds=[k for k in eco.ties["kind"].unique() if k != ties])
     directed = ties is None
-    got = structural_holes(eco, ties=ties, weight=weight)
+    got = structural_holes(eco, tie_kinds=ties, weight=weight)
     g = _nx_graph(eco, directed, weight)
     nodes = list(g)  # an explicit node list selects networkx's per-node reference code path
     c = pd.Series(nx.constraint(g, nodes, weight="weight"))
@@ -211,8 +211,8 @@ def test_empty_and_errors():
     empty = structural_holes(_eco(0, []))
     assert list(empty.columns) == COLUMNS and len(empty) == 0 and empty.index.name == "id"
     eco = _eco(3, [(0, 1)])
-    with pytest.raises(UnknownKindError, match=r"structural_holes\(\).*ties"):
-        structural_holes(eco, ties="refferal")
+    with pytest.raises(UnknownKindError, match=r"structural_holes\(\).*tie_kinds"):
+        structural_holes(eco, tie_kinds="refferal")
     with pytest.raises(ConfigError, match=r"structural_holes\(\): weight='w'"):
         structural_holes(eco, weight="w")
     with pytest.raises(ConfigError, match="directed"):
@@ -249,7 +249,7 @@ def test_bounds(eco, weight):
 
 @given(ecosystems(max_actors=12))
 def test_by_neighbourhood_equals_each_subset(eco):
-    got = structural_holes(eco, by="neighbourhood")
+    got = structural_holes(eco, per="neighbourhood")
     for nb in eco.neighbourhoods:
         sub = eco.subset(neighbourhoods=nb, include_shared=True)
         pd.testing.assert_frame_equal(got.loc[nb], structural_holes(sub))

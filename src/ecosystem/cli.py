@@ -54,18 +54,18 @@ def _analyses() -> list[tuple[str, Callable[[Ecosystem], None]]]:
         _show(cent.sort_values("cross_domain_betweenness", ascending=False), 8)
 
     def holes(eco: Ecosystem) -> None:
-        sh = es.structural_holes(eco, ties=["referral", "collaboration"])
+        sh = es.structural_holes(eco, tie_kinds=["referral", "collaboration"])
         print("Burt's structural holes on referral and collaboration ties "
               "(low constraint = broker across holes; actors without such ties left out):")
         _show(sh[sh["effective_size"] > 0].sort_values("constraint"), 8)
 
     def roles(eco: Ecosystem) -> None:
-        br = es.brokerage(eco, "domain", ties=["referral", "collaboration"])
+        br = es.brokerage(eco, "domain", tie_kinds=["referral", "collaboration"])
         print("Gould-Fernandez brokerage roles between domains (top 8 by total):")
         _show(br.sort_values("total", ascending=False), 8)
 
     def meet(eco: Ecosystem) -> None:
-        mx = es.mixing(eco, "domain", ties=["referral", "collaboration"], n_permutations=999,
+        mx = es.mixing(eco, "domain", tie_kinds=["referral", "collaboration"], n_permutations=999,
                        seed=2026)
         print("Referral and collaboration ties by domain (rows: from, columns: to):")
         _show(mx.counts)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.schema import normalize_name
@@ -355,20 +356,21 @@ def _social_prescribing(eco: Ecosystem, *, strength: float, sources, targets) ->
 
 
 # ------------------------------------------------------------------ integrate_primary_care
+@renamed("integrate_primary_care", kinds="actor_kinds")
 def integrate_primary_care(
     *,
     strength: float = 3.0,
     handover: float = 0.99,
-    kinds: Sequence[str] = ("gp", "district_nursing"),
+    actor_kinds: Sequence[str] = ("gp", "district_nursing"),
 ) -> Intervention:
     """GP and district nursing work as one team (the "integrated primary care" pillar of the
     caring-neighbourhoods programme, ``seeds/001_...``).
 
-    Every pair of a ``kinds[0]`` actor and a ``kinds[1:]`` actor in the same neighbourhood gets
-    a collaboration tie of weight at least ``strength`` (added or strengthened), and every
-    referral or collaboration tie between such a pair (either direction) gets ``handover``
-    in the tie column ``handover``: a same-team handover that succeeds more often than the
-    flow model's ``handover_same`` default.
+    Every pair of an ``actor_kinds[0]`` actor and an ``actor_kinds[1:]`` actor in the same
+    neighbourhood gets a collaboration tie of weight at least ``strength`` (added or
+    strengthened), and every referral or collaboration tie between such a pair (either
+    direction) gets ``handover`` in the tie column ``handover``: a same-team handover that
+    succeeds more often than the flow model's ``handover_same`` default.
 
     Examples
     --------
@@ -381,8 +383,9 @@ def integrate_primary_care(
     [{'kind': 'collaboration', 'weight': 5.0, 'handover': 0.99}]
     """
     func = "integrate_primary_care"
+    kinds = actor_kinds
     if isinstance(kinds, str) or len(kinds) < 2:
-        raise ConfigError(f"{func}(): kinds={kinds!r} must list at least two actor kinds")
+        raise ConfigError(f"{func}(): actor_kinds={kinds!r} must list at least two actor kinds")
     return Intervention(func, _integrate_primary_care,
                         {"strength": _strength(strength, func),
                          "handover": _probability(handover, func, "handover"),

@@ -8,29 +8,32 @@ from typing import Any
 import pandas as pd
 
 from ecosystem.core.ecosystem import Ecosystem
-from ecosystem.core.errors import ConfigError
+from ecosystem.core.errors import ConfigError, not_an_ecosystem
 
 
 def check_ecosystem(eco: object, func: str) -> Ecosystem:
-    """Raise ConfigError unless ``eco`` is an Ecosystem."""
+    """Raise ConfigError unless ``eco`` is an Ecosystem (naming the right converter)."""
     if not isinstance(eco, Ecosystem):
-        raise ConfigError(f"{func}(): expected an Ecosystem first, got {type(eco).__name__}")
+        raise ConfigError(not_an_ecosystem(eco, func))
     return eco
 
 
 def by_neighbourhood(
-    eco: Ecosystem, by: str | None, func: Callable[..., pd.DataFrame], **kwargs: Any
+    eco: Ecosystem, per: str | None, func: Callable[..., pd.DataFrame], *,
+    caller: str | None = None, **kwargs: Any
 ) -> pd.DataFrame:
-    """Run ``func(eco, **kwargs)``, or with ``by="neighbourhood"`` once per neighbourhood.
+    """Run ``func(eco, **kwargs)``, or with ``per="neighbourhood"`` once per neighbourhood.
 
     Each neighbourhood's run sees ``eco.subset(neighbourhoods=nb, include_shared=True)``: its own
     actors plus the shared ones (no neighbourhood), with the ties among them. Results are stacked
     with an outer index level ``neighbourhood`` (a shared actor appears once per neighbourhood).
+    ``caller`` is the public function's name, for messages.
     """
-    if by is None:
+    if per is None:
         return func(eco, **kwargs)
-    if by != "neighbourhood":
-        raise ConfigError(f"by='{by}' is not accepted; use None or 'neighbourhood'")
+    if per != "neighbourhood":
+        where = f"{caller}(): " if caller else ""
+        raise ConfigError(f"{where}per={per!r} is not accepted; use None or 'neighbourhood'")
     parts = {nb: func(eco.subset(neighbourhoods=nb, include_shared=True), **kwargs)
              for nb in eco.neighbourhoods}
     if not parts:

@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 from ecosystem.algorithms._common import check_ecosystem
 from ecosystem.algorithms.brokerage import _group_codes
 from ecosystem.algorithms.structural_holes import structural_holes
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, UnknownKindError, suggest
 from ecosystem.core.random import Seed, as_generator
@@ -28,33 +29,34 @@ COLUMNS = ["source", "target", "kind", "gain", "objective_after"]
 MAX_CANDIDATES = 2_000
 
 
+@renamed("suggest_bridges", k="n_ties", by="groups", ties="tie_kinds")
 def suggest_bridges(
     eco: Ecosystem,
-    k: int = 5,
+    n_ties: int = 5,
     *,
     objective: str | Callable[[Ecosystem], float] = "constraint",
     candidates: pd.DataFrame | None = None,
-    ties: TieSelection = None,
+    tie_kinds: TieSelection = None,
     kind: str = "collaboration",
-    by: str = "domain",
+    groups: str = "domain",
     max_candidates: int = MAX_CANDIDATES,
     seed: Seed = None,
 ) -> pd.DataFrame:
-    r"""The ``k`` new ties that most improve an objective, by lazy greedy search (CELF).
+    r"""The ``n_ties`` new ties that most improve an objective, by lazy greedy search (CELF).
 
     Objectives (each a function of the ecosystem with the new ties added):
 
     - ``"constraint"``: the mean Burt constraint
       (:func:`~ecosystem.algorithms.structural_holes.structural_holes`, tie strengths
       ``weight``, new ties of strength 1) over the actors that have at least one tie to another
-      group (``by``); lower is better, and the gain is the decrease. An ecosystem in which no
+      group (``groups``); lower is better, and the gain is the decrease. An ecosystem in which no
       actor has such a tie counts as fully constrained (1.0).
     - ``"reachability"``: the number of ordered pairs ``(u, v)`` of actors in different groups
       such that ``v`` can be reached from ``u`` (following directions in a directed view);
       higher is better. Adding a tie never lowers it.
     - a function ``Ecosystem -> float`` to maximise.
 
-    Greedy search adds, ``k`` times, the candidate with the largest gain given the ties chosen
+    Greedy search adds, ``n_ties`` times, the candidate with the largest gain given the ties chosen
     so far; CELF (Leskovec et al. 2007) skips re-evaluating candidates whose last gain is
     already below the best fresh gain. For a submodular objective this returns exactly the
     greedy choice; neither built-in objective is submodular in general (two new ties can
@@ -65,7 +67,7 @@ def suggest_bridges(
     ----------
     eco
         The ecosystem.
-    k
+    n_ties
         Number of ties to suggest (fewer when there are fewer candidates).
     objective
         ``"constraint"``, ``"reachability"`` or a callable (see above).
@@ -74,11 +76,11 @@ def suggest_bridges(
         pair of actors in different groups not yet tied (in the undirected view for a mutual
         ``kind``, the directed view otherwise), capped at ``max_candidates`` by uniform
         sampling with ``seed``.
-    ties
+    tie_kinds
         Tie kinds the objective looks at (``kind`` is always added); ``None`` for all.
     kind
         Tie kind of the new ties; ``"collaboration"`` (mutual) by default.
-    by
+    groups
         Actor column defining the groups (``"domain"``).
     max_candidates
         Cap on the default candidate set (see :data:`MAX_CANDIDATES`).
@@ -106,13 +108,14 @@ def suggest_bridges(
     ...                        "kind": ["huisarts", "poh", "wijkteam", "zorgzame gemeenschap"]})
     >>> ties = pd.DataFrame({"source": ["gp", "team"], "target": ["poh", "buurt"],
     ...                      "kind": "collaboration"})
-    >>> suggest_bridges(Ecosystem(actors, ties), k=1, objective="reachability")
+    >>> suggest_bridges(Ecosystem(actors, ties), n_ties=1, objective="reachability")
       source target           kind  gain  objective_after
     0     gp   team  collaboration   8.0             10.0
     """
     check_ecosystem(eco, "suggest_bridges")
+    k, ties, by = n_ties, tie_kinds, groups
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-        raise ConfigError(f"suggest_bridges(): k must be a non-negative int, got {k!r}")
+        raise ConfigError(f"suggest_bridges(): n_ties must be a non-negative int, got {k!r}")
     if isinstance(max_candidates, bool) or not isinstance(max_candidates, (int, np.integer)) \
             or max_candidates < 1:
         raise ConfigError("suggest_bridges(): max_candidates must be a positive int, got "
@@ -121,12 +124,12 @@ def suggest_bridges(
         kind = eco.schema.tie_kind(kind)
     except UnknownKindError as exc:
         raise UnknownKindError(f"suggest_bridges(): kind=: {exc}") from None
-    groups = _group_codes(eco, by, "suggest_bridges")
+    codes = _group_codes(eco, by, "suggest_bridges")
     selection = None if ties is None else sorted(eco.view_spec(ties).kinds | {kind})
-    evaluate = _objective(objective, groups, selection)
+    evaluate = _objective(objective, codes, selection)
     mutual = kind in eco.schema.mutual_tie_kinds
     if candidates is None:
-        pairs = _default_candidates(eco, groups, ties, mutual, int(max_candidates),
+        pairs = _default_candidates(eco, codes, ties, mutual, int(max_candidates),
                                     as_generator(seed))
     else:
         pairs = _given_candidates(eco, candidates)
@@ -215,7 +218,7 @@ def _mean_cross_constraint(eco: Ecosystem, groups: np.ndarray, selection) -> flo
     brokers[tgt[cross]] = True
     if not brokers.any():
         return 1.0
-    c = structural_holes(eco, ties=selection)["constraint"].to_numpy()
+    c = structural_holes(eco, tie_kinds=selection)["constraint"].to_numpy()
     return float(c[brokers].mean())
 
 

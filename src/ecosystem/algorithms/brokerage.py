@@ -7,6 +7,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ecosystem.algorithms._common import check_ecosystem
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, suggest
 
@@ -18,22 +19,23 @@ ROLES: tuple[str, ...] = (
 )
 _COORD, _ITIN, _REPR, _GATE, _LIAI = range(5)
 
-#: Label of the group of actors whose ``by`` column is missing.
+#: Label of the group of actors whose ``groups`` column is missing.
 MISSING_GROUP = "(missing)"
 
 
+@renamed("brokerage", by="groups", ties="tie_kinds")
 def brokerage(
     eco: Ecosystem,
-    by: str = "domain",
+    groups: str = "domain",
     *,
-    ties: TieSelection = None,
+    tie_kinds: TieSelection = None,
     standardize: bool = False,
 ) -> pd.DataFrame:
     r"""Gould & Fernandez (1989) brokerage roles of every actor.
 
     A broker ``j`` sits in the middle of an *open two-path* ``i -> j -> k``: ``i``, ``j`` and
     ``k`` distinct, ties ``i -> j`` and ``j -> k``, and no tie ``i -> k``. Each open two-path is
-    one role of its broker, by the groups ``g(.)`` of the three actors (the ``by`` column):
+    one role of its broker, by the groups ``g(.)`` of the three actors (the ``groups`` column):
 
     ================  ============================  ==========
     role              groups                        sna name
@@ -52,12 +54,12 @@ def brokerage(
     ----------
     eco
         The ecosystem.
-    by
+    groups
         Actor column that defines the groups: ``"domain"`` (default), ``"kind"``, ``"sector"``,
         ``"neighbourhood"`` or any other actor column. Actors with a missing value form one
         group of their own, labelled ``"(missing)"`` (for ``"neighbourhood"``: the shared
         actors).
-    ties
+    tie_kinds
         Tie kinds to use (ids or aliases); ``None`` for every kind present.
     standardize
         ``False``: raw counts (integers). ``True``: z-scores ``(count - E) / sd`` under sna's
@@ -110,12 +112,13 @@ def brokerage(
     True
     """
     check_ecosystem(eco, "brokerage")
-    groups = _group_codes(eco, by, "brokerage")
+    codes = _group_codes(eco, groups, "brokerage")
     if not isinstance(standardize, bool):
         raise ConfigError(f"brokerage(): standardize must be True or False, got {standardize!r}")
-    adj = _binary_arcs(eco, ties)
-    counts = _role_counts(eco, adj, groups, ties)
-    values = _zscores(counts, adj, groups) if standardize else counts
+    eco.view_spec(tie_kinds)  # validates tie_kinds
+    adj = _binary_arcs(eco, tie_kinds)
+    counts = _role_counts(eco, adj, codes, tie_kinds)
+    values = _zscores(counts, adj, codes) if standardize else counts
     return pd.DataFrame(values, index=eco.index.copy(), columns=list(ROLES))
 
 
@@ -126,8 +129,8 @@ def _group_codes(eco: Ecosystem, by: str, func: str) -> np.ndarray:
         cols = [c for c in actors.columns if c != "id"]
         hint = suggest(str(by), cols) if isinstance(by, str) else ""
         raise ConfigError(
-            f"{func}(): by={by!r} is not an actor column{hint or '.'} Known: {', '.join(cols)}"
-        )
+            f"{func}(): groups={by!r} is not an actor column{hint or '.'} Known: "
+            f"{', '.join(cols)}", field="groups")
     col = actors[by].astype(object).where(actors[by].notna(), MISSING_GROUP)
     codes, _ = pd.factorize(col.astype(str), sort=True)
     return codes.astype(np.int64)

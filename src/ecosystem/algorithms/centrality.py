@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
 from ecosystem.algorithms._sparse import _at_pattern, _blocks, _row_sum
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, EcosystemError, suggest
 from ecosystem.core.random import Seed, as_generator
@@ -31,7 +32,7 @@ MEASURES: tuple[str, ...] = (
 _PATH = frozenset({"betweenness", "closeness", "harmonic", "cross_domain_betweenness"})
 
 #: Exact path measures (betweenness, closeness, harmonic, cross-domain betweenness) cost one
-#: shortest-path search per actor; above this many actors they warn and suggest ``k=``.
+#: shortest-path search per actor; above this many actors they warn and suggest ``n_sources=``.
 EXACT_LIMIT = 20_000
 
 # Distance blocks for sampled closeness/harmonic: sources per igraph ``distances`` call.
@@ -41,18 +42,19 @@ _DIST_BLOCK = 16
 _DAMPING = 0.85
 
 
+@renamed("centrality", ties="tie_kinds", k="n_sources", by="per")
 def centrality(
     eco: Ecosystem,
     measures: str | Iterable[str] | None = None,
     *,
-    ties: TieSelection = None,
-    weight: str | None = None,
+    tie_kinds: TieSelection = None,
+    weight: str | None = "weight",
     distance: str = "inverse",
     directed: bool | None = None,
     normalized: bool = True,
-    k: int | None = None,
+    n_sources: int | None = None,
     seed: Seed = None,
-    by: str | None = None,
+    per: str | None = None,
 ) -> pd.DataFrame:
     r"""Centrality measures of every actor, one column per measure.
 
@@ -124,10 +126,11 @@ def centrality(
     measures
         A measure name or a list of them (columns in that order); ``None`` for all of
         :data:`MEASURES`.
-    ties
+    tie_kinds
         Tie kinds to use (ids or aliases); ``None`` for every kind present.
     weight
-        Tie column holding the strength, or ``None`` for unweighted measures.
+        Tie column holding the strength (default ``"weight"``, 1.0 for every tie when the
+        data give none), or ``None`` for unweighted measures.
     distance
         ``"inverse"`` or a numeric tie column of lengths, for the path measures.
     directed
@@ -135,17 +138,18 @@ def centrality(
         tie counts in both directions); ``True``/``False`` to force.
     normalized
         Normalise degree, betweenness, cross-domain betweenness and harmonic as described.
-    k
+    n_sources
         Number of sampled source actors for the path measures (betweenness and cross-domain
         betweenness rescaled as networkx's ``betweenness_centrality(k=...)``; closeness and
         harmonic estimated from the sampled sources' distances, each sampled actor standing
-        for :math:`n / k`). ``None``: exact, with a warning above :data:`EXACT_LIMIT` actors.
-        With ``k=1`` the sampled actor's betweenness is 0 (networkx: NaN). With
-        ``by="neighbourhood"``, ``k`` applies to each neighbourhood and must not exceed its
+        for :math:`n / k`, *k* = ``n_sources``). ``None``: exact, with a warning above
+        :data:`EXACT_LIMIT` actors. With ``n_sources=1`` the sampled actor's betweenness is 0
+        (networkx: NaN). With ``per="neighbourhood"``, ``n_sources`` applies to each
+        neighbourhood and must not exceed its
         number of actors.
     seed
-        Seed for the sample of sources (only used with ``k``).
-    by
+        Seed for the sample of sources (only used with ``n_sources``).
+    per
         ``"neighbourhood"`` to compute within each neighbourhood (its actors plus the shared
         ones) and stack the results under an outer index level ``neighbourhood``.
 
@@ -157,8 +161,8 @@ def centrality(
     Raises
     ------
     ConfigError
-        An unknown measure, a bad ``distance``, ``k`` or ``directed``; zero-strength ties with
-        ``distance="inverse"`` (their length would be infinite) or negative lengths.
+        An unknown measure, a bad ``distance``, ``n_sources`` or ``directed``; zero-strength
+        ties with ``distance="inverse"`` (their length would be infinite) or negative lengths.
 
     References
     ----------
@@ -175,9 +179,9 @@ def centrality(
     >>> c.sort_values("cross_domain_betweenness", ascending=False).head(3).round(3)
                degree  betweenness  cross_domain_betweenness
     id
-    gp_west     0.410        0.276                     0.202
-    team_oost   0.308        0.248                     0.199
-    hospital    0.333        0.246                     0.166
+    gp_west     0.410        0.330                     0.256
+    team_west   0.308        0.278                     0.237
+    team_oost   0.308        0.249                     0.196
     """
     check_ecosystem(eco, "centrality")
     chosen = _check_measures(measures)
@@ -187,12 +191,14 @@ def centrality(
     if not isinstance(distance, str):
         raise ConfigError(f"centrality(): distance={distance!r} is not accepted; use "
                           "'inverse' or the name of a numeric tie column")
+    k = n_sources
     if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
-        raise ConfigError(f"centrality(): k={k!r} is not accepted; use a positive int or None")
+        raise ConfigError(f"centrality(): n_sources={k!r} is not accepted; use a positive int "
+                          "or None")
     as_generator(seed)  # validate early (a Generator is returned as is)
-    return by_neighbourhood(eco, by, _centrality, measures=chosen, ties=ties, weight=weight,
-                            distance=distance, directed=directed, normalized=bool(normalized),
-                            k=k, seed=seed)
+    return by_neighbourhood(eco, per, _centrality, measures=chosen, ties=tie_kinds,
+                            weight=weight, distance=distance, directed=directed,
+                            normalized=bool(normalized), k=k, seed=seed, caller="centrality")
 
 
 def _check_measures(measures: str | Iterable[str] | None) -> list[str]:
@@ -223,12 +229,13 @@ def _centrality(eco: Ecosystem, *, measures: list[str], ties: TieSelection,
     if _PATH.intersection(measures):
         dist = _lengths(eco, g, ties, spec.directed, w, distance)
         if k is not None and k > n:
-            raise ConfigError(f"centrality(): k={k} is larger than the number of actors ({n})")
+            raise ConfigError(f"centrality(): n_sources={k} is larger than the number of actors "
+                              f"({n})")
         if k is None and n > EXACT_LIMIT:
             warnings.warn(
                 f"centrality(): exact path measures on {n:,} actors cost one shortest-path "
-                f"search per actor; pass k= (e.g. k=1000) to sample sources", RuntimeWarning,
-                stacklevel=4)
+                f"search per actor; pass n_sources= (e.g. n_sources=1000) to sample sources",
+                RuntimeWarning, stacklevel=5)
     sources = None
     if k is not None and _PATH.intersection(measures):
         sources = np.sort(as_generator(seed).choice(n, int(k), replace=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import igraph as ig
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 
 from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
 from ecosystem.algorithms.brokerage import MISSING_GROUP, _group_codes
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, UnknownKindError
 from ecosystem.core.schema import DOMAINS
@@ -39,12 +41,13 @@ EXPECTED_KIND_PAIRS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@renamed("gaps", by="groups", ties="tie_kinds")
 def gaps(
     eco: Ecosystem,
     *,
-    by: str = "domain",
+    groups: str = "domain",
     expected: Iterable[tuple[str, str] | tuple[str, str, str]] | None = None,
-    ties: TieSelection = None,
+    tie_kinds: TieSelection = None,
     separate: tuple[str, str] = ("medical", "informal"),
     few: float = 0.5,
     per: str | None = "neighbourhood",
@@ -79,16 +82,17 @@ def gaps(
     ----------
     eco
         The ecosystem.
-    by
+    groups
         Actor column defining the groups (``"domain"`` by default; ``"kind"``, ``"sector"``...).
     expected
         Actor kind pairs expected to be tied: ``(kind_a, kind_b)`` or
         ``(kind_a, kind_b, source)``; ids or aliases. ``None`` uses
         :data:`EXPECTED_KIND_PAIRS`; an empty list switches this check off.
-    ties
+    tie_kinds
         Tie kinds to use (ids or aliases); ``None`` for every kind present.
     separate
-        The two groups (values of ``by``) for the minimum cuts; skipped where either is absent.
+        The two groups (values of the ``groups`` column) for the minimum cuts; skipped where
+        either is absent.
     few
         Named threshold for ``few_ties`` (default 0.5: fewer than half the ties random mixing
         would give; a library assumption, not from the sources).
@@ -136,7 +140,8 @@ def gaps(
     []
     """
     check_ecosystem(eco, "gaps")
-    _group_codes(eco, by, "gaps")  # validates by
+    by, ties = groups, tie_kinds
+    _group_codes(eco, by, "gaps")  # validates groups
     pairs = _expected_pairs(eco, expected)
     if (not isinstance(few, (int, float)) or isinstance(few, bool) or not 0 < few <= 1):
         raise ConfigError(f"gaps(): few must be a number in (0, 1], got {few!r}")
@@ -146,9 +151,9 @@ def gaps(
                           f"{separate!r}")
     if per not in (None, "neighbourhood"):
         raise ConfigError(f"gaps(): per={per!r} is not accepted; use 'neighbourhood' or None")
-    eco.view_spec(ties)  # validates ties
-    kwargs = {"group_by": by, "pairs": pairs, "ties": ties, "separate": tuple(separate),
-              "few": float(few)}
+    eco.view_spec(ties)  # validates tie_kinds
+    kwargs: dict[str, Any] = {"group_by": by, "pairs": pairs, "ties": ties,
+                              "separate": tuple(separate), "few": float(few)}
     if per is None or not eco.neighbourhoods:
         out = _gaps_one(eco, **kwargs)
         out.insert(0, "neighbourhood", pd.Series([pd.NA] * len(out), dtype="str"))

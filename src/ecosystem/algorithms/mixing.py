@@ -10,6 +10,7 @@ import pandas as pd
 
 from ecosystem.algorithms._common import check_ecosystem
 from ecosystem.algorithms.brokerage import MISSING_GROUP, _group_codes
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, as_generator
@@ -75,12 +76,13 @@ class Mixing:
         return plot_mixing(self, **kwargs)
 
 
+@renamed("mixing", by="groups", ties="tie_kinds")
 def mixing(
     eco: Ecosystem,
-    by: str = "domain",
+    groups: str = "domain",
     *,
-    ties: TieSelection = None,
-    weight: str | None = None,
+    tie_kinds: TieSelection = None,
+    weight: str | None = "weight",
     directed: bool | None = None,
     n_permutations: int = 0,
     seed: Seed = None,
@@ -117,14 +119,14 @@ def mixing(
     ----------
     eco
         The ecosystem.
-    by
+    groups
         Actor column defining the groups (``"domain"``, ``"kind"``, ``"sector"``,
         ``"neighbourhood"``, ...). Missing values form one group ``"(missing)"``.
-    ties
+    tie_kinds
         Tie kinds to use (ids or aliases); ``None`` for every kind present.
     weight
-        Tie column summed in ``weights`` and used for the E-I indices; ``None`` (default)
-        counts ties.
+        Tie column summed in ``weights`` and used for the E-I indices (default ``"weight"``,
+        the tie strength); ``None`` counts ties, as Krackhardt & Stern's original index.
     directed
         ``None``: undirected when every selected tie kind is mutual, otherwise directed with a
         mutual tie counted once in each direction. Self-loops are left out.
@@ -155,9 +157,10 @@ def mixing(
     >>> list(m.counts.index)
     ['informal', 'medical', 'social']
     >>> m.overall[["ei", "expected_ei", "rescaled_ei", "p_value"]].round(3).tolist()
-    [-0.508, 0.336, -0.632, 0.005]
+    [-0.596, 0.336, -0.698, 0.005]
     """
     check_ecosystem(eco, "mixing")
+    by, ties = groups, tie_kinds
     codes = _group_codes(eco, by, "mixing")
     if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) \
             or n_permutations < 0:
@@ -189,12 +192,13 @@ def mixing(
     total_e = (use.sum() - total_i) / (1 if spec.directed else 2)
     ei = _ei(np.array([total_e]), np.array([total_i]))[0]
     expected = _expected(sizes, n)
-    groups = pd.DataFrame({
+    group_table = pd.DataFrame({
         "size": sizes.astype(np.int64), "internal": internal, "external": external,
         "ei": _ei(external, internal),
         "expected_ei": _group_expected(sizes, n),
     }, index=pd.Index(labels, name=by))
-    groups["rescaled_ei"] = _rescale(groups["ei"].to_numpy(), groups["expected_ei"].to_numpy())
+    group_table["rescaled_ei"] = _rescale(group_table["ei"].to_numpy(),
+                                          group_table["expected_ei"].to_numpy())
     same = gs == gt
     a_int = np.bincount(src[same], w[same], n) + np.bincount(tgt[same], w[same], n)
     a_ext = np.bincount(src[~same], w[~same], n) + np.bincount(tgt[~same], w[~same], n)
@@ -217,7 +221,7 @@ def mixing(
     return Mixing(
         counts=pd.DataFrame(counts.astype(np.int64), index=index, columns=columns),
         weights=pd.DataFrame(weights, index=index.copy(), columns=columns.copy()),
-        groups=groups, actors=actors, overall=overall,
+        groups=group_table, actors=actors, overall=overall,
     )
 
 

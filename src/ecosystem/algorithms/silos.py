@@ -9,6 +9,7 @@ import pandas as pd
 
 from ecosystem.algorithms._common import check_ecosystem
 from ecosystem.algorithms.brokerage import _group_codes
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, suggest
 from ecosystem.core.random import Seed, igraph_seed
@@ -27,7 +28,7 @@ class Silos:
     ----------
     membership
         Indexed by actor id: ``community`` (int, 0 = the largest) and the actor's group
-        (column named after ``by``).
+        (column named after ``groups``).
     scores
         ``nmi`` and ``ari`` (agreement of communities with groups), ``modularity`` of the
         communities, ``n_communities``.
@@ -37,14 +38,15 @@ class Silos:
     scores: pd.Series
 
 
+@renamed("silos", by="groups", ties="tie_kinds")
 def silos(
     eco: Ecosystem,
     *,
     method: str = "leiden",
     resolution: float = 1.0,
-    ties: TieSelection = None,
+    tie_kinds: TieSelection = None,
     weight: str | None = "weight",
-    by: str = "domain",
+    groups: str = "domain",
     seed: Seed = None,
 ) -> Silos:
     r"""Communities of the ecosystem and how closely they follow the domains.
@@ -53,7 +55,7 @@ def silos(
     actors; parallel ties are summed): igraph's Leiden algorithm with the modularity objective
     (run until stable) or its multilevel (Louvain) algorithm, with the given ``resolution``
     :math:`\gamma` in :math:`Q = \frac{1}{2m}\sum_{ij}(A_{ij} - \gamma k_i k_j / 2m)
-    \delta(c_i, c_j)`. Agreement between communities and groups (``by``, the domain by
+    \delta(c_i, c_j)`. Agreement between communities and groups (``groups``, the domain by
     default) is measured with igraph's ``compare_communities``:
 
     - ``nmi``: normalised mutual information :math:`2 I(C; G) / (H(C) + H(G))` (Danon et al.
@@ -71,11 +73,11 @@ def silos(
         ``"leiden"`` (default) or ``"louvain"``.
     resolution
         Modularity resolution :math:`\gamma > 0`; higher gives more, smaller communities.
-    ties
+    tie_kinds
         Tie kinds to use (ids or aliases); ``None`` for every kind present.
     weight
-        Tie column used as edge weight, or ``None`` to count ties.
-    by
+        Tie column used as edge weight (default ``"weight"``), or ``None`` to count ties.
+    groups
         Actor column to compare communities with (missing values form one group).
     seed
         Seed for igraph's random number generator (both methods are randomised).
@@ -113,7 +115,8 @@ def silos(
     if isinstance(resolution, bool) or not isinstance(resolution, (int, float)) or \
             not np.isfinite(resolution) or resolution <= 0:
         raise ConfigError(f"silos(): resolution must be a positive number, got {resolution!r}")
-    groups = _group_codes(eco, by, "silos")
+    by, ties = groups, tie_kinds
+    codes = _group_codes(eco, by, "silos")
     view = eco.graph(ties, directed=False, weight=weight, parallel="sum")
     weights = "weight" if weight is not None else None
     n = eco.n_actors
@@ -139,8 +142,8 @@ def silos(
     else:
         from igraph import compare_communities
 
-        nmi = float(compare_communities(groups.tolist(), membership.tolist(), method="nmi"))
-        ari = float(compare_communities(groups.tolist(), membership.tolist(),
+        nmi = float(compare_communities(codes.tolist(), membership.tolist(), method="nmi"))
+        ari = float(compare_communities(codes.tolist(), membership.tolist(),
                                         method="adjusted_rand"))
         if np.isnan(ari):  # 0/0: both partitions trivial and identical (sklearn's convention)
             ari = 1.0

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from ecosystem.algorithms._common import by_neighbourhood, check_ecosystem
 from ecosystem.algorithms._sparse import _row_sum
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem, TieSelection
 from ecosystem.core.errors import ConfigError, EcosystemError
 
@@ -20,13 +21,14 @@ __all__ = ["structural_holes"]
 
 COLUMNS = ["constraint", "effective_size", "efficiency", "hierarchy"]
 
+@renamed("structural_holes", ties="tie_kinds", by="per")
 def structural_holes(
     eco: Ecosystem,
     *,
-    ties: TieSelection = None,
+    tie_kinds: TieSelection = None,
     weight: str | None = "weight",
     directed: bool | None = None,
-    by: str | None = None,
+    per: str | None = None,
 ) -> pd.DataFrame:
     r"""Burt's constraint, effective size, efficiency and hierarchy of every actor.
 
@@ -58,16 +60,17 @@ def structural_holes(
     ----------
     eco
         The ecosystem.
-    ties
+    tie_kinds
         Tie kinds to use (ids or aliases); ``None`` for every kind present.
     weight
-        Tie column holding the strength :math:`a_{ij}`, or ``None`` for every tie counting 1.
+        Tie column holding the strength :math:`a_{ij}` (default ``"weight"``), or ``None`` for
+        every tie counting 1.
     directed
         ``None``: undirected when every selected tie kind is mutual, else directed (a mutual
         tie then counts in both directions, so it weighs twice a one-way tie in
         :math:`s_{ij}`). Only the mutual strength enters the formulas, so direction changes
         the results only through that weighting.
-    by
+    per
         ``"neighbourhood"`` to compute within each neighbourhood (its actors plus the shared
         ones) and stack the results under an outer index level ``neighbourhood``.
 
@@ -121,8 +124,8 @@ def structural_holes(
     if directed is not None and not isinstance(directed, bool):
         raise ConfigError(
             f"structural_holes(): directed={directed!r} is not accepted; use None, True or False")
-    return by_neighbourhood(eco, by, _structural_holes, ties=ties, weight=weight,
-                            directed=directed)
+    return by_neighbourhood(eco, per, _structural_holes, ties=tie_kinds, weight=weight,
+                            directed=directed, caller="structural_holes")
 
 
 def _structural_holes(eco: Ecosystem, *, ties: TieSelection, weight: str | None,

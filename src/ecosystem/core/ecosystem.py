@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.errors import ConfigError, UnknownKindError, ValidationError
 from ecosystem.core.schema import DOMAINS, Schema
 from ecosystem.core.validate import (
@@ -227,18 +228,20 @@ class Ecosystem:
                                   self._name, (*self._provenance, dict(record)))
 
     # ------------------------------------------------------------------ views
+    @renamed("Ecosystem.view_spec", ties="tie_kinds")
     def view_spec(
         self,
-        ties: TieSelection = None,
+        tie_kinds: TieSelection = None,
         *,
         directed: bool | None = None,
         weight: str | None = "weight",
     ) -> ViewSpec:
         """Resolve a view request into a :class:`ViewSpec`.
 
-        ``ties=None`` selects every tie kind present in the data. ``directed=None`` means
+        ``tie_kinds=None`` selects every tie kind present in the data. ``directed=None`` means
         undirected when every selected tie kind is mutual, directed otherwise.
         """
+        ties = tie_kinds
         if ties is None:
             kinds = frozenset(self._ties["kind"].unique().tolist())
         else:
@@ -247,7 +250,7 @@ class Ecosystem:
             try:
                 kinds = frozenset(self._schema.tie_kind(t) for t in ties)
             except UnknownKindError as exc:
-                raise UnknownKindError(f"ties=: {exc}") from None
+                raise UnknownKindError(f"tie_kinds=: {exc}") from None
         if directed is None:
             directed = not kinds <= self._schema.mutual_tie_kinds
         if weight is not None:
@@ -261,9 +264,10 @@ class Ecosystem:
                 raise ConfigError(f"weight='{weight}' is not a numeric tie column")
         return ViewSpec(kinds, bool(directed), weight)
 
+    @renamed("Ecosystem.edge_arrays", ties="tie_kinds")
     def edge_arrays(
         self,
-        ties: TieSelection = None,
+        tie_kinds: TieSelection = None,
         *,
         directed: bool | None = None,
         weight: str | None = "weight",
@@ -275,7 +279,7 @@ class Ecosystem:
         ``tie_row`` is the row of :attr:`ties` each edge comes from. Positions index
         :attr:`index`. Arrays are cached and read-only.
         """
-        spec = self.view_spec(ties, directed=directed, weight=weight)
+        spec = self.view_spec(tie_kinds, directed=directed, weight=weight)
         return self._edges(spec)
 
     def _edges(self, spec: ViewSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -304,9 +308,10 @@ class Ecosystem:
             self._cache[key] = (src, tgt, w, rows)
         return self._cache[key]
 
+    @renamed("Ecosystem.graph", ties="tie_kinds")
     def graph(
         self,
-        ties: TieSelection = None,
+        tie_kinds: TieSelection = None,
         *,
         directed: bool | None = None,
         weight: str | None = "weight",
@@ -316,7 +321,7 @@ class Ecosystem:
 
         Parameters
         ----------
-        ties
+        tie_kinds
             Tie kinds to include (ids or aliases); ``None`` for every kind present.
         directed
             ``None``: undirected when every selected kind is mutual, else directed (a mutual tie
@@ -334,7 +339,7 @@ class Ecosystem:
         """
         if parallel not in ("keep", "sum"):
             raise ConfigError(f"graph(): parallel='{parallel}' is not 'keep' or 'sum'")
-        spec = self.view_spec(ties, directed=directed, weight=weight)
+        spec = self.view_spec(tie_kinds, directed=directed, weight=weight)
         key = ("igraph", spec, parallel)
         if key not in self._cache:
             if parallel == "keep":
@@ -350,9 +355,10 @@ class Ecosystem:
             self._cache[key] = g
         return self._cache[key]
 
+    @renamed("Ecosystem.adjacency", ties="tie_kinds")
     def adjacency(
         self,
-        ties: TieSelection = None,
+        tie_kinds: TieSelection = None,
         *,
         directed: bool | None = None,
         weight: str | None = "weight",
@@ -364,7 +370,7 @@ class Ecosystem:
         symmetric and a self-loop's weight appears once on the diagonal (as networkx's
         ``to_scipy_sparse_array``). Zero-weight ties are not stored. Cached and read-only.
         """
-        spec = self.view_spec(ties, directed=directed, weight=weight)
+        spec = self.view_spec(tie_kinds, directed=directed, weight=weight)
         return self._adjacency(spec)
 
     def _adjacency(self, spec: ViewSpec, explicit_zeros: bool = False) -> sp.csr_array:
@@ -386,12 +392,13 @@ class Ecosystem:
         return self._cache[key]
 
     # ------------------------------------------------------------------ derivations
+    @renamed("Ecosystem.subset", kinds="actor_kinds")
     def subset(
         self,
         *,
         neighbourhoods: str | Iterable[str] | None = None,
         domains: str | Iterable[str] | None = None,
-        kinds: str | Iterable[str] | None = None,
+        actor_kinds: str | Iterable[str] | None = None,
         ids: Iterable[str] | None = None,
         include_shared: bool = False,
     ) -> Ecosystem:
@@ -425,15 +432,15 @@ class Ecosystem:
         if domains is not None:
             ds = [domains] if isinstance(domains, str) else list(domains)
             keep &= a["domain"].isin([self._schema.domain(d) for d in ds]).to_numpy()
-        if kinds is not None:
-            ks = [kinds] if isinstance(kinds, str) else list(kinds)
+        if actor_kinds is not None:
+            ks = [actor_kinds] if isinstance(actor_kinds, str) else list(actor_kinds)
             keep &= a["kind"].isin([self._schema.actor_kind(k) for k in ks]).to_numpy()
         if ids is not None:
             sel = np.zeros(self.n_actors, dtype=bool)
             sel[self.positions(ids)] = True
             keep &= sel
         return self._keep_actors(keep, {"step": "subset", "neighbourhoods": neighbourhoods,
-                                        "domains": domains, "kinds": kinds})
+                                        "domains": domains, "actor_kinds": actor_kinds})
 
     def _keep_actors(self, keep: np.ndarray, record: Mapping[str, Any]) -> Ecosystem:
         new_pos = np.cumsum(keep) - 1
@@ -467,17 +474,18 @@ class Ecosystem:
         return Ecosystem(self._actors, both, schema=self._schema, name=self._name,
                          provenance=(*self._provenance, {"step": "with_ties", "n": len(new)}))
 
+    @renamed("Ecosystem.without_ties", kinds="tie_kinds")
     def without_ties(
-        self, ties: pd.DataFrame | None = None, *, kinds: str | Iterable[str] | None = None
+        self, ties: pd.DataFrame | None = None, *, tie_kinds: str | Iterable[str] | None = None
     ) -> Ecosystem:
         """Remove ties: those listed in ``ties`` (``source``, ``target``, optional ``kind``;
-        mutual ties match either way round), and/or every tie of the given ``kinds``.
+        mutual ties match either way round), and/or every tie of the given ``tie_kinds``.
 
         A listed tie that does not exist raises ValidationError: nothing is ignored silently.
         """
         drop = np.zeros(self.n_ties, dtype=bool)
-        if kinds is not None:
-            ks = [kinds] if isinstance(kinds, str) else list(kinds)
+        if tie_kinds is not None:
+            ks = [tie_kinds] if isinstance(tie_kinds, str) else list(tie_kinds)
             drop |= self._ties["kind"].isin([self._schema.tie_kind(k) for k in ks]).to_numpy()
         if ties is not None:
             where = Where("without_ties() table")

@@ -136,3 +136,41 @@ def suggest(value: str, known: Iterable[str], n: int = 3) -> str:
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def not_an_ecosystem(obj: object, func: str) -> str:
+    """The message for a first argument that is not an Ecosystem, naming the function that fits.
+
+    Parameters
+    ----------
+    obj
+        What was passed instead of an Ecosystem.
+    func
+        The public function or class that received it.
+
+    Returns
+    -------
+    str
+        ``"<func>(): expected an Ecosystem first, got <type>"`` and, for a networkx or igraph
+        graph, a table or a file name, which function converts it.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> print(not_an_ecosystem(nx.Graph(), "centrality"))
+    centrality(): expected an Ecosystem first, got Graph; convert a networkx graph with
+    es.from_networkx(graph) first
+    """
+    module = type(obj).__module__.split(".")[0]
+    name = type(obj).__name__
+    hint = ""
+    if module == "networkx":
+        hint = "; convert a networkx graph with es.from_networkx(graph) first"
+    elif module == "igraph":
+        hint = "; convert an igraph Graph with es.from_igraph(graph) first"
+    elif module == "pandas" and name == "DataFrame":
+        hint = ("; build one from an actors and a ties table with es.Ecosystem(actors, ties), "
+                "or read files with es.read_csv")
+    elif isinstance(obj, str) or module == "pathlib":
+        hint = "; read a file with es.read_csv, es.read_excel, es.read_json or es.read_graphml"
+    return f"{func}(): expected an Ecosystem first, got {name}{hint}"

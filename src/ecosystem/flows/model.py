@@ -17,8 +17,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem
-from ecosystem.core.errors import ConfigError, UnknownKindError, ValidationError, suggest
+from ecosystem.core.errors import (
+    ConfigError,
+    UnknownKindError,
+    ValidationError,
+    not_an_ecosystem,
+    suggest,
+)
 from ecosystem.core.random import Seed
 from ecosystem.core.schema import DOMAINS
 from ecosystem.flows.assumptions import (
@@ -111,7 +118,7 @@ class ReferralModel:
         Referrals before an unresolved resident gives up (int >= 0), or ``None`` for no limit;
         then **exceeded** is the probability of circulating for ever (only possible in a closed
         loop where nobody resolves and no handover fails).
-    ties
+    tie_kinds
         Tie kinds that carry referrals, in a directed view (a mutual ``collaboration`` tie refers
         both ways). The default uses those of ``("referral", "collaboration")`` that the schema
         knows.
@@ -155,6 +162,7 @@ class ReferralModel:
     1.0
     """
 
+    @renamed("ReferralModel", ties="tie_kinds")
     def __init__(
         self,
         eco: Ecosystem,
@@ -164,13 +172,12 @@ class ReferralModel:
         handover_same: float = HANDOVER_SAME,
         handover_cross: float = HANDOVER_CROSS,
         max_hops: int | None = MAX_HOPS,
-        ties: str | Iterable[str] | None = _DEFAULT_TIES,
+        tie_kinds: str | Iterable[str] | None = _DEFAULT_TIES,
         weight: str | None = "weight",
         demand: pd.Series | pd.DataFrame | None = None,
     ) -> None:
         if not isinstance(eco, Ecosystem):
-            raise ConfigError(
-                f"ReferralModel(): expected an Ecosystem first, got {type(eco).__name__}")
+            raise ConfigError(not_an_ecosystem(eco, "ReferralModel"))
         self._eco = eco
         schema = eco.schema
         self._needs = tuple(schema.needs)
@@ -184,6 +191,7 @@ class ReferralModel:
                 f"ReferralModel(): max_hops={max_hops!r} is not accepted; use an int >= 0 or "
                 "None (no limit)")
         self._max_hops = None if max_hops is None else int(max_hops)
+        ties = tie_kinds
         if ties is _DEFAULT_TIES:
             ties = [t for t in _DEFAULT_TIES if t in schema.tie_kinds]
         self._spec = eco.view_spec(ties, directed=True, weight=weight)
@@ -237,7 +245,7 @@ class ReferralModel:
     def __repr__(self) -> str:
         return (f"ReferralModel({self._eco!r}, needs={len(self._needs)}, "
                 f"max_hops={self._max_hops}, handover_same={self._handover_same}, "
-                f"handover_cross={self._handover_cross}, ties={sorted(self._spec.kinds)})")
+                f"handover_cross={self._handover_cross}, tie_kinds={sorted(self._spec.kinds)})")
 
     # ------------------------------------------------------------------ solvers
     def solve(self, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10

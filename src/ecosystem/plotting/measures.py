@@ -193,7 +193,7 @@ def plot_mixing(mixing: Mixing, *, weights: bool = False, ax: Axes | None = None
     >>> from ecosystem.plotting import plot_mixing
     >>> fig = plot_mixing(mixing(datasets.example(), n_permutations=99, seed=1))
     >>> fig.axes[0].get_title().splitlines()[0]
-    'E-I index -0.51 (expected from group sizes 0.34), permutation p = 0.01'
+    'E-I index -0.60 (expected from group sizes 0.34), permutation p = 0.01'
     """
     func = "plot_mixing"
     if not isinstance(mixing, Mixing):

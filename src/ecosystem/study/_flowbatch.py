@@ -75,7 +75,7 @@ def model_options(model: ReferralModel) -> dict:
     spec = model._spec
     return {"resolve": model.resolve_table, "entry": model.entry_table,
             "handover_same": model.handover_same, "handover_cross": model.handover_cross,
-            "max_hops": model.max_hops, "ties": sorted(spec.kinds), "weight": spec.weight,
+            "max_hops": model.max_hops, "tie_kinds": sorted(spec.kinds), "weight": spec.weight,
             "demand": model.demand}
 
 

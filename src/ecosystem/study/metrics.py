@@ -26,6 +26,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ecosystem.core._deprecate import REMOVED_IN, renamed
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, suggest
 
@@ -54,17 +55,26 @@ class FlowMetric:
     outcomes
         Outcome names (rows of :attr:`FlowResult.outcomes`) and/or ``"mean_hops"``. One gives a
         number; several give a mapping.
-    residents
+    n_residents
         ``None``: the exact solver. An int: a fresh Monte-Carlo simulation of that many
-        residents per need, seeded by the study.
+        residents (walkers) per need, seeded by the study.
     options
         Keyword arguments of :class:`~ecosystem.flows.ReferralModel` (``max_hops``, ...). The
         demand of a generated ecosystem is used unless ``demand`` is given.
     """
 
     outcomes: tuple[str, ...] = _OUTCOMES
-    residents: int | None = None
+    n_residents: int | None = None
     options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def residents(self) -> int | None:
+        """Deprecated name of :attr:`n_residents`."""
+        import warnings
+
+        warnings.warn(f"FlowMetric.residents is deprecated and will be removed in ecosystem "
+                      f"{REMOVED_IN}; use n_residents instead", FutureWarning, stacklevel=2)
+        return self.n_residents
 
     def __call__(self, eco: Ecosystem, seed: Any = None) -> float | dict[str, float]:
         from ecosystem.flows import ReferralModel
@@ -72,8 +82,8 @@ class FlowMetric:
         opts = dict(self.options)
         opts.setdefault("demand", _demand(eco))
         model = ReferralModel(eco, **opts)
-        res = model.solve() if self.residents is None else model.simulate(self.residents,
-                                                                          seed=seed)
+        res = model.solve() if self.n_residents is None else model.simulate(self.n_residents,
+                                                                            seed=seed)
         out = {}
         for o in self.outcomes:
             if o == "mean_hops":
@@ -83,8 +93,10 @@ class FlowMetric:
         return out[self.outcomes[0]] if len(self.outcomes) == 1 else out
 
 
+@renamed("flow_metric", residents="n_residents")
 def flow_metric(
-    outcomes: str | Iterable[str] = _OUTCOMES, *, residents: int | None = None, **options: Any
+    outcomes: str | Iterable[str] = _OUTCOMES, *, n_residents: int | None = None,
+    **options: Any
 ) -> FlowMetric:
     """A flow metric for :func:`~ecosystem.study.compare`.
 
@@ -101,9 +113,9 @@ def flow_metric(
         if o not in known:
             raise ConfigError(f"flow_metric(): outcome '{o}' is not known" + suggest(o, known)
                               + f" Known: {', '.join(known)}")
-    if residents is not None and not (isinstance(residents, int) and residents > 0):
-        raise ConfigError(f"flow_metric(): residents={residents!r} must be a positive int")
-    return FlowMetric(outs, residents, tuple(sorted(options.items())))
+    if n_residents is not None and not (isinstance(n_residents, int) and n_residents > 0):
+        raise ConfigError(f"flow_metric(): n_residents={n_residents!r} must be a positive int")
+    return FlowMetric(outs, n_residents, tuple(sorted(options.items())))
 
 
 #: Measures of :func:`queue_metric`.
@@ -214,7 +226,7 @@ def _density(eco: Ecosystem) -> float:
 def _ei_domain(eco: Ecosystem) -> float:
     from ecosystem.algorithms.mixing import mixing
 
-    return float(mixing(eco, "domain").overall["ei"])
+    return float(mixing(eco, "domain", weight=None).overall["ei"])
 
 
 def _mean_constraint(eco: Ecosystem) -> float:

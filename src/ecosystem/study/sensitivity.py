@@ -109,8 +109,8 @@ class _Metric:
 
 def _metric(metric: Any, schema: Schema, func: str) -> _Metric:
     if isinstance(metric, FlowMetric):
-        if metric.residents is not None:
-            raise ConfigError(f"{func}(): metric: a simulated flow metric (residents=...) adds "
+        if metric.n_residents is not None:
+            raise ConfigError(f"{func}(): metric: a simulated flow metric (n_residents=...) adds "
                               "Monte-Carlo noise to the indices; use the exact solver")
         if len(metric.outcomes) != 1:
             raise ConfigError(f"{func}(): metric gives {len(metric.outcomes)} outcomes; pick "
