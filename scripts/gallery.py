@@ -31,7 +31,7 @@ def main() -> None:
     eco = es.datasets.example()
     cb = es.centrality(eco)["cross_domain_betweenness"]
     save(plot_ecosystem(eco, size=cb, highlight=es.gaps(eco)), "map_gaps")
-    save(plot_ecosystem(eco, highlight=es.suggest_bridges(eco, k=4, seed=1), labels=4),
+    save(plot_ecosystem(eco, highlight=es.suggest_bridges(eco, n_ties=4, seed=1), labels=4),
          "map_bridges")
     save(plot_ecosystem(es.generate_region(30, seed=1, name="30 neighbourhoods")),
          "map_aggregated")

@@ -215,7 +215,56 @@ def compare(
     low / none        medicalised  4  0.0286  0.0000
     low / prescribing medicalised  4  0.0274 -0.0012
     """
-    func = "compare"
+    plan = _plan(scenarios, interventions, metrics, replicates, seed, baseline, "compare")
+    exe, owned, workers = _executor(executor, "compare")
+    if chunksize is None:
+        total = len(plan.configs) * plan.replicates
+        chunksize = 1 if workers is None else max(
+            1, math.ceil(total / (_TASKS_PER_WORKER * workers)))
+    chunks = plan.chunks(chunksize)
+    try:
+        rows, fails = _execute(chunks, exe, progress)
+    finally:
+        if owned and exe is not None:
+            exe.shutdown(wait=True, cancel_futures=True)
+    return plan.comparison(rows, fails)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated study: what to run (scenarios, interventions, metrics, seeds)."""
+
+    configs: list[tuple[str, Any]]
+    ints: list[tuple[str, Intervention]]
+    mets: tuple[tuple[str, Callable[..., Any], bool], ...]
+    rep_seeds: list[int]
+    scen: list[str]
+    named: bool
+    baseline: str
+    seed: Any
+    replicates: int
+
+    def chunks(self, chunksize: int) -> list[_Chunk]:
+        """The work in chunks of ``chunksize`` replicates of one configuration."""
+        if not (isinstance(chunksize, (int, np.integer)) and chunksize >= 1):
+            raise ConfigError(f"compare(): chunksize={chunksize!r} must be an int >= 1")
+        intervention_list = tuple(i for _, i in self.ints)
+        n = self.replicates
+        return [
+            _Chunk(ci, value, intervention_list, self.mets,
+                   tuple((r, self.rep_seeds[r]) for r in range(start, min(start + chunksize, n))))
+            for ci, (_, value) in enumerate(self.configs)
+            for start in range(0, n, chunksize)
+        ]
+
+    def comparison(self, rows: list[tuple], fails: list[tuple]) -> Comparison:
+        """The :class:`Comparison` of the rows and failures of every chunk."""
+        return _comparison(rows, fails, self.configs, self.ints, self.mets, self.scen,
+                           self.named, self.baseline, self.seed, self.replicates)
+
+
+def _plan(scenarios: Any, interventions: Any, metrics: Any, replicates: Any, seed: Seed,
+          baseline: str | None, func: str) -> _Plan:
     configs = _configs(scenarios, func)
     ints = _interventions(interventions, func)
     mets = tuple(resolve_metrics(metrics, func))
@@ -230,30 +279,30 @@ def compare(
     if baseline is not None and baseline not in scen:
         raise ConfigError(f"{func}(): baseline '{baseline}' is not a scenario; scenarios: "
                           f"{scen}")
-    exe, owned, workers = _executor(executor, func)
-    if chunksize is None:
-        total = len(configs) * replicates
-        chunksize = 1 if workers is None else max(
-            1, math.ceil(total / (_TASKS_PER_WORKER * workers)))
-    if not (isinstance(chunksize, (int, np.integer)) and chunksize >= 1):
-        raise ConfigError(f"{func}(): chunksize={chunksize!r} must be an int >= 1")
-    intervention_list = tuple(i for _, i in ints)
-    chunks = [
-        _Chunk(ci, value, intervention_list, mets,
-               tuple((r, rep_seeds[r]) for r in range(start, min(start + chunksize,
-                                                                 replicates))))
-        for ci, (_, value) in enumerate(configs)
-        for start in range(0, replicates, chunksize)
-    ]
-    rows, fails = [], []
-    bar = _progress(progress, len(configs) * replicates)
+    return _Plan(configs, ints, mets, rep_seeds, scen, interventions is not None,
+                 baseline or scen[0], seed, int(replicates))
+
+
+def _execute(chunks: Sequence[_Chunk], exe: Executor | None, progress: bool,
+             on_chunk: Callable[[_Chunk, list[tuple], list[tuple]], None] | None = None
+             ) -> tuple[list[tuple], list[tuple]]:
+    """Run chunks serially (``exe`` None) or on the executor; ``on_chunk(chunk, rows,
+    failures)`` is called as each one finishes (in completion order)."""
+    rows: list[tuple] = []
+    fails: list[tuple] = []
+    bar = _progress(progress, sum(len(ch.replicates) for ch in chunks))
+
+    def done(ch: _Chunk, r: list[tuple], f: list[tuple]) -> None:
+        rows.extend(r)
+        fails.extend(f)
+        if on_chunk is not None:
+            on_chunk(ch, r, f)
+        bar.update(len(ch.replicates))
+
     try:
         if exe is None:
             for ch in chunks:
-                r, f = _run_chunk(ch)
-                rows += r
-                fails += f
-                bar.update(len(ch.replicates))
+                done(ch, *_run_chunk(ch))
         else:
             futures = {exe.submit(_run_payload, _dumps(ch)): ch for ch in chunks}
             for fut in as_completed(futures):
@@ -264,15 +313,10 @@ def compare(
                     r = []
                     f = [_failure(ch, None, rep, s, "executor", None, exc)
                          for rep, s in ch.replicates]
-                rows += r
-                fails += f
-                bar.update(len(ch.replicates))
+                done(ch, r, f)
     finally:
         bar.close()
-        if owned and exe is not None:
-            exe.shutdown(wait=True, cancel_futures=True)
-    return _comparison(rows, fails, configs, ints, mets, scen, interventions is not None,
-                       baseline or scen[0], seed, int(replicates))
+    return rows, fails
 
 
 def _configs(scenarios: Any, func: str) -> list[tuple[str, Any]]:
