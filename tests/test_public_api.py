@@ -30,6 +30,7 @@ PUBLIC = [
     "Need",
     "ProblemsFound",
     "Profile",
+    "QueueResult",
     "ReadReport",
     "ReferralModel",
     "Schema",

@@ -49,7 +49,7 @@ from ecosystem.core import (
     WrongTypeError,
     from_frames,
 )
-from ecosystem.flows import FlowResult, ReferralModel
+from ecosystem.flows import FlowResult, QueueResult, ReferralModel
 from ecosystem.generate import Profile, generate_neighbourhood, generate_region
 from ecosystem.interventions import Intervention
 from ecosystem.io import (
@@ -121,6 +121,7 @@ __all__ = [
     "Need",
     "ProblemsFound",
     "Profile",
+    "QueueResult",
     "ReadReport",
     "ReferralModel",
     "Schema",

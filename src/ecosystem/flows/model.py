@@ -39,6 +39,7 @@ from ecosystem.flows.assumptions import (
 )
 
 if TYPE_CHECKING:
+    from ecosystem.flows.queueing import QueueResult
     from ecosystem.flows.result import FlowResult
 
 __all__ = ["ReferralModel"]
@@ -394,6 +395,99 @@ class ReferralModel:
         from ecosystem.flows.simulate import simulate
 
         return simulate(self, n_residents, seed=seed, record=record, max_steps=max_steps)
+
+    # ------------------------------------------------------------------ capacity and waiting
+    def queueing(self, *, servers: object = None, service_rate: object = None) -> QueueResult:
+        """Exact waits with limited capacity (see :func:`ecosystem.flows.queueing.queueing`).
+
+        Each actor is an M/M/c station fed by the demand times :meth:`solve`'s expected visits;
+        exact in steady state (product form), also with a hop limit.
+
+        Parameters
+        ----------
+        servers
+            Parallel servers per actor (ints >= 1): a scalar, a mapping ``{kind: value}`` or a
+            Series by actor id; wins over the actors' ``servers`` column and the defaults of
+            :func:`~ecosystem.flows.default_capacity`.
+        service_rate
+            Visits one server completes per year (> 0), given the same ways.
+
+        Returns
+        -------
+        QueueResult
+            Per-actor utilisation and waits, per-need waits (``method="exact"``).
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.flows import ReferralModel
+        >>> import pandas as pd
+        >>> model = ReferralModel(datasets.example(), demand=pd.Series({"debt": 100.0}))
+        >>> row = model.queueing().actors.loc["debt_help"]
+        >>> int(row["servers"]), float(row["service_rate"]), bool(row["stable"])
+        (2, 100.0, True)
+        """
+        from ecosystem.flows.queueing import queueing
+
+        return queueing(self, servers=servers, service_rate=service_rate)
+
+    def simulate_queue(self, horizon: float, *, servers: object = None,
+                       service_rate: object = None, warmup: float | None = None,
+                       seed: Seed = None, service: str = "exponential",
+                       service_cv: float = 1.0, patience: float | None = None,
+                       seasonality: object = None, level: float = 0.95,
+                       record: bool = False) -> QueueResult:
+        """Discrete-event simulation of the queueing network (see
+        :func:`ecosystem.flows.des.simulate_queue`).
+
+        Parameters
+        ----------
+        horizon
+            Simulated years (> 0 and > ``warmup``).
+        servers, service_rate
+            Capacity overrides, as for :meth:`queueing`.
+        warmup
+            Years discarded at the start; ``None``: chosen from the run by MSER-5; ``0``: none.
+        seed
+            Random seed (int, Generator, SeedSequence or None); same seed, same numbers.
+        service
+            ``"exponential"``, ``"deterministic"`` or ``"lognormal"`` service times (mean
+            ``1 / service_rate``).
+        service_cv
+            Coefficient of variation of lognormal service times (> 0).
+        patience
+            Longest wait in one queue (years) before a resident leaves (``abandoned``); ``None``:
+            no limit.
+        seasonality
+            Multiplier of the demand over the year: a callable of time in years, or a Series /
+            need-column DataFrame indexed by period starts as fractions of the year.
+        level
+            Confidence level of the batch-means intervals, in (0, 1).
+        record
+            Keep one row per visit in ``QueueResult.record``.
+
+        Returns
+        -------
+        QueueResult
+            ``method="simulation"``, with ``_low`` / ``_high`` bounds and ``counts``.
+
+        Examples
+        --------
+        >>> from ecosystem import datasets
+        >>> from ecosystem.flows import ReferralModel
+        >>> import pandas as pd
+        >>> model = ReferralModel(datasets.example(), demand=pd.Series({"debt": 100.0}))
+        >>> q = model.simulate_queue(5.0, seed=1)
+        >>> int(q.counts["arrived"]) == int(q.counts[["departed", "abandoned",
+        ...                                           "in_system"]].sum())
+        True
+        """
+        from ecosystem.flows.des import simulate_queue
+
+        return simulate_queue(self, horizon, servers=servers, service_rate=service_rate,
+                              warmup=warmup, seed=seed, service=service,
+                              service_cv=service_cv, patience=patience,
+                              seasonality=seasonality, level=level, record=record)
 
     # ------------------------------------------------------------------ compiled arrays
     @cached_property

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem.core.capacity import default_capacity, size_servers
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.schema import Schema
@@ -109,6 +110,7 @@ def generate(
     members = _membership(actors, shared, n_nb, voc)
     src, tgt, tk, w = _ties(anchors, W, actors, members, shared, rng, voc)
     actors_table, ties_table = _tables(anchors, W, names, actors, local, src, tgt, tk, w, voc)
+    _capacity(actors_table, actors, members, residents, voc)
     demand = _demand(anchors, W, residents, voc)
     table = pd.DataFrame({"residents": residents,
                           **{f"demand_{n}": demand[:, j] for j, n in enumerate(voc.needs)}},
@@ -330,6 +332,19 @@ def _tables(anchors: Sequence[Profile], W: np.ndarray, names: Sequence[str], act
     ties["source"] = ties["source"].astype("str")
     ties["target"] = ties["target"].astype("str")
     return pd.DataFrame(cols), ties
+
+
+def _capacity(table: pd.DataFrame, actors: _Actors, members: _Membership,
+              residents: np.ndarray, voc: _Vocabulary) -> None:
+    """Add ``servers`` and ``service_rate`` (named defaults, see :mod:`ecosystem.core.capacity`)
+    to the actors table: every actor is sized from the residents it serves (its neighbourhood's,
+    or the served neighbourhoods' for a shared actor, shared among the actors of its kind)."""
+    kind_of = actors.kind_of
+    share = residents[members.nb] / members.count[members.nb, kind_of[members.pos]]
+    served = np.bincount(members.pos, weights=share, minlength=len(kind_of))
+    kinds = np.asarray(voc.kinds, dtype=object)[kind_of].astype(str)
+    table["servers"] = size_servers(kinds, served)
+    table["service_rate"] = default_capacity(list(voc.kinds)).loc[kinds, "service_rate"].to_numpy()
 
 
 def _demand(anchors: Sequence[Profile], W: np.ndarray, residents: np.ndarray,

@@ -3,7 +3,7 @@ study files (TOML) that write them down and a runner that persists their results
 
 from ecosystem.study.calibrate import Calibration, IdentifiabilityWarning, calibrate
 from ecosystem.study.compare import Comparison, StudyInterrupted, compare
-from ecosystem.study.metrics import BUILTIN, FlowMetric, flow_metric
+from ecosystem.study.metrics import BUILTIN, FlowMetric, QueueMetric, flow_metric, queue_metric
 from ecosystem.study.missing import sensitivity_to_missing
 from ecosystem.study.registry import assumptions
 from ecosystem.study.sensitivity import Sensitivity, sensitivity
@@ -16,6 +16,7 @@ __all__ = [
     "Comparison",
     "FlowMetric",
     "IdentifiabilityWarning",
+    "QueueMetric",
     "Sensitivity",
     "Study",
     "StudyError",
@@ -29,6 +30,7 @@ __all__ = [
     "example_study",
     "flow_metric",
     "load",
+    "queue_metric",
     "sensitivity",
     "sensitivity_to_missing",
 ]

@@ -11,8 +11,10 @@ Built-ins, by name (:data:`BUILTIN`): ``actors``, ``ties``, ``density`` (the eco
 generated ecosystem, see :func:`ecosystem.generate.demand_of`), each outcome alone
 (``resolved_appropriate``, ``resolved_elsewhere``, ``medicalised``, ``stuck``, ``lost``,
 ``exceeded``, ``mean_hops``), ``ei_domain`` (Krackhardt and Stern's E-I index between domains),
-``mean_constraint`` (Burt's constraint averaged over actors with contacts) and ``gaps`` (number
-of bridging gaps found). The analysis modules are imported when the metric runs.
+``mean_constraint`` (Burt's constraint averaged over actors with contacts), ``gaps`` (number
+of bridging gaps found), and from the exact queueing network (capacity and waiting, see
+:func:`queue_metric`) ``mean_wait`` (years per resident, over all needs), ``max_utilisation``
+and ``unstable_actors``. The analysis modules are imported when the metric runs.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from ecosystem.core._deprecate import REMOVED_IN, renamed
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, suggest
 
-__all__ = ["BUILTIN", "FlowMetric", "flow_metric"]
+__all__ = ["BUILTIN", "QUEUE_MEASURES", "FlowMetric", "QueueMetric", "flow_metric",
+           "queue_metric"]
 
 _OUTCOMES = ("resolved_appropriate", "resolved_elsewhere", "medicalised", "stuck", "lost",
              "exceeded")
@@ -139,6 +142,99 @@ def flow_metric(
     return FlowMetric(outs, n_residents, tuple(sorted(options.items())))
 
 
+#: Measures of :func:`queue_metric`.
+QUEUE_MEASURES = ("mean_wait", "max_utilisation", "unstable_actors")
+
+
+@dataclass(frozen=True)
+class QueueMetric:
+    """Capacity and waiting of an ecosystem's referral network (exact M/M/c queueing).
+
+    Parameters
+    ----------
+    measures
+        Names in :data:`QUEUE_MEASURES`: ``mean_wait`` (mean wait per resident over all needs,
+        summed over its visits; infinite when a visited actor is overloaded),
+        ``max_utilisation`` (the busiest actor's utilisation) and ``unstable_actors`` (actors
+        with utilisation >= 1). One gives a number; several give a mapping.
+    unit
+        Time unit of ``mean_wait`` (see :data:`ecosystem.flows.queueing.TIME_UNITS`).
+    options
+        Keyword arguments of :class:`~ecosystem.flows.ReferralModel`; the demand of a generated
+        ecosystem is used unless ``demand`` is given.
+
+    Examples
+    --------
+    >>> from ecosystem.generate import generate_neighbourhood
+    >>> from ecosystem.study import QueueMetric
+    >>> eco = generate_neighbourhood("average", residents=1000, seed=0)
+    >>> QueueMetric(("unstable_actors",))(eco)
+    0.0
+    """
+
+    measures: tuple[str, ...] = QUEUE_MEASURES
+    unit: str = "years"
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def __call__(self, eco: Ecosystem) -> float | dict[str, float]:
+        from ecosystem.flows import ReferralModel
+
+        opts = dict(self.options)
+        opts.setdefault("demand", _demand(eco))
+        if opts["demand"] is None:
+            raise ConfigError("queue metrics need a demand: the ecosystem was not generated; "
+                              "pass queue_metric(..., demand=...)")
+        q = ReferralModel(eco, **opts).queueing().in_unit(self.unit)
+        summary = q._summary
+        out = {m: float(summary[m]) for m in self.measures}
+        return out[self.measures[0]] if len(self.measures) == 1 else out
+
+
+def queue_metric(measures: str | Iterable[str] = QUEUE_MEASURES, *, unit: str = "years",
+                 **options: Any) -> QueueMetric:
+    """A capacity-and-waiting metric for :func:`~ecosystem.study.compare`.
+
+    Parameters
+    ----------
+    measures
+        One or more of :data:`QUEUE_MEASURES`.
+    unit
+        Time unit of ``mean_wait``: ``"years"``, ``"months"``, ``"weeks"``, ``"days"`` or
+        ``"hours"``.
+    **options
+        Keyword arguments of :class:`~ecosystem.flows.ReferralModel` (``demand``,
+        ``max_hops``, ...).
+
+    Returns
+    -------
+    QueueMetric
+        A callable ``f(eco)``.
+
+    Examples
+    --------
+    >>> from ecosystem.generate import generate_neighbourhood
+    >>> from ecosystem.study import queue_metric
+    >>> eco = generate_neighbourhood("average", residents=1000, seed=0)
+    >>> out = queue_metric(unit="days")(eco)
+    >>> sorted(out), out["unstable_actors"]
+    (['max_utilisation', 'mean_wait', 'unstable_actors'], 0.0)
+    """
+    from ecosystem.flows.queueing import TIME_UNITS
+
+    outs = (measures,) if isinstance(measures, str) else tuple(measures)
+    for m in outs:
+        if m not in QUEUE_MEASURES:
+            raise ConfigError(f"queue_metric(): measure '{m}' is not known"
+                              + suggest(m, QUEUE_MEASURES)
+                              + f" Known: {', '.join(QUEUE_MEASURES)}")
+    if not outs:
+        raise ConfigError("queue_metric(): no measures given")
+    if unit not in TIME_UNITS:
+        raise ConfigError(f"queue_metric(): unit={unit!r} is not known; use one of "
+                          f"{list(TIME_UNITS)}")
+    return QueueMetric(outs, unit, tuple(sorted(options.items())))
+
+
 def _actors(eco: Ecosystem) -> float:
     return float(eco.n_actors)
 
@@ -180,6 +276,8 @@ BUILTIN: Mapping[str, Callable[..., Any]] = {
     "ei_domain": _ei_domain,
     "mean_constraint": _mean_constraint,
     "gaps": _gaps,
+    "queueing": QueueMetric(),
+    **{m: QueueMetric((m,)) for m in QUEUE_MEASURES},
 }
 
 
