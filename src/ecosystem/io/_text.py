@@ -25,18 +25,79 @@ def _label(encoding: str) -> str:
     return _NAMES.get(codecs.lookup(encoding).name.replace("-", "_"), encoding)
 
 
+class Decoded:
+    """A file's bytes with the encoding chosen for them; the text is decoded on first use.
+
+    ``utf8`` gives the bytes a parser that wants UTF-8 can read (the file's own bytes when
+    they are UTF-8, without a byte-order mark), so a large UTF-8 file is not decoded twice.
+    """
+
+    __slots__ = ("_text", "codec", "label", "raw")
+
+    def __init__(self, raw: bytes, codec: str, label: str, text: str | None = None) -> None:
+        self.raw, self.codec, self.label, self._text = raw, codec, label, text
+
+    @property
+    def text(self) -> str:
+        """The decoded text (a byte-order mark removed)."""
+        if self._text is None:
+            self._text = self.raw.decode(self.codec)
+        return self._text
+
+    @property
+    def utf8(self) -> bytes:
+        """The text as UTF-8 bytes without a byte-order mark."""
+        if self.label == "UTF-8":
+            return self.raw[3:] if self.raw.startswith(codecs.BOM_UTF8) else self.raw
+        return self.text.encode("utf-8")
+
+    def head(self, size: int = 65536) -> str:
+        """The first ``size`` bytes' text, for looking at the header line."""
+        if self._text is not None:
+            return self._text[:size]
+        return self.raw[:size].decode(self.codec, errors="ignore")
+
+
+# str.isspace() of the ASCII characters (str.strip() removes these)
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
 def decode(raw: bytes, path: Path, expected: str, *, encoding: str | None,
            notes: Collector | None) -> str:
     """The text of ``raw``: decoded with ``encoding``, or detected (UTF-8, then Windows-1252).
 
+    See :func:`read_text`, which this returns the text of.
+    """
+    return read_text(raw, path, expected, encoding=encoding, notes=notes).text
+
+
+def read_text(raw: bytes, path: Path, expected: str, *, encoding: str | None,
+              notes: Collector | None) -> Decoded:
+    """``raw`` with its encoding: ``encoding``, or detected (UTF-8, then Windows-1252).
+
     A forced encoding that fails raises FormatError naming the line and byte and the option.
     A byte-order mark is removed (and noted). The detected encoding is noted when it is not
-    UTF-8.
+    UTF-8. A file of ASCII bytes is UTF-8 without decoding it here.
     """
     source = str(path)
     what = sniff_binary(raw[:512])
     if what is not None:
         raise FormatError(f"this is {what}, not a {expected} file", source=source)
+    if encoding is None and raw.isascii():
+        if not raw.strip(_ASCII_SPACE):
+            raise FormatError(f"file holds only whitespace; expected a {expected} file",
+                              source=source)
+        return Decoded(raw, "utf-8", "UTF-8")
+    text, chosen = _decode(raw, source, encoding, notes)
+    if not text or text.isspace():
+        raise FormatError(f"file holds only whitespace; expected a {expected} file",
+                          source=source)
+    return Decoded(raw, "utf-8-sig" if chosen == "UTF-8" else str(encoding or chosen), chosen,
+                   text)
+
+
+def _decode(raw: bytes, source: str, encoding: str | None,
+            notes: Collector | None) -> tuple[str, str]:
     bom = raw.startswith(codecs.BOM_UTF8)
     if encoding is not None:
         try:
@@ -73,7 +134,4 @@ def decode(raw: bytes, path: Path, expected: str, *, encoding: str | None,
                    change=False)
     if encoding is not None and notes is not None:
         notes.info("format", source, f"encoding: {chosen} (given)", change=False)
-    if not text.strip():
-        raise FormatError(f"file holds only whitespace; expected a {expected} file",
-                          source=source)
-    return text
+    return text, chosen

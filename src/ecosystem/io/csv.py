@@ -7,12 +7,15 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, FormatError
@@ -21,7 +24,7 @@ from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io._csvformat import check_numbers, choose_decimal, choose_sep, text_columns
 from ecosystem.io._files import PathLike, atomic_paths, check_file, utf8
-from ecosystem.io._text import decode
+from ecosystem.io._text import Decoded, read_text
 
 __all__ = ["read_csv", "write_csv"]
 
@@ -34,32 +37,113 @@ _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, one at a time (no copy of the whole text)."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
 def _header(text: str, sep: str, source: str) -> list[str]:
     try:
-        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        names = next(csv.reader(_lines(text), delimiter=sep))
     except (csv.Error, StopIteration) as exc:
         raise FormatError(f"cannot read the header row: {exc}", source=source, line=1) from None
     return names
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A CSV file decoded, with its separator, decimal mark and header chosen and checked."""
+
+    path: Path
+    decoded: Decoded
+    sep: str
+    decimal: str
+    names: list[str]
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
+    def options(self) -> dict[str, Any]:
+        """pandas.read_csv options: every column by position, only empty cells missing."""
+        return {"sep": self.sep, "decimal": self.decimal, "keep_default_na": False,
+                "na_values": [""], "skipinitialspace": False, "index_col": False,
+                "header": 0, "names": [f"\x00{j}" for j in range(len(self.names))]}
+
+
+def _open(path: PathLike, *, sep: str | None, decimal: str | None, encoding: str | None,
+          notes: Collector) -> _Opened:
+    p = check_file(path, "CSV")
+    source = str(p)
+    decoded = read_text(p.read_bytes(), p, "CSV", encoding=encoding, notes=notes)
+    head = decoded.head()
+    if "\n" not in head or '"' in head[:head.index("\n")]:
+        head = decoded.text  # a long header line, or one whose quotes may hold line breaks
+    sep = choose_sep(head, sep, source, notes)
+    dec = choose_decimal(decimal, sep, source, notes)
+    names = [_unneutralise(n) for n in _header(head, sep, source)]
+    _check_header(names, source)
+    return _Opened(p, decoded, sep, dec, names)
 
 
 def _frame(
     path: PathLike, dtypes: Mapping[str, object] | None, what: str, schema: Schema, *,
     sep: str | None, decimal: str | None, encoding: str | None, notes: Collector,
 ) -> tuple[pd.DataFrame, Path]:
-    p = check_file(path, "CSV")
-    source = str(p)
-    text = decode(p.read_bytes(), p, "CSV", encoding=encoding, notes=notes)
-    sep = choose_sep(text, sep, source, notes)
-    dec = choose_decimal(decimal, sep, source, notes)
-    raw_names = _header(text, sep, source)
-    names = [_unneutralise(n) for n in raw_names]
-    _check_header(names, source)
-    dtype: dict[str, Any] = {c: "str" for c in text_columns(names, what, schema)}
+    opened = _open(path, sep=sep, decimal=decimal, encoding=encoding, notes=notes)
+    dtype: dict[str, Any] = {c: "str" for c in text_columns(opened.names, what, schema)}
     dtype.update(dtypes or {})
-    read: dict[str, Any] = {
-        "sep": sep, "decimal": dec, "keep_default_na": False, "na_values": [""],
-        "skipinitialspace": False, "index_col": False, "header": 0,
-        "names": [f"\x00{j}" for j in range(len(names))]}
+    frame = _parse(opened, dtype)
+    check_numbers(frame, set(dtype), opened.decimal, opened.source, notes)
+    return frame, opened.path
+
+
+def read_text_table(path: PathLike, *, sep: str | None, decimal: str | None,
+                    encoding: str | None, notes: Collector) -> tuple[pd.DataFrame, Path, str]:
+    """A CSV file with every column as text, read as :func:`read_csv` reads its files.
+
+    The same encoding, separator and decimal-mark choices (written to ``notes``) and the same
+    checks of the header, the rows and the cells. A file that pyarrow's parser reads as a
+    clean table (every row as wide as the header, whose names it reads the same) is parsed
+    by it, several times faster; any other goes through the parser :func:`read_csv` uses, so
+    it reads, or is refused, exactly as there. Returns the frame, the path and the decimal
+    mark chosen (numbers in the text are the caller's to parse).
+    """
+    opened = _open(path, sep=sep, decimal=decimal, encoding=encoding, notes=notes)
+    frame = _parse_arrow(opened)
+    if frame is None:
+        return _parse(opened, dict.fromkeys(opened.names, "str")), opened.path, opened.decimal
+    return _finish(frame, opened), opened.path, opened.decimal
+
+
+def _parse_arrow(opened: _Opened) -> pd.DataFrame | None:
+    """Every column as text by pyarrow, or None where its reading could differ from pandas'."""
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(opened.decoded.utf8),
+            parse_options=pa_csv.ParseOptions(delimiter=opened.sep, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(opened.names, pa.string()), null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True))
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.column_names != opened.names:
+        return None
+    frame = table.to_pandas()
+    frame.columns = [f"\x00{j}" for j in range(len(opened.names))]
+    return frame
+
+
+def _parse(opened: _Opened, dtype: Mapping[str, Any]) -> pd.DataFrame:
+    """Parse with pandas' C parser (typed by ``dtype``); errors name the row and line."""
+    names, source, sep = opened.names, opened.source, opened.sep
+    text = opened.decoded.text
+    read = opened.options()
     positional: dict[str, Any] = {f"\x00{j}": dtype[n] for j, n in enumerate(names) if n in dtype}
     try:
         with warnings.catch_warnings():
@@ -75,14 +159,19 @@ def _frame(
         raise FormatError(f"malformed CSV: {exc}", source=source) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise _bad_value(text, read, names, dtype, source, exc) from None
-    frame.columns = names
+    return _finish(frame, opened)
+
+
+def _finish(frame: pd.DataFrame, opened: _Opened) -> pd.DataFrame:
+    """Name the columns; refuse unnamed columns with values and numbers changed on reading."""
+    source = opened.source
+    frame.columns = opened.names
     if frame.columns.empty or (len(frame.columns) == 1 and frame.columns[0].startswith("<")):
         raise FormatError("no columns found; is this a CSV file?", source=source)
     frame = _drop_unnamed(frame, source)
     for column in frame.columns:
-        frame[column] = _check_column(frame[column], column, text, read, names, source)
-    check_numbers(frame, set(dtype), dec, source, notes)
-    return frame, p
+        frame[column] = _check_column(frame[column], column, opened)
+    return frame
 
 
 def _check_header(names: list[str], source: str) -> None:
@@ -187,16 +276,17 @@ _NON_FINITE_TEXT = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-
                               "nan", "+nan", "-nan"})
 
 
-def _check_column(values: pd.Series, column: str, text: str, read: dict[str, Any],
-                  names: list[str], source: str) -> pd.Series:
+def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
     """Refuse numbers that changed on reading (overflow to inf, integers beyond 64 bits);
     restore text that was written neutralised (see :func:`write_csv`)."""
+    source = opened.source
     dtype = values.dtype
     if dtype.kind == "f" or isinstance(dtype, pd.Float64Dtype | pd.Float32Dtype):
         arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
         inf = np.flatnonzero(np.isinf(arr))
         if len(inf):
-            raw = _as_text(text, read).iloc[:, names.index(column)]
+            raw = _as_text(opened.decoded.text, opened.options()).iloc[
+                :, opened.names.index(column)]
             for at in inf.tolist():
                 literal = str(raw.iloc[at]).strip().lower()
                 if literal not in _NON_FINITE_TEXT:
@@ -214,10 +304,10 @@ def _check_column(values: pd.Series, column: str, text: str, read: dict[str, Any
                 f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
                 field=column, row=row, line=row + 2)
     if pd.api.types.is_string_dtype(dtype):
-        plain = values.tolist()
-        if any(isinstance(v, str) and _NEUTRALISED.match(v) for v in plain):
-            fixed = [v[1:] if isinstance(v, str) and _NEUTRALISED.match(v) else v
-                     for v in plain]
+        hit = values.str.match(_NEUTRALISED.pattern, na=False).to_numpy(dtype=bool)
+        if hit.any():
+            plain = values.tolist()
+            fixed = [v[1:] if h else v for v, h in zip(plain, hit, strict=True)]
             values = pd.Series(fixed, index=values.index, dtype=values.dtype)
     return values
 
