@@ -25,9 +25,22 @@ from ecosystem.core.validate import (
     normalize_neighbourhoods,
     normalize_ties,
     reconcile_neighbourhoods,
+    ties_from_positions,
 )
 
 __all__ = ["Ecosystem", "EcosystemSummary", "ViewSpec", "from_frames"]
+
+
+def _no_ties() -> pd.DataFrame:
+    return pd.DataFrame({"source": pd.Series([], dtype=STR), "target": pd.Series([], dtype=STR)})
+
+
+def _schema_of(schema: object) -> Schema:
+    """``schema``, or the default schema for ``None``; anything else is a ConfigError."""
+    schema = Schema.default() if schema is None else schema
+    if not isinstance(schema, Schema):
+        raise ConfigError(f"Ecosystem(): schema must be a Schema, got {type(schema).__name__}")
+    return schema
 
 TieSelection = str | Iterable[str] | None
 
@@ -163,19 +176,49 @@ class Ecosystem:
         _step: Mapping[str, Any] | None = None,
         _notes: Collector | None = None,
     ) -> None:
-        schema = Schema.default() if schema is None else schema
-        if not isinstance(schema, Schema):
-            raise ConfigError(f"Ecosystem(): schema must be a Schema, got {type(schema).__name__}")
+        self._build(actors, lambda ids, where, notes: normalize_ties(
+            ties if ties is not None else _no_ties(), ids, _schema_of(schema), where, notes),
+            neighbourhoods, schema, name, provenance, _source, _step, _notes)
+
+    @classmethod
+    def _from_positions(
+        cls,
+        actors: pd.DataFrame,
+        source: np.ndarray,
+        target: np.ndarray,
+        columns: Mapping[str, Any],
+        *,
+        schema: Schema | None = None,
+        name: str | None = None,
+        _source: tuple[Where, ...] | None = None,
+        _step: Mapping[str, Any] | None = None,
+        _notes: Collector | None = None,
+    ) -> Ecosystem:
+        """Build with tie ends given as positions in ``actors`` (readers that resolved ids).
+
+        The same as ``Ecosystem(actors, ties)`` for the ties table of ``source, target``
+        (the actors' ids at those positions) and ``columns`` (``kind``, ``weight``, extras,
+        as arrays), validated by the same steps (see
+        :func:`~ecosystem.core.validate.ties_from_positions`), without looking the ids up.
+        """
+        self = object.__new__(cls)
+        self._build(actors, lambda ids, where, notes: ties_from_positions(
+            source, target, columns, ids, _schema_of(schema), where, notes),
+            None, schema, name, (), _source, _step, _notes)
+        return self
+
+    def _build(self, actors: pd.DataFrame, ties: Callable[[pd.Index, Where, Collector], Any],
+               neighbourhoods: pd.DataFrame | None, schema: Schema | None, name: str | None,
+               provenance: Iterable[Mapping[str, Any]], _source: tuple[Where, ...] | None,
+               _step: Mapping[str, Any] | None, _notes: Collector | None) -> None:
+        schema = _schema_of(schema)
         where = tuple(_source or ())
         where_a, where_t, where_n = (*where, *(Where(f"{t} table") for t in (
             "actors", "ties", "neighbourhoods")[len(where):]))[:3]
         notes = _notes if _notes is not None else Collector()
         actors_n = normalize_actors(actors, schema, where_a, notes)
         ids = pd.Index(actors_n["id"], name="id")
-        if ties is None:
-            ties = pd.DataFrame({"source": pd.Series([], dtype=STR),
-                                 "target": pd.Series([], dtype=STR)})
-        tie_arrays = normalize_ties(ties, ids, schema, where_t, notes)
+        tie_arrays = ties(ids, where_t, notes)
         table = None if neighbourhoods is None else normalize_neighbourhoods(
             neighbourhoods, schema, where_n, notes)
         nbh = reconcile_neighbourhoods(actors_n["neighbourhood"], table, where_a, where_n, notes)

@@ -11,6 +11,7 @@ row, the field and the value; nothing is dropped. Under
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -494,6 +495,56 @@ def normalize_ties(
     result = pd.DataFrame(
         {"source": src_s, "target": tgt_s, "kind": kind, "weight": weight}, index=table.index
     )
+    for c in table.columns:
+        if c not in TIE_COLUMNS:
+            result[c] = table[c]
+    return TieArrays(result, src, tgt)
+
+
+def ties_from_positions(
+    source: np.ndarray, target: np.ndarray, columns: Mapping[str, object], ids: pd.Index,
+    schema: Schema, where: Where, notes: Collector | None = None,
+) -> TieArrays:
+    """:func:`normalize_ties` for ties whose ends are given as actor positions, not ids.
+
+    For readers that have resolved the ids themselves: the ends' ids are taken from ``ids``
+    instead of looked up, everything else goes through the same steps as a ties table with
+    columns ``source, target`` and ``columns`` (``kind``, ``weight``, extras), so nothing is
+    accepted that the table would be refused for. A position outside ``ids`` is a
+    :class:`DanglingTieError` naming the row, as an unknown id is.
+    """
+    sink = notes if notes is not None else Collector()
+    n = len(ids)
+    ends = {}
+    for name, pos in (("source", source), ("target", target)):
+        arr = np.asarray(pos)
+        if arr.dtype.kind not in "iu":
+            raise WrongTypeError(f"tie {name} positions must be integers, got {arr.dtype}",
+                                 field=name, source=where.source)
+        for row in _rows((arr < 0) | (arr >= n)):
+            fail(DanglingTieError(f"tie {name} position {int(arr[int(row)])} is not an actor "
+                                  f"position (0 to {n - 1})", field=name,
+                                  **where.at(int(row))))
+        ends[name] = np.clip(arr, 0, max(n - 1, 0)).astype(
+            np.int64 if n > np.iinfo(np.int32).max else np.int32)
+    # the column names go through the table's checks and aliases; a row of positions tells
+    # which given column each resulting one comes from
+    given = ["source", "target", *columns]
+    header = map_columns(_as_frame(pd.DataFrame([range(len(given))], columns=given), where),
+                         "ties", schema, where, sink)
+    origin = {str(c): int(header[c].iloc[0]) for c in header.columns}
+    _require(header, ("source", "target"), "ties", schema, where)
+    values = list(columns.values())
+    m = len(ends["source"])
+    table = pd.DataFrame({c: values[j - 2] for c, j in origin.items() if j >= 2},
+                         index=pd.RangeIndex(m))
+    src, tgt = ends["source"], ends["target"]  # map_columns keeps the exact field names
+    src_s = pd.Series(ids.take(src), dtype=STR)
+    tgt_s = pd.Series(ids.take(tgt), dtype=STR)
+    kind = _tie_kinds(table, schema, where, sink)
+    weight = _tie_weights(table, where, sink)
+    _check_tie_pairs(src, tgt, kind, n, schema, (src_s, tgt_s), where)
+    result = pd.DataFrame({"source": src_s, "target": tgt_s, "kind": kind, "weight": weight})
     for c in table.columns:
         if c not in TIE_COLUMNS:
             result[c] = table[c]

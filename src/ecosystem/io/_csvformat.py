@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ecosystem.core.errors import ConfigError, FormatError
@@ -96,16 +97,38 @@ def check_numbers(frame: pd.DataFrame, skip: set[str], decimal: str, source: str
         is_other = cells.str.fullmatch(other.pattern)
         if bool((is_plain | is_other).all()) and bool(is_other.any()):
             row = int(cells.index[is_other.to_numpy()][0])
-            mark, name = (("point", "decimal='.'") if decimal == "," else
-                          ("comma", "decimal=','"))
-            raise FormatError(
-                f"value {values.loc[row]!r} is ambiguous: this file is read with the decimal "
-                f"{'comma' if decimal == ',' else 'point'}, so the {mark} in it is not a "
-                "decimal mark, and a thousands separator is never guessed. Write the number "
-                f"without it (1500) or with the decimal {'comma' if decimal == ',' else 'point'}"
-                f", or pass {name} (--decimal on the command line) if the file uses the "
-                f"decimal {mark}", source=source, field=str(column), row=row,
-                line=row + first_line)
+            raise ambiguous_number(values.loc[row], decimal, source, str(column), row,
+                                   row + first_line)
     if converted and notes is not None:
-        notes.info("values", source, "decimal comma read in column" + ("s " if len(converted)
-                   > 1 else " ") + ", ".join(f"'{c}'" for c in converted))
+        note_decimal_comma(converted, source, notes)
+
+
+def note_decimal_comma(columns: list[str], source: str, notes: Collector) -> None:
+    """Note the columns whose numbers were read with the decimal comma."""
+    notes.info("values", source, "decimal comma read in column" + ("s " if len(columns)
+               > 1 else " ") + ", ".join(f"'{c}'" for c in columns))
+
+
+def ambiguous_number(value: object, decimal: str, source: str, column: str, row: int,
+                     line: int | None) -> FormatError:
+    """The error for a number written with the decimal mark this file does not use."""
+    mark, name = (("point", "decimal='.'") if decimal == "," else ("comma", "decimal=','"))
+    return FormatError(
+        f"value {value!r} is ambiguous: this file is read with the decimal "
+        f"{'comma' if decimal == ',' else 'point'}, so the {mark} in it is not a "
+        "decimal mark, and a thousands separator is never guessed. Write the number "
+        f"without it (1500) or with the decimal {'comma' if decimal == ',' else 'point'}"
+        f", or pass {name} (--decimal on the command line) if the file uses the "
+        f"decimal {mark}", source=source, field=column, row=row, line=line)
+
+
+def parse_numbers(cells: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of text ``cells`` under the decimal mark: (values, NaN where not a number;
+    mask of cells written with the other mark, which are ambiguous)."""
+    text = cells.astype("str").str.strip()
+    other = text.str.fullmatch(_OTHER[decimal]).to_numpy(dtype=bool, na_value=False)
+    if decimal == ",":
+        plain = text.str.fullmatch(_PLAIN[","]).to_numpy(dtype=bool, na_value=False)
+        text = text.where(plain).str.replace(",", ".", regex=False)
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return values, other

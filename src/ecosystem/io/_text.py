@@ -9,6 +9,7 @@ undefined), and the choice is written in the read report.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from ecosystem.core.errors import ConfigError, FormatError
@@ -58,8 +59,8 @@ class Decoded:
         return self.raw[:size].decode(self.codec, errors="ignore")
 
 
-# str.isspace() of the ASCII characters (str.strip() removes these)
-_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+# an ASCII character that is not str.isspace() (str.strip() removes those)
+_ASCII_TEXT = re.compile(rb"[^ \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f]")
 
 
 def decode(raw: bytes, path: Path, expected: str, *, encoding: str | None,
@@ -84,7 +85,7 @@ def read_text(raw: bytes, path: Path, expected: str, *, encoding: str | None,
     if what is not None:
         raise FormatError(f"this is {what}, not a {expected} file", source=source)
     if encoding is None and raw.isascii():
-        if not raw.strip(_ASCII_SPACE):
+        if _ASCII_TEXT.search(raw) is None:
             raise FormatError(f"file holds only whitespace; expected a {expected} file",
                               source=source)
         return Decoded(raw, "utf-8", "UTF-8")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from ecosystem.core.ecosystem import Ecosystem
@@ -128,7 +129,7 @@ def _parse_arrow(opened: _Opened) -> pd.DataFrame | None:
             pa.py_buffer(opened.decoded.utf8),
             parse_options=pa_csv.ParseOptions(delimiter=opened.sep, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(opened.names, pa.string()), null_values=[""],
+                column_types=dict.fromkeys(opened.names, pa.large_string()), null_values=[""],
                 strings_can_be_null=True, quoted_strings_can_be_null=True))
     except (pa.ArrowException, ValueError):
         return None
@@ -303,13 +304,21 @@ def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
                 f"integer {str(v)[:40]} does not fit a 64-bit integer column; pass "
                 f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
                 field=column, row=row, line=row + 2)
-    if pd.api.types.is_string_dtype(dtype):
+    if pd.api.types.is_string_dtype(dtype) and _any_apostrophe(values):
         hit = values.str.match(_NEUTRALISED.pattern, na=False).to_numpy(dtype=bool)
         if hit.any():
             plain = values.tolist()
             fixed = [v[1:] if h else v for v, h in zip(plain, hit, strict=True)]
             values = pd.Series(fixed, index=values.index, dtype=values.dtype)
     return values
+
+
+def _any_apostrophe(values: pd.Series) -> bool:
+    """Whether a text starts with an apostrophe (the mark of neutralised text), cheaply."""
+    arr = values.array
+    if hasattr(arr, "__arrow_array__"):  # pyarrow-backed text: one kernel, no NumPy mask
+        return bool(pc.any(pc.starts_with(pa.array(arr), "'")).as_py())
+    return bool(values.str.startswith("'", na=False).any())
 
 
 def _unneutralise(text: str) -> str:

@@ -68,7 +68,12 @@ from ecosystem.core.errors import (
     ValidationError,
     suggest,
 )
+from ecosystem.core.report import Collector, Note
 from ecosystem.core.schema import Schema
+from ecosystem.core.validate import STR, Where
+from ecosystem.io._csvformat import ambiguous_number, note_decimal_comma, parse_numbers
+from ecosystem.io.csv import _frame as csv_frame
+from ecosystem.io.csv import read_text_table
 
 __all__ = ["SYMMETRIZE", "Question", "Survey", "read_ego_survey", "read_survey"]
 
@@ -100,32 +105,41 @@ class Question:
     scale: tuple[str, ...] | None = None
 
     def ratings(self, values: pd.Series, source: str, rows: np.ndarray,
-                column: pd.Series | str) -> np.ndarray:
+                column: pd.Series | str, decimal: str = ".") -> np.ndarray:
         """Numeric ratings of raw answers (NaN for an empty answer); errors name the row.
 
         Works on the distinct answers (a scale has a handful), so the cost per answer is one
-        array lookup.
+        array lookup. ``decimal`` is the decimal mark of numbers written as text.
         """
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        rated, bad = self._rate(uniques, decimal)
+        if bad.any():
+            u = int(np.flatnonzero(bad)[0])
+            k = int(np.argmax(codes == u))
+            self._refuse(values.iloc[k], decimal, source, int(rows[k]), _col(column, k))
+        return np.append(rated, np.nan)[codes]  # code -1: missing
+
+    def _rate(self, uniques: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ratings, NaN for an empty answer; mask of answers refused) of distinct answers."""
         text = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
-        empty_u = (text == "").to_numpy()
+        empty = (text == "").to_numpy()
         if self.scale is not None:
             lookup = {s.strip().casefold(): float(i) for i, s in enumerate(self.scale)}
             mapped = text.str.casefold().map(lookup).to_numpy(dtype=float)
-            why = f"is not on its scale {list(self.scale)}"
         else:
-            mapped = pd.to_numeric(text.where(~empty_u), errors="coerce").to_numpy(dtype=float)
+            mapped, _ = parse_numbers(text.where(~empty), decimal)
             mapped = np.where(np.isfinite(mapped) & (mapped >= 0), mapped, np.nan)
+        return np.where(empty, np.nan, mapped), ~empty & np.isnan(mapped)
+
+    def _refuse(self, value: Any, decimal: str, source: str, row: int, column: str) -> None:
+        if self.scale is None and parse_numbers(pd.Series([value]), decimal)[1][0]:
+            raise ambiguous_number(value, decimal, source, column, row, None)
+        if self.scale is not None:
+            why = f"is not on its scale {list(self.scale)}" + suggest(str(value), self.scale)
+        else:
             why = "must be a number >= 0 (or give the question a scale of labels)"
-        bad_u = ~empty_u & np.isnan(mapped)
-        if bad_u.any():
-            k = int(np.flatnonzero(np.isin(codes, np.flatnonzero(bad_u)))[0])
-            hint = suggest(str(values.iloc[k]), self.scale) if self.scale else ""
-            raise ValidationError(f"answer {values.iloc[k]!r} to question '{self.name}' {why}"
-                                  + hint, source=source, row=int(rows[k]),
-                                  field=_col(column, k))
-        table = np.append(np.where(empty_u, np.nan, mapped), np.nan)  # code -1: missing
-        return table[codes]
+        raise ValidationError(f"answer {value!r} to question '{self.name}' {why}",
+                              source=source, row=row, field=column)
 
 
 def _col(column: pd.Series | str, k: int) -> str:
@@ -189,38 +203,39 @@ def _scale(scale: Any, where: str) -> tuple[str, ...] | None:
     return labels
 
 
-def _table(obj: Any, what: str, **read: Any) -> tuple[pd.DataFrame, str]:
+def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | None,
+           decimal: str | None, encoding: str | None) -> tuple[pd.DataFrame, str, str]:
+    """(table, source name, decimal mark of its text numbers) of a DataFrame or file.
+
+    A text file is read as :func:`~ecosystem.read_csv` reads its files (encoding, separator and
+    decimal mark detected and written to ``notes``): the actors (sampling frame) exactly as
+    there, the responses with every column as text.
+    """
     if isinstance(obj, pd.DataFrame):
-        return obj.reset_index(drop=True), f"{what} table"
+        return obj.reset_index(drop=True), f"{what} table", "."
     path = Path(obj)
     if not path.is_file():
         raise ConfigError(f"read_survey(): {what} file '{path}' does not exist")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            frame = pd.read_excel(path, dtype=str)
+            return pd.read_excel(path, dtype=str), str(path), "."
         except ImportError:
             raise ConfigError("reading .xlsx needs openpyxl: pip install 'ecosystem[excel]'"
                               ) from None
-    else:
-        frame = _read_text_table(path, **read)
-    return frame, path.name
+    if what == "actors":
+        frame, _ = csv_frame(path, None, "actors", schema, sep=sep, decimal=decimal,
+                             encoding=encoding, notes=notes)
+        return frame, str(path), "."
+    frame, _, dec = read_text_table(path, sep=sep, decimal=decimal, encoding=encoding,
+                                    notes=notes)
+    return frame, str(path), dec
 
 
-def _read_text_table(path: Path, *, sep: str | None = None,
-                     encoding: str | None = None) -> pd.DataFrame:
-    raw = path.read_bytes()
-    enc = encoding
-    if enc is None:
-        enc = "utf-8-sig"
-        try:
-            raw.decode(enc)
-        except UnicodeDecodeError:
-            enc = "cp1252"
-    first = raw.split(b"\n", 1)[0]
-    sep = sep or (";" if first.count(b";") > first.count(b",") else ",")
-    # every column as text (ids such as "0123" keep their zeros); pyarrow's parser is 3x faster
-    return pd.read_csv(path, sep=sep, encoding=enc, dtype=str, keep_default_na=False,
-                       na_values=[""], engine="pyarrow")
+def _frame_of(actors: Any, schema: Schema, notes: Collector, **read: Any) -> pd.DataFrame:
+    """The sampling frame, validated as an actors table (kinds canonical), noted in ``notes``."""
+    frame, source, _ = _table(actors, "actors", schema, notes, **read)
+    where = Where(source, first_line=None if source == "actors table" else 2)
+    return Ecosystem(frame, None, schema=schema, _source=(where,), _notes=notes).actors
 
 
 # ------------------------------------------------------------------ the parsed survey
@@ -247,6 +262,9 @@ class Survey:
         The vocabulary.
     source
         Name of the responses file or table.
+    read_notes
+        The read report of the files or tables (encoding, separator, decimal mark, column
+        aliases, kinds made canonical), continued by each :meth:`ecosystem`.
 
     Examples
     --------
@@ -267,12 +285,13 @@ class Survey:
     notes: Mapping[str, Any] = field(default_factory=dict)
     schema: Schema | None = None
     source: str = "responses"
+    read_notes: tuple[Note, ...] = ()
 
     @classmethod
     def read(cls, responses: Any, *, actors: Any, layout: str = "wide",
              respondent: str = "respondent", questions: Mapping[str, Any] | None = None,
              schema: Schema | None = None, sep: str | None = None,
-             encoding: str | None = None) -> Survey:
+             decimal: str | None = None, encoding: str | None = None) -> Survey:
         """Read survey responses (DataFrame, CSV or Excel path) against a sampling frame.
 
         Parameters
@@ -290,9 +309,12 @@ class Survey:
             Question -> tie kind, or -> ``{"tie_kind"|"attribute": ..., "scale": ...}``.
         schema
             Vocabulary; :meth:`Schema.default` when omitted.
-        sep, encoding
-            For text files: the separator (detected between ``,`` and ``;`` when omitted)
-            and the encoding (UTF-8, else Windows-1252, when omitted).
+        sep, decimal, encoding
+            For text files, as :func:`~ecosystem.read_csv` takes them: the separator (the
+            most frequent of ``,``, ``;``, tab and ``|`` in the header when omitted), the
+            decimal mark of numeric answers (the comma for ``;``-separated files when
+            omitted) and the encoding (UTF-8, else Windows-1252, when omitted). What was
+            chosen is in the read report.
 
         Returns
         -------
@@ -317,22 +339,27 @@ class Survey:
         if actors is None:
             raise ConfigError("read_survey(): actors= is needed: the sampling frame (the "
                               "organisations asked about, with id and kind)")
-        frame, _ = _table(actors, "actors", sep=sep, encoding=encoding)
-        frame = Ecosystem(frame, None, schema=schema).actors  # validated, kinds canonical
-        table, source = _table(responses, "responses", sep=sep, encoding=encoding)
+        notes = Collector()
+        read = {"sep": sep, "decimal": decimal, "encoding": encoding}
+        frame = _frame_of(actors, schema, notes, **read)
+        table, source, dec = _table(responses, "responses", schema, notes, **read)
         ids = pd.Index(frame["id"])
         if layout == "wide":
-            answers, notes = _wide(table, respondent, qs, ids, source)
+            answers, info = _wide(table, respondent, qs, ids, source, dec)
         else:
-            answers, notes = _long(table, respondent, qs, ids, source)
+            answers, info = _long(table, respondent, qs, ids, source, dec)
+        if info.pop("decimal_comma", None):
+            note_decimal_comma(info.pop("numeric_columns"), source, notes)
+        info.pop("numeric_columns", None)
         r_pos = answers["respondent"].cat.codes.to_numpy()
-        who = frozenset(ids[np.unique(r_pos)]) | notes.pop("silent_respondents", frozenset())
+        answered = np.bincount(r_pos, minlength=len(ids)) > 0
+        who = frozenset(ids[answered]) | info.pop("silent_respondents", frozenset())
         self_rows = r_pos == answers["partner"].cat.codes.to_numpy()
-        notes = {**notes, "self_answers_ignored": int((self_rows & answers["rating"].notna()
-                                                       ).sum())}
-        answers = answers[~self_rows].reset_index(drop=True)
-        notes["empty_answers"] = int(answers["rating"].isna().sum())
-        return cls(frame, answers, who, qs, notes, schema, source)
+        info["self_answers_ignored"] = int((self_rows & answers["rating"].notna()).sum())
+        if self_rows.any():
+            answers = answers[~self_rows].reset_index(drop=True)
+        info["empty_answers"] = int(answers["rating"].isna().sum())
+        return cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
 
     # -------------------------------------------------------------- ecosystem
     def ecosystem(self, *, symmetrize: str = "reciprocated", threshold: float | str | None = None,
@@ -384,25 +411,32 @@ class Survey:
                               "'drop'")
         schema = self.schema or Schema.default()
         responded = self._responded()
-        parts, stats = [], {"disagreements": 0, "rating_disagreements": 0}
+        n = len(self.frame)
+        parts: list[tuple[np.ndarray, ...]] = []
+        stats = {"disagreements": 0, "rating_disagreements": 0}
         for q in self.questions.values():
             if q.tie_kind is None:
                 continue
-            r = self._ratings(q, threshold)
-            ids = self.frame["id"].to_numpy(dtype=object)
-            mutual = q.tie_kind in schema.mutual_tie_kinds
-            ties, st = (_mutual(*r, symmetrize, non_respondents, self._responded(), ids)
-                        if mutual else _directed(*r, non_respondents, self._responded(), ids))
+            i, j, x = self._ratings(q, threshold)
+            if q.tie_kind in schema.mutual_tie_kinds:
+                part, st = _mutual(i, j, x, symmetrize, non_respondents, responded, n)
+            else:
+                part, st = _directed(i, j, x, non_respondents, responded)
             for k in stats:
                 stats[k] += st.get(k, 0)
-            parts.append(ties.assign(kind=q.tie_kind))
-        ties = pd.concat(parts, ignore_index=True)[["source", "target", "kind", "weight",
-                                                    "reported_by"]]
-        ties = self._attributes(ties, schema)
-        actors = self.frame.assign(responded=responded)
-        eco = Ecosystem(actors, ties, schema=schema, name=name or "survey")
-        report = self._report(eco, symmetrize, threshold, non_respondents, stats)
-        return eco.with_provenance({"step": "read_survey", "source": self.source, **report})
+            parts.append((*part, np.full(len(part[0]), len(parts), dtype=np.int64)))
+        src, tgt, weight, reported, kind = (np.concatenate([p[k] for p in parts])
+                                            for k in range(5))
+        kinds = [q.tie_kind for q in self.questions.values() if q.tie_kind is not None]
+        mutual = np.isin(np.asarray(kinds, dtype=object), list(schema.mutual_tie_kinds))[kind]
+        columns = {"kind": pd.Index(kinds, dtype=STR).take(kind),
+                   "weight": weight, "reported_by": _REPORTED.take(reported),
+                   **self._attributes(src, tgt, mutual)}
+        report = self._report(reported, symmetrize, threshold, non_respondents, stats)
+        return Ecosystem._from_positions(
+            self.frame.assign(responded=responded), src, tgt, columns, schema=schema,
+            name=name or "survey", _step={"step": "read_survey", "source": self.source,
+                                          **report}, _notes=Collector(list(self.read_notes)))
 
     def _ratings(self, q: Question, threshold: float | str | None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -422,12 +456,11 @@ class Survey:
         mask[pos[pos >= 0]] = True
         return mask
 
-    def _attributes(self, ties: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-        ids = pd.Index(self.frame["id"])
-        n = len(ids)
-        src = ids.get_indexer(ties["source"]).astype(np.int64)
-        tgt = ids.get_indexer(ties["target"]).astype(np.int64)
-        mutual = ties["kind"].isin(schema.mutual_tie_kinds).to_numpy()
+    def _attributes(self, src: np.ndarray, tgt: np.ndarray, mutual: np.ndarray
+                    ) -> dict[str, np.ndarray]:
+        """The attribute questions' columns for ties ``src -> tgt`` (frame positions)."""
+        n = len(self.frame)
+        out = {}
         for q in self.questions.values():
             if q.attribute is None:
                 continue
@@ -441,16 +474,16 @@ class Survey:
             val_dir = directed.reindex(src * n + tgt).to_numpy(dtype=float)
             val_mut = pair.reindex(np.minimum(src, tgt) * n + np.maximum(src, tgt)).to_numpy(
                 dtype=float)
-            ties[q.attribute] = np.where(mutual, val_mut, val_dir)
-        return ties
+            out[q.attribute] = np.where(mutual, val_mut, val_dir)
+        return out
 
-    def _report(self, eco: Ecosystem, symmetrize: str, threshold: Any, non_respondents: str,
-                stats: Mapping[str, int]) -> dict[str, Any]:
+    def _report(self, reported_by: np.ndarray, symmetrize: str, threshold: Any,
+                non_respondents: str, stats: Mapping[str, int]) -> dict[str, Any]:
         frame = self.frame
         responded = pd.Series(self._responded(), index=frame.index)
         by_domain = responded.groupby(frame["domain"]).mean()
         n_non = int((~responded).sum())
-        reported = eco.ties["reported_by"].value_counts()
+        reported = _counts(reported_by, _REPORTED)
         return {
             "respondents": int(responded.sum()),
             "frame": len(frame),
@@ -634,20 +667,34 @@ def _threshold(threshold: float | str, q: Question) -> float:
     return t
 
 
+#: ``reported_by`` by code: 0 both sides, 1 one side (both responded), 2 the respondent only.
+_REPORTED = pd.Index(["both", "one", "respondent"], dtype=STR)
+
+
+def _counts(codes: np.ndarray, names: pd.Index) -> pd.Series:
+    """``Series.value_counts()`` of ``names[codes]``: most frequent first, ties in order of
+    first appearance."""
+    counts = np.bincount(codes, minlength=len(names))
+    present = np.flatnonzero(counts)
+    first = [int(np.argmax(codes == c)) for c in present]
+    order = sorted(range(len(present)), key=lambda k: (-counts[present[k]], first[k]))
+    return pd.Series(counts[present[order]], index=names[present[order]])
+_Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
-              responded: np.ndarray, ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, int]]:
+              responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
     keep = x > 0
     if non_respondents == "drop":
         keep &= responded[j]
-    return pd.DataFrame({"source": ids[i[keep]], "target": ids[j[keep]],
-                         "weight": x[keep].astype(float), "reported_by": "respondent"}), {}
+    m = int(keep.sum())
+    return (i[keep], j[keep], x[keep].astype(float), np.full(m, 2, dtype=np.int8)), {}
 
 
 def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_respondents: str,
-            responded: np.ndarray, ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, int]]:
-    n = len(ids)
+            responded: np.ndarray, n: int) -> tuple[_Part, dict[str, int]]:
     a, b = np.minimum(i, j), np.maximum(i, j)
-    keys, inv = np.unique(a * n + b, return_inverse=True)
+    keys, inv = _unique(a * n + b)
     first = i < j  # the answer of the pair's first actor (a) about b
     x_ab = np.full(len(keys), np.nan)
     x_ba = np.full(len(keys), np.nan)
@@ -667,13 +714,24 @@ def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_responde
     single = np.where(np.isnan(x_ab), pb, pa)
     tie = np.where(both_resp, tie, (single > 0) & (non_respondents == "keep"))
     w = np.where(both_resp, w, single)
-    reported = np.where(~both_resp, "respondent", np.where(pos_a & pos_b, "both", "one"))
+    reported = np.where(~both_resp, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
     stats = {"disagreements": int((both_resp & (n_pos == 1)).sum()),
              "rating_disagreements": int((both_resp & (n_pos == 2) & (pa != pb)).sum())}
     keep = tie.astype(bool)
-    return pd.DataFrame({"source": ids[pa_[keep]], "target": ids[pb_[keep]],
-                         "weight": w[keep].astype(float),
-                         "reported_by": reported[keep]}), stats
+    return (pa_[keep], pb_[keep], w[keep].astype(float), reported[keep]), stats
+
+
+def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` by a stable sort (fast on the runs of
+    partners that survey exports hold per respondent)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
 
 
 def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
@@ -697,13 +755,13 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
     pos = ids.get_indexer(pd.Index(names))
-    bad = np.append(pos < 0, True)[codes]  # a missing value (code -1) is never an id
-    if bad.any():
+    if (pos < 0).any() or (codes < 0).any():
+        bad = np.append(pos < 0, True)[codes]  # a missing value (code -1) is never an id
         k = int(np.flatnonzero(bad)[0])
         raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame (actors)"
                               + suggest(str(values.iloc[k]), [str(i) for i in ids]),
                               source=source, row=k, field=field)
-    return pos[codes].astype(np.int64)
+    return pos[codes].astype(np.int64, copy=False)
 
 
 def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
@@ -716,7 +774,7 @@ def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.nda
 
 
 def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids: pd.Index,
-          source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+          source: str, decimal: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     if respondent not in table.columns:
         raise ValidationError(f"no '{respondent}' column; columns: {list(table.columns)[:8]}"
                               " (name the respondent column with respondent=)", source=source,
@@ -730,7 +788,7 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
                                f"and {second}); keep one response per organisation",
                                source=source, row=int(second), field=respondent)
     qnames = list(qs)
-    parts, unused = [], []
+    parts, unused, numeric = [], [], []
     for col in table.columns:
         if col == respondent:
             continue
@@ -743,7 +801,9 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
             raise ValidationError(f"column '{col}': partner {partner!r} is not in the sampling "
                                   "frame (actors)" + suggest(partner, [str(i) for i in ids]),
                                   source=source, field=str(col))
-        ratings = qs[q].ratings(table[col], source, rows, str(col))
+        ratings = qs[q].ratings(table[col], source, rows, str(col), decimal)
+        if qs[q].scale is None and np.isfinite(ratings).any():
+            numeric.append(str(col))
         parts.append((who, np.full(len(who), ids.get_loc(partner)),
                       np.full(len(who), qnames.index(q)), ratings))
     if unused:
@@ -756,11 +816,13 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     answers = _answers(ids, qs, cols[0].astype(np.int64), cols[1].astype(np.int64),
                        cols[2].astype(np.int64), cols[3].astype(float))
     # a respondent whose every answer is empty still responded
-    return answers, {"layout": "wide", "silent_respondents": frozenset(ids[who])}
+    return answers, {"layout": "wide", "silent_respondents": frozenset(ids[who]),
+                     "decimal_comma": decimal == "," and bool(numeric),
+                     "numeric_columns": numeric}
 
 
 def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids: pd.Index,
-          source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+          source: str, decimal: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     names = [respondent, "partner", "question", "value"]
     missing = [c for c in names if c not in table.columns]
     if missing:
@@ -770,26 +832,45 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     if extra:
         raise ValidationError(f"unexpected columns {extra[:5]} in the long layout (respondent, "
                               "partner, question, value)", source=source, field=extra[0])
-    rows = np.arange(len(table))
     who = _positions(table[respondent], ids, "respondent", source, respondent)
     partner = _positions(table["partner"], ids, "partner", source, "partner")
     qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
     key = (who * len(ids) + partner) * len(qs) + qcode
-    order = np.argsort(key, kind="stable")  # one sort finds any answer given twice
-    same = np.flatnonzero(key[order[1:]] == key[order[:-1]])
-    if len(same):
+    ordered = np.sort(key, kind="stable")  # stable: fast on the runs of one respondent
+    if (ordered[1:] == ordered[:-1]).any():  # an answer given twice: find its rows
+        order = np.argsort(key, kind="stable")
+        same = np.flatnonzero(key[order[1:]] == key[order[:-1]])
         first, second = order[same[0]], order[same[0] + 1]
         raise DuplicateIdError(f"respondent {ids[who[first]]!r} answered question "
                                f"{list(qs)[qcode[first]]!r} about {ids[partner[first]]!r} twice "
                                f"(rows {first} and {second})", source=source, row=int(second),
                                field="value")
-    ratings = np.full(len(table), np.nan)
+    ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal)
+    return _answers(ids, qs, who, partner, qcode, ratings), {
+        "layout": "long", "decimal_comma": decimal == "," and numeric,
+        "numeric_columns": ["value"]}
+
+
+def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Question],
+                  source: str, decimal: str) -> tuple[np.ndarray, bool]:
+    """Ratings of the answers in the long layout: each question's scale applied to the
+    distinct answers it was given, one table lookup per answer."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    width = len(uniques) + 1  # the last column: missing (code -1)
+    combo = qcode * width + np.where(codes < 0, width - 1, codes)
+    given = np.bincount(combo, minlength=len(qs) * width).reshape(len(qs), width) > 0
+    table = np.full((len(qs), width), np.nan)
+    numeric = False
     for k, q in enumerate(qs.values()):
-        m = qcode == k
-        if m.any():
-            ratings[m] = q.ratings(table["value"][m].reset_index(drop=True), source, rows[m],
-                                   "value")
-    return _answers(ids, qs, who, partner, qcode, ratings), {"layout": "long"}
+        rated, bad = q._rate(uniques, decimal)
+        bad &= given[k, :-1]
+        if bad.any():  # the first row of this question holding a refused answer
+            at = np.where(qcode == k, combo - k * width, width - 1)
+            row = int(np.flatnonzero(np.append(bad, False)[at])[0])
+            q._refuse(values.iloc[row], decimal, source, row, "value")
+        table[k, :-1] = rated
+        numeric |= q.scale is None and bool(np.isfinite(rated[given[k, :-1]]).any())
+    return table.reshape(-1)[combo], numeric
 
 
 # ------------------------------------------------------------------ entry points
@@ -805,6 +886,7 @@ def read_survey(
     non_respondents: str = "keep",
     schema: Schema | None = None,
     sep: str | None = None,
+    decimal: str | None = None,
     encoding: str | None = None,
 ) -> Ecosystem:
     """Read a partnership survey into an :class:`Ecosystem` by documented missing-data rules.
@@ -834,8 +916,10 @@ def read_survey(
         ``"keep"`` the respondent's report of a tie with a non-respondent, or ``"drop"`` it.
     schema
         Vocabulary; the default schema when omitted.
-    sep, encoding
-        For text files; detected when omitted.
+    sep, decimal, encoding
+        For text files, as :func:`~ecosystem.read_csv` takes them (detected when omitted:
+        the separator from the header, the decimal comma for ``;``-separated files, UTF-8
+        else Windows-1252); the choices are in the read report (``eco.read_report``).
 
     Returns
     -------
@@ -863,7 +947,8 @@ def read_survey(
     (0.6666666666666666, 0)
     """
     survey = Survey.read(responses, actors=actors, layout=layout, respondent=respondent,
-                         questions=questions, schema=schema, sep=sep, encoding=encoding)
+                         questions=questions, schema=schema, sep=sep, decimal=decimal,
+                         encoding=encoding)
     return survey.ecosystem(symmetrize=symmetrize, threshold=threshold,
                             non_respondents=non_respondents)
 
@@ -876,6 +961,7 @@ def read_ego_survey(
     tie_kind: str = "collaboration",
     schema: Schema | None = None,
     sep: str | None = None,
+    decimal: str | None = None,
     encoding: str | None = None,
 ) -> Ecosystem:
     """Read an ego-network survey (contacts named by kind, not by name) as kind-level ties.
@@ -905,8 +991,8 @@ def read_ego_survey(
         Kind of the ties made.
     schema
         Vocabulary.
-    sep, encoding
-        For text files.
+    sep, decimal, encoding
+        For text files, as :func:`~ecosystem.read_csv` takes them (detected when omitted).
 
     Returns
     -------
@@ -927,9 +1013,10 @@ def read_ego_survey(
     1  Oost/gp      Oost/welfare     3.0          2
     """
     schema = schema or Schema.default()
-    frame = Ecosystem(_table(actors, "actors", sep=sep, encoding=encoding)[0], None,
-                      schema=schema).actors
-    table, source = _table(responses, "responses", sep=sep, encoding=encoding)
+    notes = Collector()
+    read = {"sep": sep, "decimal": decimal, "encoding": encoding}
+    frame = _frame_of(actors, schema, notes, **read)
+    table, source, dec = _table(responses, "responses", schema, notes, **read)
     kind = schema.tie_kind(tie_kind)
     if respondent not in table.columns:
         raise ValidationError(f"no '{respondent}' column", source=source, field=respondent)
@@ -953,7 +1040,7 @@ def read_ego_survey(
             raise ValidationError(f"column '{col}' is not an actor kind"
                                   + suggest(str(col), schema.actor_kinds), source=source,
                                   field=str(col)) from None
-        c = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
+        c = parse_numbers(table[col], dec)[0]
         empty = table[col].isna().to_numpy()
         bad = ~empty & ~(np.isfinite(c) & (c >= 0) & (c == np.round(c)))
         if bad.any():
@@ -976,12 +1063,12 @@ def read_ego_survey(
         weight=("n", "sum"), n_reports=("n", "size")).reset_index()
     ties["kind"] = kind
     agg = _aggregate_actors(frame, who, nb, own, ties)
-    eco = Ecosystem(agg, ties[["source", "target", "kind", "weight", "n_reports"]],
-                    schema=schema, name="ego survey (aggregated by neighbourhood and kind)")
-    return eco.with_provenance({"step": "read_ego_survey", "source": source,
-                                "respondents": len(who), "frame": len(frame),
-                                "self_kind_counts_left_out": int(loops.sum()),
-                                "aggregated": True})
+    return Ecosystem(agg, ties[["source", "target", "kind", "weight", "n_reports"]],
+                     schema=schema, name="ego survey (aggregated by neighbourhood and kind)",
+                     _step={"step": "read_ego_survey", "source": source,
+                            "respondents": len(who), "frame": len(frame),
+                            "self_kind_counts_left_out": int(loops.sum()),
+                            "aggregated": True}, _notes=notes)
 
 
 def _aggregate_actors(frame: pd.DataFrame, who: pd.Series, nb: np.ndarray, own: np.ndarray,
