@@ -52,13 +52,17 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
 
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import (
@@ -693,14 +697,9 @@ def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
 
 def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_respondents: str,
             responded: np.ndarray, n: int) -> tuple[_Part, dict[str, int]]:
-    a, b = np.minimum(i, j), np.maximum(i, j)
-    keys, inv = _unique(a * n + b)
-    first = i < j  # the answer of the pair's first actor (a) about b
-    x_ab = np.full(len(keys), np.nan)
-    x_ba = np.full(len(keys), np.nan)
-    x_ab[inv[first]] = x[first]
-    x_ba[inv[~first]] = x[~first]
-    pa_, pb_ = keys // n, keys % n
+    pa_, pb_, at_ab, at_ba = _pairs(i, j, n)
+    x_ab = np.where(at_ab >= 0, x[at_ab], np.nan)  # the first actor's (a) answer about b
+    x_ba = np.where(at_ba >= 0, x[at_ba], np.nan)
     # a respondent that gave no answer about a partner reported no tie with it
     a_resp, b_resp = responded[pa_], responded[pb_]
     x_ab = np.where(np.isnan(x_ab) & a_resp, 0.0, x_ab)
@@ -721,17 +720,30 @@ def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_responde
     return (pa_[keep], pb_[keep], w[keep].astype(float), reported[keep]), stats
 
 
-def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` by a stable sort (fast on the runs of
-    partners that survey exports hold per respondent)."""
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    new = np.empty(len(keys), dtype=bool)
-    new[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return ordered[new], inverse
+def _pairs(i: np.ndarray, j: np.ndarray, n: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs answered about, each once and ordered by (a, b) with a < b: a, b, and the
+    index of a's answer about b and of b's about a (-1: none).
+
+    The answers are the entries of a sparse n x n matrix at (a, b), the answer's index + 1 as
+    the real part when a answered, as the imaginary part when b did; building it in CSR form
+    groups a pair's two answers by a linear-time bucket sort. An answer given twice (which
+    reading refuses) keeps the last, as a dict would.
+    """
+    first = i < j
+    k = np.arange(1, len(i) + 1, dtype=float)
+    m = sp.coo_matrix((np.where(first, k, k * 1j), (np.where(first, i, j),
+                                                    np.where(first, j, i))), shape=(n, n)).tocsr()
+    m.sum_duplicates()  # sorts each row's columns and adds a pair's two answers into one
+    at_ab = m.data.real.astype(np.int64) - 1
+    at_ba = m.data.imag.astype(np.int64) - 1
+    if int((at_ab >= 0).sum() + (at_ba >= 0).sum()) != len(i):  # an answer given twice
+        keep = np.flatnonzero(~pd.Series(i * n + j).duplicated(keep="last").to_numpy())
+        pa_, pb_, at_ab, at_ba = _pairs(i[keep], j[keep], n)
+        return (pa_, pb_, np.where(at_ab >= 0, keep[at_ab], -1),
+                np.where(at_ba >= 0, keep[at_ba], -1))
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr))
+    return rows, m.indices.astype(np.int64), at_ab, at_ba
 
 
 def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
@@ -752,6 +764,12 @@ def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: n
 def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
                field: str) -> np.ndarray:
     """Positions in the frame of id values (stripped); an unknown id names its first row."""
+    arr = values.array
+    if hasattr(arr, "__arrow_array__") and len(values):  # text as read from a file
+        pos = pc.index_in(pa.array(arr), value_set=pa.array(np.asarray(ids, dtype=object),
+                                                            type=pa.large_string()))
+        if pos.null_count == 0:  # every value is an id as it stands
+            return pos.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
     pos = ids.get_indexer(pd.Index(names))
@@ -789,6 +807,7 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
                                source=source, row=int(second), field=respondent)
     qnames = list(qs)
     parts, unused, numeric = [], [], []
+    seen: dict[tuple[str, str], str] = {}
     for col in table.columns:
         if col == respondent:
             continue
@@ -801,6 +820,11 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
             raise ValidationError(f"column '{col}': partner {partner!r} is not in the sampling "
                                   "frame (actors)" + suggest(partner, [str(i) for i in ids]),
                                   source=source, field=str(col))
+        if (q, partner) in seen:
+            raise DuplicateIdError(f"columns '{seen[q, partner]}' and '{col}' both hold the "
+                                   f"answers to '{q}' about {partner!r}; keep one",
+                                   source=source, field=str(col))
+        seen[q, partner] = str(col)
         ratings = qs[q].ratings(table[col], source, rows, str(col), decimal)
         if qs[q].scale is None and np.isfinite(ratings).any():
             numeric.append(str(col))
@@ -832,23 +856,49 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     if extra:
         raise ValidationError(f"unexpected columns {extra[:5]} in the long layout (respondent, "
                               "partner, question, value)", source=source, field=extra[0])
-    who = _positions(table[respondent], ids, "respondent", source, respondent)
-    partner = _positions(table["partner"], ids, "partner", source, "partner")
-    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
-    key = (who * len(ids) + partner) * len(qs) + qcode
-    ordered = np.sort(key, kind="stable")  # stable: fast on the runs of one respondent
-    if (ordered[1:] == ordered[:-1]).any():  # an answer given twice: find its rows
-        order = np.argsort(key, kind="stable")
-        same = np.flatnonzero(key[order[1:]] == key[order[:-1]])
-        first, second = order[same[0]], order[same[0] + 1]
-        raise DuplicateIdError(f"respondent {ids[who[first]]!r} answered question "
-                               f"{list(qs)[qcode[first]]!r} about {ids[partner[first]]!r} twice "
-                               f"(rows {first} and {second})", source=source, row=int(second),
-                               field="value")
-    ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal)
+    parallel = len(table) >= _PARALLEL_ROWS
+    who, partner, qcode = _run([
+        lambda: _positions(table[respondent], ids, "respondent", source, respondent),
+        lambda: _positions(table["partner"], ids, "partner", source, "partner"),
+        lambda: _positions(table["question"], pd.Index(list(qs)), "question", source,
+                           "question")], parallel)
+    _, (ratings, numeric) = _run([
+        lambda: _answered_once(who, partner, qcode, ids, list(qs), source),
+        lambda: _long_ratings(table["value"], qcode, qs, source, decimal)], parallel)
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
         "numeric_columns": ["value"]}
+
+
+#: From this many answers on, the long layout's independent steps run in two threads.
+_PARALLEL_ROWS = 200_000
+
+
+def _run(tasks: list[Callable[[], Any]], parallel: bool) -> list[Any]:
+    """The results of ``tasks``; in two threads when ``parallel`` (their NumPy and Arrow
+    kernels release the GIL). The first task, in order, that fails raises its error, as when
+    they run one after another."""
+    if not parallel:
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        return [f.result() for f in futures]
+
+
+def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
+                   qnames: list[str], source: str) -> None:
+    """Refuse an answer given twice (same respondent, partner and question), naming both rows."""
+    key = (who * len(ids) + partner) * len(qnames) + qcode
+    ordered = np.sort(key, kind="stable")  # stable: fast on the runs of one respondent
+    if not (ordered[1:] == ordered[:-1]).any():
+        return
+    order = np.argsort(key, kind="stable")
+    same = np.flatnonzero(key[order[1:]] == key[order[:-1]])
+    first, second = order[same[0]], order[same[0] + 1]
+    raise DuplicateIdError(f"respondent {ids[who[first]]!r} answered question "
+                           f"{qnames[qcode[first]]!r} about {ids[partner[first]]!r} twice "
+                           f"(rows {first} and {second})", source=source, row=int(second),
+                           field="value")
 
 
 def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Question],
@@ -857,7 +907,8 @@ def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Questio
     distinct answers it was given, one table lookup per answer."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     width = len(uniques) + 1  # the last column: missing (code -1)
-    combo = qcode * width + np.where(codes < 0, width - 1, codes)
+    combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
+                             codes.min() < 0 else codes)
     given = np.bincount(combo, minlength=len(qs) * width).reshape(len(qs), width) > 0
     table = np.full((len(qs), width), np.nan)
     numeric = False
