@@ -301,3 +301,74 @@ def test_unknown_tie_kind_rule_and_questions():
     with pytest.raises(EcosystemError, match="number >= 0"):
         read_survey(WIDE.assign(**{"vertrouwen: c": ["-1", "", ""]}), actors=FRAME,
                     questions=QUESTIONS)
+
+
+# ------------------------------------------------------------------ files as read_csv reads them
+def test_dutch_csv_survey_reads_and_reports_as_read_csv(tmp_path):
+    # a Dutch Excel export: semicolons, decimal comma, Windows-1252 (the é of enquête)
+    frame = FRAME.assign(naam=["Huisarts Oost", "Welzijn", "Wijkteam", "Buurthuis Réne", "ZH"])
+    frame.to_csv(tmp_path / "organisaties.csv", sep=";", index=False, encoding="cp1252")
+    wide = WIDE.assign(**{"vertrouwen: a": ["", "4,5", "2"]})
+    wide.to_csv(tmp_path / "enquête.csv", sep=";", index=False, encoding="cp1252")
+    eco = read_survey(tmp_path / "enquête.csv", actors=tmp_path / "organisaties.csv",
+                      questions=QUESTIONS, symmetrize="max")
+    assert _ties(eco) == {**COMMON, **EXPECTED["max"]}
+    trust = eco.ties.set_index(["source", "target", "kind"])["trust"]
+    assert trust[("a", "b", "collaboration")] == (4 + 4.5) / 2  # decimal comma read
+    # the format notes are those read_csv writes for the same file
+    ref = es.read_csv(tmp_path / "organisaties.csv").read_report
+    want = [n.message for n in ref.notes if n.topic == "format"]
+    got = [n for n in eco.read_report.notes if n.source.endswith("organisaties.csv")]
+    assert [n.message for n in got if n.topic == "format"] == want
+    assert any("Windows-1252" in m for m in want) and any("semicolon" in m for m in want)
+    mine = [n.message for n in eco.read_report.notes if n.source.endswith("enquête.csv")]
+    assert any("semicolon" in m for m in mine) and any("decimal mark" in m for m in mine)
+    assert "decimal comma read in columns 'vertrouwen: a', 'vertrouwen: b', 'vertrouwen: c'" in mine
+    assert eco.provenance[-1]["step"] == "read_survey"
+
+
+def test_number_with_the_other_decimal_mark_is_ambiguous(tmp_path):
+    path = tmp_path / "enquete.csv"
+    WIDE.assign(**{"vertrouwen: a": ["", "1.500", "2"]}).to_csv(path, sep=";", index=False)
+    with pytest.raises(es.core.errors.FormatError, match=r"ambiguous.*decimal='\.'") as info:
+        read_survey(path, actors=FRAME, questions=QUESTIONS)
+    assert info.value.row == 1 and info.value.field == "vertrouwen: a"
+    eco = read_survey(path, actors=FRAME, questions=QUESTIONS, decimal=".")
+    assert eco.ties.set_index(["source", "target", "kind"]).loc[
+        ("a", "b", "collaboration"), "trust"] == (4 + 1.5) / 2
+
+
+def test_long_csv_file_matches_the_table(tmp_path):
+    long = _long(WIDE)
+    path = _csv(tmp_path, long, "lang.csv")
+    for rule in EXPECTED:
+        assert _ties(read_survey(path, actors=FRAME, layout="long", questions=QUESTIONS,
+                                 symmetrize=rule)) == {**COMMON, **EXPECTED[rule]}
+
+
+def test_threaded_long_layout_equals_sequential(monkeypatch):
+    long = _long(WIDE)
+    one = read_survey(long, actors=FRAME, layout="long", questions=QUESTIONS)
+    monkeypatch.setattr(es.io.survey, "_PARALLEL_ROWS", 0)
+    assert read_survey(long, actors=FRAME, layout="long", questions=QUESTIONS) == one
+    # the first failing step in order raises, as without threads
+    bad = pd.concat([long, long.iloc[[0]]], ignore_index=True)
+    bad.loc[len(bad) - 1, "value"] = "wekelijks"
+    with pytest.raises(DuplicateIdError):
+        read_survey(bad, actors=FRAME, layout="long", questions=QUESTIONS)
+
+
+def test_wide_columns_for_one_question_and_partner_are_refused():
+    bad = WIDE.assign(**{"contact:  b": WIDE["contact: b"]})
+    with pytest.raises(DuplicateIdError, match="'contact: b' and 'contact:  b'"):
+        read_survey(bad, actors=FRAME, questions=QUESTIONS)
+
+
+def test_pairs_of_a_survey_with_repeated_answers_keep_the_last():
+    survey = Survey.read(WIDE, actors=FRAME, questions=QUESTIONS)
+    a = survey.answers
+    first = a[(a["respondent"] == "a") & (a["partner"] == "b") & (a["question"] == "contact")]
+    twice = pd.concat([first.assign(rating=0.0), a], ignore_index=True)  # the later one wins
+    from dataclasses import replace
+    assert _ties(replace(survey, answers=twice).ecosystem(symmetrize="max")) == _ties(
+        survey.ecosystem(symmetrize="max"))

@@ -124,6 +124,8 @@ def read_text_table(path: PathLike, *, sep: str | None, decimal: str | None,
 
 def _parse_arrow(opened: _Opened) -> pd.DataFrame | None:
     """Every column as text by pyarrow, or None where its reading could differ from pandas'."""
+    if len(opened.names) < 2:  # pandas skips a line of spaces as blank; pyarrow reads a value
+        return None
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(opened.decoded.utf8),

@@ -1,0 +1,165 @@
+"""The fast paths of the survey reader against the paths they stand in for.
+
+``read_text_table``'s pyarrow parse must give what ``read_csv``'s own parser (pandas' C engine,
+every column as text) gives, or leave the file to that parser; ``Ecosystem._from_positions``
+must build what ``Ecosystem(actors, ties)`` builds and refuse everything it refuses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ecosystem as es
+from ecosystem.core.errors import EcosystemError
+from ecosystem.core.report import Collector
+from ecosystem.io import csv as csvmod
+
+# ------------------------------------------------------------------ text tables
+_CELL = st.text(alphabet=st.sampled_from(list('ab ;,"\'=\n\r\t1.é')), max_size=5)
+
+
+def _both(path):
+    """(fast path frame or error, read_csv's parser frame or error) of one file."""
+    out = []
+    for fast in (True, False):
+        notes = Collector()
+        try:
+            opened = csvmod._open(path, sep=None, decimal=None, encoding=None, notes=notes)
+            frame = csvmod._parse_arrow(opened) if fast else None
+            if frame is not None:
+                frame = csvmod._finish(frame, opened)
+            elif fast:
+                out.append("fallback")
+                continue
+            else:
+                frame = csvmod._parse(opened, dict.fromkeys(opened.names, "str"))
+            out.append(frame)
+        except EcosystemError as exc:
+            out.append(type(exc).__name__)
+    return out
+
+
+@given(st.lists(st.lists(_CELL, min_size=1, max_size=4), min_size=1, max_size=5),
+       st.sampled_from([",", ";"]), st.booleans())
+def test_arrow_parse_equals_read_csv_parser_or_falls_back(tmp_path_factory, rows, sep, quote):
+    def cell(c):
+        return '"' + c.replace('"', '""') + '"' if quote or sep in c or '"' in c or "\n" in c \
+            or "\r" in c else c
+    header = sep.join(f"k{j}" for j in range(len(rows[0])))
+    text = header + "\n" + "\n".join(sep.join(cell(c) for c in r) for r in rows) + "\n"
+    path = tmp_path_factory.mktemp("t") / "t.csv"
+    path.write_bytes(text.encode("utf-8"))
+    fast, slow = _both(path)
+    if isinstance(fast, str):
+        assert fast == "fallback" or fast == slow
+        return
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+@pytest.mark.parametrize("text", ['k0\n \nb\n', 'k0,k1\n"a\nb",c\n', 'k0,k1\n \na,b\n',
+                                  'k0,k1\n"",x\n', 'k0,k1\r\na,b\r\n', 'k0,k1\n a,"b" \n'])
+def test_arrow_parse_by_hand(tmp_path, text):
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    fast, slow = _both(path)
+    if isinstance(fast, str):
+        assert fast == "fallback"
+    else:
+        pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_read_text_table_keeps_read_csv_notes(tmp_path):
+    path = tmp_path / "dutch.csv"
+    path.write_bytes("respondent;vertrouwen\nbuurthuis Ré;3,5\n".encode("cp1252"))
+    notes_t, notes_c = Collector(), Collector()
+    frame, _, dec = csvmod.read_text_table(path, sep=None, decimal=None, encoding=None,
+                                           notes=notes_t)
+    csvmod._frame(path, None, "actors", es.Schema.default(), sep=None, decimal=None,
+                  encoding=None, notes=notes_c)
+    fmt = [n.message for n in notes_t.notes]
+    assert fmt == [n.message for n in notes_c.notes if n.topic == "format"]
+    assert dec == "," and frame["respondent"].tolist() == ["buurthuis Ré"]
+    assert frame["vertrouwen"].tolist() == ["3,5"]  # text: the caller parses the number
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n1,2,3\n",            # a row wider than the header
+    "a,a\n1,2\n",              # a column named twice
+    "a,\n1,2\n",               # values under a column without a name
+])
+def test_read_text_table_refuses_what_read_csv_refuses(tmp_path, text):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(EcosystemError) as fast:
+        csvmod.read_text_table(path, sep=None, decimal=None, encoding=None, notes=Collector())
+    with pytest.raises(EcosystemError) as slow:
+        csvmod._frame(path, {"a": "str", "b": "str"}, "actors", es.Schema.default(),
+                      sep=None, decimal=None, encoding=None, notes=Collector())
+    assert type(fast.value) is type(slow.value) and str(fast.value) == str(slow.value)
+
+
+def test_read_text_table_short_rows_and_neutralised_text(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n'=1,x\n2\n")  # a short row: pyarrow refuses, read_csv fills it
+    frame, _, _ = csvmod.read_text_table(path, sep=None, decimal=None, encoding=None,
+                                         notes=Collector())
+    assert frame["a"].tolist() == ["=1", "2"] and frame["b"].isna().tolist() == [False, True]
+
+
+# ------------------------------------------------------------------ ties from positions
+ACTORS = pd.DataFrame({"id": ["a", "b", "c", "d"],
+                       "kind": ["huisarts", "wijkteam", "welzijn", "zorgzame gemeenschap"]})
+
+
+def _via_table(src, tgt, columns):
+    ids = np.array(["a", "b", "c", "d"], dtype=object)
+    ties = pd.DataFrame({"source": ids[src], "target": ids[tgt], **columns})
+    return es.Ecosystem(ACTORS, ties)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3),
+                          st.sampled_from(["referral", "collaboration", "verwijzing"]),
+                          st.floats(0, 5)), max_size=12))
+def test_from_positions_equals_the_ties_table(rows):
+    src = np.array([r[0] for r in rows], dtype=np.int64)
+    tgt = np.array([r[1] for r in rows], dtype=np.int64)
+    columns = {"kind": [r[2] for r in rows], "weight": [r[3] for r in rows],
+               "trust": np.arange(len(rows), dtype=float)}
+    try:
+        want = _via_table(src, tgt, columns)
+    except EcosystemError as exc:
+        with pytest.raises(type(exc)) as got:
+            es.Ecosystem._from_positions(ACTORS, src, tgt, columns)
+        assert str(got.value) == str(exc)
+        return
+    got = es.Ecosystem._from_positions(ACTORS, src, tgt, columns)
+    assert got == want
+    assert got.read_report == want.read_report
+
+
+@pytest.mark.parametrize("columns", [
+    {"kind": ["referral"], "weight": [-1.0]},         # negative weight
+    {"kind": ["referral"], "weight": [np.nan]},       # empty weight
+    {"kind": ["vriendschap"], "weight": [1.0]},       # unknown kind
+    {"kind": ["referral"], "weight": [1.0], "gewicht": [2.0]},  # two weight columns
+    {"kind": ["referral"], "weight": [1.0], "van": ["x"]},      # two source columns
+])
+def test_from_positions_refuses_what_the_table_refuses(columns):
+    src, tgt = np.array([0]), np.array([1])
+    with pytest.raises(EcosystemError) as want:
+        _via_table(src, tgt, columns)
+    with pytest.raises(type(want.value)) as got:
+        es.Ecosystem._from_positions(ACTORS, src, tgt, columns)
+    assert str(got.value) == str(want.value)
+
+
+def test_from_positions_refuses_positions_outside_the_actors():
+    with pytest.raises(es.core.errors.DanglingTieError, match="position 4"):
+        es.Ecosystem._from_positions(ACTORS, np.array([0]), np.array([4]),
+                                     {"kind": ["referral"]})
+    with pytest.raises(es.core.errors.WrongTypeError):
+        es.Ecosystem._from_positions(ACTORS, np.array([0.0]), np.array([1]), {})
