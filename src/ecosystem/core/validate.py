@@ -229,12 +229,9 @@ def _resolve(col: pd.Series, what: str, schema: Schema, name: str, where: Where,
             more = f", and {len(renamed) - 6} more names" if len(renamed) > 6 else ""
             notes.info("values", where.source, f"{name}: {_plural(total, 'value')} written as "
                        f"canonical ids ({shown}{more})")
-    lookup = np.asarray([np.nan if c is None else c for c in canon], dtype=object)
-    out = lookup[codes] if len(codes) else np.asarray([], dtype=object)
-    result = pd.Series(out, index=col.index, dtype=STR)
-    if (codes < 0).any():
-        result[codes < 0] = np.nan
-    return result
+    # the canonical names taken by code (-1, missing, stays missing): no string per row
+    lookup = pd.array([np.nan if c is None else c for c in canon], dtype=STR)
+    return pd.Series(lookup.take(codes, allow_fill=True), index=col.index, dtype=STR)
 
 
 def _number(col: pd.Series, name: str, where: Where) -> np.ndarray:
