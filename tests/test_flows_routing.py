@@ -227,7 +227,7 @@ def test_outcomes_by_neighbourhood_match_one_neighbourhood_demand(example):
     # Without demand: the ecosystem's neighbourhoods, counts NaN; without the argument: None.
     plain = ReferralModel(example).solve(by_neighbourhood=True).outcomes_by_neighbourhood
     assert sorted(plain.index.get_level_values("neighbourhood").unique()) == sorted(
-        example.neighbourhoods)
+        example.neighbourhoods.index) == ["Oosterwijk", "Westdorp"]
     assert plain["count"].isna().all()
     assert ReferralModel(example).solve().outcomes_by_neighbourhood is None
 

@@ -478,7 +478,7 @@ def _neighbourhood_entry(model) -> tuple[list[str], np.ndarray, np.ndarray | Non
         names = [str(x) for x in demand.index]
         d = demand.to_numpy(dtype=np.float64)
     else:
-        names = list(eco.neighbourhoods)
+        names = [str(x) for x in eco.neighbourhoods.index]
         d = None
     nb = eco.actors["neighbourhood"]
     code = pd.Index(names).get_indexer(nb)

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import html_card, num
+
 __all__ = ["MAIN_OUTCOMES", "OUTCOMES", "FlowResult"]
 
 #: The five outcomes that partition 1.
@@ -158,6 +160,40 @@ class FlowResult:
         out["hops"] = out["hops"].astype("Int64")
         out["actor_id"] = out["actor_id"].astype("str")
         return out[["need", "metric", "actor_id", "hops", "value", "se"]]
+
+    def _headline(self) -> dict[str, float]:
+        """Total shares of the outcomes in the repr, and the mean hops (NaN without needs)."""
+        total = self.outcomes.xs("total", level="need")["fraction"]
+        out = {o: float(total.get(o, np.nan)) for o in _HEADLINE}
+        out["mean_hops"] = float(self.mean_hops["mean"].get("total", np.nan))
+        return out
+
+    def _describe(self) -> str:
+        needs = len(self.mean_hops) - 1
+        how = self.solver if self.n_residents is None else (
+            f"{self.solver} of {self.n_residents} residents per need")
+        size = f"{how}, {needs} needs, {len(self.per_actor)} actors"
+        if self.outcomes_by_neighbourhood is not None:
+            nbs = self.outcomes_by_neighbourhood.index.get_level_values(0).nunique()
+            size += f", {nbs} neighbourhoods"
+        return size
+
+    def __repr__(self) -> str:
+        h = self._headline()
+        figures = ", ".join(f"{o.replace('_', ' ')} {num(h[o])}" for o in _HEADLINE)
+        return f"FlowResult({self._describe()}; {figures}, mean hops {num(h['mean_hops'])})"
+
+    def _repr_html_(self) -> str:
+        needs = ["total", *[n for n in self.mean_hops.index if n != "total"]]
+        shares = self.outcomes["fraction"].unstack("need").reindex(index=list(OUTCOMES),
+                                                                   columns=needs)
+        return html_card(f"FlowResult: {self._describe()}",
+                         [("Share of residents by outcome (columns: needs)", shares),
+                          ("Mean hops", self.mean_hops.reindex(needs))])
+
+
+#: Outcomes the repr shows (total over needs).
+_HEADLINE = ("resolved_appropriate", "lost", "medicalised")
 
 
 def _total(mix: np.ndarray, values: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
