@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ecosystem._repr import clip, html_card
 from ecosystem.core._deprecate import renamed
 from ecosystem.core.errors import ConfigError, UnknownKindError, ValidationError
 from ecosystem.core.report import Collector, ReadReport, raise_collected
@@ -1018,23 +1018,19 @@ class Ecosystem:
     def __repr__(self) -> str:
         counts = self._actors["domain"].value_counts()
         doms = ", ".join(f"{d} {counts[d]}" for d in DOMAINS if d in counts.index)
-        name = f" '{self._name}'" if self._name else ""
+        name = f" '{clip(self._name)}'" if self._name else ""
         return (f"<Ecosystem{name}: {self.n_actors} actors ({doms}), {self.n_ties} ties, "
                 f"{len(self.neighbourhoods)} neighbourhoods>")
 
     def _repr_html_(self) -> str:
         s = self.summary()
-        head = html.escape(repr(self))
-        return (
-            f"<div><p><b>{head}</b></p><p>density {s.density:.4f}</p>"
-            "<table><tr><td style='vertical-align:top'><b>Actors by domain and kind</b>"
-            f"{s.actors_by_kind.to_frame().to_html()}</td>"
-            "<td style='vertical-align:top'><b>Actors by neighbourhood</b>"
-            f"{s.actors_by_neighbourhood.to_html()}<b>Ties by kind</b>"
-            f"{s.ties_by_kind.to_frame().to_html()}<b>Ties by domain pair</b>"
-            f"{s.ties_by_domain_pair.to_html()}</td></tr></table>"
-            f"<b>First actors</b>{self._actors.head(8).to_html()}</div>"
-        )
+        return html_card(repr(self), [
+            ("Actors by domain and kind", s.actors_by_kind),
+            ("Actors by neighbourhood", s.actors_by_neighbourhood),
+            ("Ties by kind", s.ties_by_kind),
+            ("Ties by domain pair (rows: source, columns: target)", s.ties_by_domain_pair),
+            ("First actors", self._actors.set_index("id")),
+        ], notes=[f"density {s.density:.4f}"])
 
     # ------------------------------------------------------------------ protocol
     def __eq__(self, other: object) -> bool:
@@ -1126,8 +1122,19 @@ class EcosystemSummary:
             + self.ties_by_domain_pair.to_string(),
         ])
 
+    def __repr__(self) -> str:
+        name = f" {clip(self.name)!r}" if self.name else ""
+        return (f"EcosystemSummary({name.strip() + ': ' if name else ''}{self.n_actors} actors, "
+                f"{self.n_ties} ties, {self.n_neighbourhoods} neighbourhoods, density "
+                f"{self.density:.4f})")
+
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(str(self)) + "</pre>"
+        return html_card(repr(self), [
+            ("Actors by domain and kind", self.actors_by_kind),
+            ("Actors by neighbourhood", self.actors_by_neighbourhood),
+            ("Ties by kind", self.ties_by_kind),
+            ("Ties by domain pair (rows: source, columns: target)", self.ties_by_domain_pair),
+        ])
 
 
 def from_frames(
