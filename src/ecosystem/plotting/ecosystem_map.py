@@ -128,9 +128,13 @@ def plot_ecosystem(
     Raises
     ------
     EcosystemError
-        An empty ecosystem, an unknown column, neighbourhood or tie kind, a size that is not a
-        finite non-negative number for every actor, positions of the wrong shape, or a
-        ``highlight`` table that is neither of the two accepted kinds.
+        For any parameter of the wrong type or value, checked before drawing (also those the
+        aggregated map does not use): an empty ecosystem, an unknown column, neighbourhood,
+        tie kind or layout, an empty ``neighbourhoods`` list, a size that is not a finite
+        non-negative number for every actor, positions that are not numbers, of the wrong
+        shape or with an actor twice, a ``highlight`` table that is neither of the two accepted
+        kinds or names actors not in ``eco``, a bad ``seed``, ``labels``, ``max_actors`` or
+        ``ax``.
 
     Examples
     --------
