@@ -218,12 +218,21 @@ class Ecosystem:
     # ------------------------------------------------------------------ tables and metadata
     @property
     def actors(self) -> pd.DataFrame:
-        """The actors table: one row per actor, integer index = the actor's stable position."""
+        """The actors table: one row per actor, in position order.
+
+        A deliberate view with positions: its integer index is the actor's position (0 to
+        ``n_actors - 1``, the order of :attr:`index`), its ``id`` column the actor id. Results
+        are indexed by actor id; ``eco.actors.set_index("id")`` gives the table that way.
+        """
         return self._actors.copy(deep=False)
 
     @property
     def ties(self) -> pd.DataFrame:
-        """The ties table: ``source, target, kind, weight`` and any extra tie attributes."""
+        """The ties table: ``source, target, kind, weight`` and any extra tie attributes.
+
+        ``source`` and ``target`` are actor ids; the integer index is the tie's row (what
+        ``tie_row`` of :meth:`edge_arrays` refers to), not an actor position.
+        """
         return self._ties.copy(deep=False)
 
     @property
@@ -343,6 +352,9 @@ class Ecosystem:
     def positions(self, ids: Iterable[str], *, what: str = "actor id") -> np.ndarray:
         """Integer positions of the given actor ids; an unknown id raises ValidationError.
 
+        A deliberate view with positions, for code that works on :meth:`adjacency`,
+        :meth:`graph` or :meth:`edge_arrays`; ``eco.index[pos]`` turns positions back into ids.
+
         Parameters
         ----------
         ids
@@ -371,6 +383,9 @@ class Ecosystem:
 
     def tie_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """Positions of each tie's source and target, aligned with :attr:`ties` (read-only).
+
+        A deliberate view with positions (the ids are the ``source`` and ``target`` columns of
+        :attr:`ties`).
 
         Returns
         -------
@@ -501,8 +516,9 @@ class Ecosystem:
 
         In a directed view, directed ties appear once and mutual ties twice (once per
         direction, after all the ties as given). In an undirected view every tie appears once.
-        ``tie_row`` is the row of :attr:`ties` each edge comes from. Positions index
-        :attr:`index`. Arrays are cached and read-only.
+        ``tie_row`` is the row of :attr:`ties` each edge comes from. A deliberate view with
+        positions: ``source`` and ``target`` are positions in :attr:`index` (``eco.index[s]``
+        gives the ids). Arrays are cached and read-only.
 
         Parameters
         ----------
@@ -565,6 +581,9 @@ class Ecosystem:
     ) -> ig.Graph:
         """The igraph view: vertices are actor positions, edges as in :meth:`edge_arrays`.
 
+        A deliberate view with positions: vertex ``i`` is the actor ``eco.index[i]`` (the
+        vertices carry no names), so map igraph's per-vertex output back with :attr:`index`.
+
         Parameters
         ----------
         tie_kinds
@@ -618,10 +637,11 @@ class Ecosystem:
     ) -> sp.csr_array:
         """The SciPy CSR adjacency view: ``A[i, j]`` is the summed weight of ties i -> j.
 
-        Rows and columns are actor positions (:attr:`index`). Parallel ties of different kinds
-        are summed; with ``weight=None`` each tie counts 1. In an undirected view the matrix is
-        symmetric and a self-loop's weight appears once on the diagonal (as networkx's
-        ``to_scipy_sparse_array``). Zero-weight ties are not stored. Cached and read-only.
+        A deliberate view with positions: row and column ``i`` are the actor ``eco.index[i]``.
+        Parallel ties of different kinds are summed; with ``weight=None`` each tie counts 1. In
+        an undirected view the matrix is symmetric and a self-loop's weight appears once on the
+        diagonal (as networkx's ``to_scipy_sparse_array``). Zero-weight ties are not stored.
+        Cached and read-only.
 
         Parameters
         ----------
