@@ -856,8 +856,9 @@ class Comparison:
             ("Mean over replicates (whole ecosystem; summary() adds intervals and effects)",
              means)]
         if len(self.failures):
-            tables.append(("Failures", self.failures[["scenario", "replicate", "stage",
-                                                      "metric", "error"]]))
+            failures = self.failures[["scenario", "replicate", "stage", "metric", "error"]]
+            tables.append(("Failures", failures.assign(
+                error=failures["error"].map(lambda e: clip(e, 120)))))
         return html_card(f"Comparison: {len(self.scenarios)} scenarios "
                          f"({listing(self.scenarios)}) x {self.replicates} replicates, "
                          f"baseline {clip(self.baseline)}", tables)
