@@ -194,6 +194,21 @@ def test_comparison():
     assert f"{means['average']:.4g}" in page and "&lt;script&gt;" in page
 
 
+def _failing_metric(eco):
+    raise ValueError(HOSTILE * 30)
+
+
+def test_comparison_with_failures():
+    with pytest.warns(RuntimeWarning, match="failed"):
+        c = compare({"average": "average"}, metrics={"actors": "actors",
+                                                     "bad": _failing_metric},
+                    replicates=2, seed=1, progress=False)
+    _, page = check(c, f"{len(c.failures)} failures")
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert len(c.failures) == 2 and "Failures" in page and escaped in page
+    assert escaped * 5 not in page  # messages clipped
+
+
 def test_sensitivity(example):
     s = sensitivity({"e": example}, {"handover_cross": (0.4, 0.95),
                                      "handover_same": (0.8, 1.0)},
