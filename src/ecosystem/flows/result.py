@@ -64,7 +64,8 @@ class FlowResult:
         Simulation only: walker-steps taken (one iteration of one walker, including the one in
         which it finishes).
     outcomes_by_neighbourhood
-        With ``solve(by_neighbourhood=True)``: the outcomes of the residents of each
+        With ``solve(by_neighbourhood=True)`` or ``simulate(..., by_neighbourhood=True)`` (then
+        with binomial standard errors): the outcomes of the residents of each
         neighbourhood (they enter at its actors and the shared ones, in proportion to the entry
         weights), index ``(neighbourhood, need, outcome)``, columns as :attr:`outcomes`
         (``count`` with a neighbourhood x need demand table, else NaN; ``total`` weighs needs
@@ -207,6 +208,37 @@ def _total(mix: np.ndarray, values: np.ndarray, se: np.ndarray) -> tuple[np.ndar
             total = np.where(mix > 0, values, 0.0) @ mix
             total_se = np.sqrt(np.where(mix > 0, se, 0.0) ** 2 @ (mix**2))
     return total, total_se
+
+
+def neighbourhood_table(names: list[str], needs: list[str], fractions: np.ndarray,
+                        se: np.ndarray, demand: np.ndarray | None) -> pd.DataFrame:
+    """:attr:`FlowResult.outcomes_by_neighbourhood` from outcomes x (X * K) arrays (need-minor).
+
+    A need without entry in a neighbourhood is NaN there; the total weighs the needs by the
+    neighbourhood's demand (equal weights without a demand table), as :attr:`FlowResult.outcomes`
+    does; ``count`` is the fraction times the demand (NaN without a demand table).
+    """
+    k = len(needs)
+    frames = []
+    for i, name in enumerate(names):
+        f = fractions[:, i * k:(i + 1) * k]
+        e = se[:, i * k:(i + 1) * k]
+        d = None if demand is None else demand[i]
+        mix = (np.full(k, 1.0 / max(k, 1)) if d is None or d.sum() <= 0 else d / d.sum())
+        total, total_se = _total(mix, f, e)
+        frac = np.column_stack([f, total])
+        err = np.column_stack([e, total_se])
+        count = (np.full_like(frac, np.nan) if d is None
+                 else np.column_stack([f * d[None, :], (f * d[None, :]).sum(axis=1)]))
+        index = pd.MultiIndex.from_product([[name], [*needs, "total"], OUTCOMES],
+                                           names=["neighbourhood", "need", "outcome"])
+        frames.append(pd.DataFrame({"fraction": frac.T.ravel(), "se": err.T.ravel(),
+                                    "count": count.T.ravel()}, index=index))
+    if not frames:
+        index = pd.MultiIndex.from_arrays([[], [], []],
+                                          names=["neighbourhood", "need", "outcome"])
+        return pd.DataFrame({"fraction": [], "se": [], "count": []}, index=index)
+    return pd.concat(frames)
 
 
 def build(
