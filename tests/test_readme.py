@@ -63,3 +63,20 @@ def test_quoted_social_prescribing_finding_is_what_the_library_gives():
     computed = [diff["n.appropriate"], -diff["n.medicalised"], diff["n.lost"], diff["n.acute"]]
     for q, c in zip(quoted, computed, strict=True):
         assert abs(q - c) <= 0.05 + 1e-9, (quoted, [round(x, 3) for x in computed])
+
+
+def test_quoted_demo_and_example_sizes_are_the_librarys():
+    """What the README and the getting-started page say of the demo study and the example
+    (replicates, actors, ties, neighbourhoods) is what the code gives now."""
+    from ecosystem import datasets
+    from ecosystem.study import demo_study
+
+    started = (Path(__file__).parents[1] / "docs" / "getting-started.md").read_text()
+    study, eco = demo_study(), datasets.example()
+    for text in (" ".join(README.split()), " ".join(started.split())):
+        assert f"integrated primary care, {study.replicates} replicates each" in text
+        assert f"{eco.n_actors} actors, {eco.n_ties} ties" in text
+    assert len(eco.neighbourhoods) == 2  # "two neighbourhoods" in both
+    assert [s.name for s in study.scenarios] == ["average", "low_ses"]
+    assert [name for name, _ in study.interventions] == ["none", "social_prescribing",
+                                                        "integrated_primary_care"]
