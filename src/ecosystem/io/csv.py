@@ -35,8 +35,12 @@ _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 
 
 def _header(text: str, sep: str, source: str) -> list[str]:
+    end = text.find("\n")
+    while end >= 0 and text.count('"', 0, end) % 2:  # a line break inside a quoted name
+        end = text.find("\n", end + 1)
+    head = text if end < 0 else text[:end + 1]  # parse the header alone, not a copy of all
     try:
-        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        names = next(csv.reader(io.StringIO(head, newline=""), delimiter=sep))
     except (csv.Error, StopIteration) as exc:
         raise FormatError(f"cannot read the header row: {exc}", source=source, line=1) from None
     return names
@@ -213,7 +217,11 @@ def _check_column(values: pd.Series, column: str, text: str, read: dict[str, Any
                 f"integer {str(v)[:40]} does not fit a 64-bit integer column; pass "
                 f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
                 field=column, row=row, line=row + 2)
-    if pd.api.types.is_string_dtype(dtype):
+    if isinstance(dtype, pd.StringDtype):  # vectorised: text columns are long
+        marked = values.str.match(_NEUTRALISED.pattern, na=False).to_numpy(dtype=bool)
+        if marked.any():
+            values = values.where(~marked, values.str.slice(1))
+    elif pd.api.types.is_string_dtype(dtype):
         plain = values.tolist()
         if any(isinstance(v, str) and _NEUTRALISED.match(v) for v in plain):
             fixed = [v[1:] if isinstance(v, str) and _NEUTRALISED.match(v) else v
