@@ -15,9 +15,10 @@ visit vector after :math:`k` successful referrals is :math:`v_{k} = e_n Q_n^k`, 
 :math:`v_{k+1} = s_n \circ M^\top (v_k \circ c_n \rho_n)`: one sparse matrix-vector product with
 the shared :math:`M^\top` per need and hop, and no matrix per need. (A fallback row adds
 :math:`M^\top (v_k \circ c_n [S_n = 0])`, a second product only for needs that have such rows.
-A single sparse times dense-block product for all needs is not faster on large graphs: an
-8-wide block no longer fits in cache.) From the expected visits :math:`L = \sum_k v_k` (the
-*load*):
+Hop by hop, one product per need keeps each vector in cache; in the iterative tail below,
+where the solver's vector updates cost as much as the products, all needs advance together
+with one sparse times dense-block product per step.) From the expected visits
+:math:`L = \sum_k v_k` (the *load*):
 
 - resolved at :math:`a`: :math:`L(a)\, r(a, n)`; stuck at :math:`a`:
   :math:`L(a) (1 - r(a, n)) [W_a = 0]`;
@@ -46,12 +47,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import breadth_first_order
 
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.schema import DOMAINS
-from ecosystem.flows.result import MAIN_OUTCOMES, OUTCOMES, FlowResult, build
+from ecosystem.flows.result import (
+    MAIN_OUTCOMES,
+    OUTCOMES,
+    FlowResult,
+    build,
+    neighbourhood_table,
+)
 
 __all__ = ["solve"]
 
@@ -78,10 +84,10 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
     hop_detail
         ``max_hops=None`` only: the series is summed hop by hop for at most this many
         referrals (giving the hops distribution row by row); if residents are still walking
-        then, the rest of the series :math:`v_K (I - Q_n)^{-1}` is solved per need by BiCGSTAB
-        to a relative residual (2-norm) below ``tol`` and scaled so that it conserves the
-        residents, and the last row of the hops distribution holds the probability of
-        ``hop_detail`` or more referrals. If that scaling changes it by more than
+        then, the rest of the series :math:`v_K (I - Q_n)^{-1}` is solved by BiCGSTAB (per
+        need, all needs in one block) to a relative residual (2-norm) below ``tol`` and scaled
+        so that it conserves the residents, and the last row of the hops distribution holds
+        the probability of ``hop_detail`` or more referrals. If that scaling changes it by more than
         :math:`\\sqrt{tol}` (a chain so nearly closed that the solve cannot be trusted), the
         series is summed hop by hop to the end instead.
     by_neighbourhood
@@ -387,22 +393,88 @@ def _tail(hop: _Hop, v: np.ndarray, *, tol: float, max_iter: int) -> np.ndarray 
     """Rows x actors: x_j = v_j (I - Q_j)^-1 by BiCGSTAB, or None on a breakdown.
 
     Doomed actors absorb (no outflow), so the system is non-singular; x there is the mass
-    arriving at them.
+    arriving at them. Every row is its own BiCGSTAB (van der Vorst 1992, as
+    ``scipy.sparse.linalg.bicgstab``: converged when ``||r|| <= tol ||b||``), but the rows
+    advance together: one sparse times dense-block product per step serves every need, and
+    the vector updates run on the whole block.
     """
-    out = np.empty_like(v)
-    n = v.shape[1]
-    for j in range(v.shape[0]):
-        b = v[j]
-        if not b.any():
-            out[j] = 0.0
-            continue
-        op = spla.LinearOperator((n, n), matvec=lambda y, j=j: y - hop.apply(j, y),
-                                 dtype=np.float64)
-        x, info = spla.bicgstab(op, b, x0=b.copy(), rtol=tol, atol=0.0, maxiter=max_iter)
-        if info != 0 or not np.isfinite(x).all():
-            return None
-        out[j] = x
+    out = np.zeros_like(v)
+    live = np.flatnonzero(v.any(axis=1))
+    if not len(live):
+        return out
+    system = _Block(hop, live)
+    x = _block_bicgstab(system, np.ascontiguousarray(v[live].T), tol=tol, max_iter=max_iter)
+    if x is None:
+        return None
+    out[live] = x.T
     return out
+
+
+class _Block:
+    """``X -> X - Q(X)`` for a block of rows at once; X is actors x rows (one column per row,
+    so each actor's values for all rows share a cache line)."""
+
+    def __init__(self, hop: _Hop, rows: np.ndarray) -> None:
+        self.m = hop.m
+        self.gain = np.ascontiguousarray(hop.gain[rows].T)
+        self.suit = None if hop.suit is None else np.ascontiguousarray(hop.suit[rows].T)
+        spill = None if hop.spill is None else [hop.spill[j] for j in rows]
+        if spill is None or all(sp_ is None for sp_ in spill):
+            self.spill = None
+        else:
+            self.spill = np.column_stack([np.zeros(hop.m.shape[0]) if sp_ is None else sp_
+                                          for sp_ in spill])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        y = self.m @ (x * self.gain)
+        if self.suit is not None:
+            y *= self.suit
+        if self.spill is not None:
+            y += self.m @ (x * self.spill)
+        return x - y
+
+
+def _colsum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->j", a, b)
+
+
+def _block_bicgstab(op: _Block, b: np.ndarray, *, tol: float, max_iter: int
+                    ) -> np.ndarray | None:
+    """Solve ``op(x) = b`` column by column (BiCGSTAB from x0 = b); None on a breakdown or
+    without convergence in ``max_iter`` steps."""
+    x = b.copy()
+    r = b - op(x)
+    r_hat = r.copy()
+    goal = tol * np.sqrt(_colsum(b, b))
+    done = np.sqrt(_colsum(r, r)) <= goal
+    rho = alpha = omega = np.ones(b.shape[1])
+    p = np.zeros_like(b)
+    w = np.zeros_like(b)
+    for _ in range(max_iter):
+        if done.all():
+            return x if np.isfinite(x).all() else None
+        act = ~done
+        rho_new = _colsum(r_hat, r)
+        if (rho_new[act] == 0).any() or (omega[act] == 0).any():
+            return None  # breakdown
+        beta = np.divide(rho_new * alpha, rho * omega, out=np.zeros_like(rho), where=act)
+        p = r + beta * (p - omega * w)
+        w = op(p)
+        den = _colsum(r_hat, w)
+        if (den[act] == 0).any():
+            return None
+        alpha = np.divide(rho_new, den, out=np.zeros_like(rho), where=act)
+        s = r - alpha * w
+        early = act & (np.sqrt(_colsum(s, s)) <= goal)  # converged half-way
+        t = op(s)
+        tt = _colsum(t, t)
+        omega = np.divide(_colsum(t, s), tt, out=np.zeros_like(rho), where=act & ~early & (tt > 0))
+        x += alpha * p + omega * s
+        r = s - omega * t
+        rho = np.where(act, rho_new, rho)
+        omega = np.where(early | done, 1.0, omega)
+        done = done | early | (np.sqrt(_colsum(r, r)) <= goal)
+    return x if done.all() and np.isfinite(x).all() else None
 
 
 # ---------------------------------------------------------------------- outcome tables
@@ -441,28 +513,11 @@ def _by_neighbourhood(model, *, tol: float, max_iter: int, hop_detail: int) -> p
         fractions = _fractions(c, series, need_of)  # outcomes x (X * K)
     else:
         fractions = np.zeros((len(OUTCOMES), 0))
-    frames = []
-    for i, name in enumerate(names):
-        f = fractions[:, i * k_needs:(i + 1) * k_needs]
-        d = None if demand is None else demand[i]
-        mix = (np.full(k_needs, 1.0 / max(k_needs, 1)) if d is None or d.sum() <= 0
-               else d / d.sum())
-        empty = ~np.isfinite(start[i * k_needs:(i + 1) * k_needs].sum(axis=1)) | (
-            start[i * k_needs:(i + 1) * k_needs].sum(axis=1) <= 0)
-        f = np.where(empty[None, :], np.nan, f)
-        total = np.where(mix > 0, f, 0.0) @ mix
-        frac = np.column_stack([f, total])
-        count = (np.full_like(frac, np.nan) if d is None
-                 else np.column_stack([f * d[None, :], (f * d[None, :]).sum(axis=1)]))
-        index = pd.MultiIndex.from_product([[name], [*c.needs, "total"], OUTCOMES],
-                                           names=["neighbourhood", "need", "outcome"])
-        frames.append(pd.DataFrame({"fraction": frac.T.ravel(), "se": 0.0,
-                                    "count": count.T.ravel()}, index=index))
-    if not frames:
-        index = pd.MultiIndex.from_arrays([[], [], []],
-                                          names=["neighbourhood", "need", "outcome"])
-        return pd.DataFrame({"fraction": [], "se": [], "count": []}, index=index)
-    return pd.concat(frames)
+    entered = start.sum(axis=1)
+    empty = ~np.isfinite(entered) | (entered <= 0)
+    fractions = np.where(empty[None, :], np.nan, fractions)
+    return neighbourhood_table(names, list(c.needs), fractions, np.zeros_like(fractions),
+                               demand)
 
 
 def _neighbourhood_entry(model) -> tuple[list[str], np.ndarray, np.ndarray | None]:
@@ -478,7 +533,7 @@ def _neighbourhood_entry(model) -> tuple[list[str], np.ndarray, np.ndarray | Non
         names = [str(x) for x in demand.index]
         d = demand.to_numpy(dtype=np.float64)
     else:
-        names = list(eco.neighbourhoods)
+        names = [str(x) for x in eco.neighbourhoods.index]
         d = None
     nb = eco.actors["neighbourhood"]
     code = pd.Index(names).get_indexer(nb)

@@ -7,7 +7,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,19 +38,13 @@ _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` with their endings, one at a time (no copy of the whole text)."""
-    start, end = 0, len(text)
-    while start < end:
-        stop = text.find("\n", start)
-        stop = end if stop < 0 else stop + 1
-        yield text[start:stop]
-        start = stop
-
-
 def _header(text: str, sep: str, source: str) -> list[str]:
+    end = text.find("\n")
+    while end >= 0 and text.count('"', 0, end) % 2:  # a line break inside a quoted name
+        end = text.find("\n", end + 1)
+    head = text if end < 0 else text[:end + 1]  # parse the header alone, not a copy of all
     try:
-        names = next(csv.reader(_lines(text), delimiter=sep))
+        names = next(csv.reader(io.StringIO(head, newline=""), delimiter=sep))
     except (csv.Error, StopIteration) as exc:
         raise FormatError(f"cannot read the header row: {exc}", source=source, line=1) from None
     return names
@@ -306,11 +300,16 @@ def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
                 f"integer {str(v)[:40]} does not fit a 64-bit integer column; pass "
                 f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
                 field=column, row=row, line=row + 2)
-    if pd.api.types.is_string_dtype(dtype) and _any_apostrophe(values):
-        hit = values.str.match(_NEUTRALISED.pattern, na=False).to_numpy(dtype=bool)
-        if hit.any():
-            plain = values.tolist()
-            fixed = [v[1:] if h else v for v, h in zip(plain, hit, strict=True)]
+    if isinstance(dtype, pd.StringDtype):  # vectorised: text columns are long
+        if _any_apostrophe(values):
+            marked = values.str.match(_NEUTRALISED.pattern, na=False).to_numpy(dtype=bool)
+            if marked.any():
+                values = values.where(~marked, values.str.slice(1))
+    elif pd.api.types.is_string_dtype(dtype):
+        plain = values.tolist()
+        if any(isinstance(v, str) and _NEUTRALISED.match(v) for v in plain):
+            fixed = [v[1:] if isinstance(v, str) and _NEUTRALISED.match(v) else v
+                     for v in plain]
             values = pd.Series(fixed, index=values.index, dtype=values.dtype)
     return values
 

@@ -64,6 +64,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from ecosystem._repr import clip, html_card, listing
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import (
     ConfigError,
@@ -364,6 +365,24 @@ class Survey:
             answers = answers[~self_rows].reset_index(drop=True)
         info["empty_answers"] = int(answers["rating"].isna().sum())
         return cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
+
+    def _describe(self) -> str:
+        empty = int(self.answers["rating"].isna().sum())
+        return (f"{clip(self.source)}: {len(self.frame)} organisations in the frame, "
+                f"{len(self.respondents)} respondents, {len(self.questions)} questions "
+                f"({listing(self.questions)}), {len(self.answers)} answers ({empty} empty)")
+
+    def __repr__(self) -> str:
+        return f"Survey({self._describe()})"
+
+    def _repr_html_(self) -> str:
+        qs = pd.DataFrame(
+            [{"question": q.name, "tie_kind": q.tie_kind, "attribute": q.attribute,
+              "scale": None if q.scale is None else " < ".join(q.scale)}
+             for q in self.questions.values()],
+            columns=["question", "tie_kind", "attribute", "scale"]).set_index("question")
+        notes = [f"{k.replace('_', ' ')}: {v}" for k, v in self.notes.items()]
+        return html_card(f"Survey {self._describe()}", [("Questions", qs)], notes=notes)
 
     # -------------------------------------------------------------- ecosystem
     def ecosystem(self, *, symmetrize: str = "reciprocated", threshold: float | str | None = None,
@@ -764,10 +783,10 @@ def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: n
 def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
                field: str) -> np.ndarray:
     """Positions in the frame of id values (stripped); an unknown id names its first row."""
-    arr = values.array
-    if hasattr(arr, "__arrow_array__") and len(values):  # text as read from a file
-        pos = pc.index_in(pa.array(arr), value_set=pa.array(np.asarray(ids, dtype=object),
-                                                            type=pa.large_string()))
+    if isinstance(values.dtype, pd.StringDtype) and len(values):  # text, as files are read
+        pos = pc.index_in(pa.array(values.array).cast(pa.large_string()),
+                          value_set=pa.array(np.asarray(ids, dtype=object),
+                                             type=pa.large_string()))
         if pos.null_count == 0:  # every value is an id as it stands
             return pos.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
