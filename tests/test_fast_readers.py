@@ -163,3 +163,8 @@ def test_from_positions_refuses_positions_outside_the_actors():
                                      {"kind": ["referral"]})
     with pytest.raises(es.core.errors.WrongTypeError):
         es.Ecosystem._from_positions(ACTORS, np.array([0.0]), np.array([1]), {})
+
+
+def test_from_positions_refuses_columns_of_different_lengths():
+    with pytest.raises(es.core.errors.ValidationError, match="different lengths"):
+        es.Ecosystem._from_positions(ACTORS, np.array([0, 1]), np.array([1]), {})

@@ -513,6 +513,12 @@ def ties_from_positions(
     """
     sink = notes if notes is not None else Collector()
     n = len(ids)
+    m = len(source)
+    short = [k for k, v in {"target": target, **columns}.items()
+             if hasattr(v, "__len__") and not isinstance(v, str) and len(v) != m]
+    if short:
+        raise ValidationError(f"tie columns {short} have different lengths than the {m} "
+                              "sources", source=where.source)
     ends = {}
     for name, pos in (("source", source), ("target", target)):
         arr = np.asarray(pos)
