@@ -259,9 +259,9 @@ class FlowBatch:
         parts = []
         for data in (self._pa, np.where(self._same, self._pb, 0.0),
                      np.where(self._same, 0.0, self._pb)):
-            m = sp.csr_array((data, pos.indices.copy(), pos.indptr.copy()),
+            m = sp.csr_array((data.copy(), pos.indices.copy(), pos.indptr.copy()),
                              shape=(self.n, self.n))
-            m.eliminate_zeros()  # in place: hence the copies of the shared structure
+            m.eliminate_zeros()  # in place: hence the copies (self._pa is used per set)
             parts.append(m)
         self._parts = tuple(parts)
         self._loss0 = np.bincount(rows, p * (1.0 - alpha), minlength=self.n)
