@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from ecosystem import ConfigError, Ecosystem, ReferralModel, datasets
 from ecosystem.flows.assumptions import SUITABILITY_FLOOR

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -161,6 +162,7 @@ def outputs_of(models: Sequence[ReferralModel], kinds: Sequence[str] | None = No
             bk.append(np.array([resolved.to_numpy()[kind == k].sum(axis=0) for k in kinds]))
         if handovers and kinds is not None:
             h = res.handovers
+            assert h is not None
             ho.append(np.array([[[h.loc[(n, k), col] for n in needs] for k in kinds]
                                 for col in ("attempted", "lost")]))
         mix = m._compiled.mix
@@ -452,7 +454,7 @@ class FlowBatch:
         return self._cache["fail_t"]
 
     def _handovers(self, p: dict[str, np.ndarray], load: np.ndarray, walked: np.ndarray,
-                   route: tuple[np.ndarray, ...] | None) -> np.ndarray:
+                   route: tuple[Any, ...] | None) -> np.ndarray:
         r"""s x 2 x kinds x K: referral attempts to actors of each kind and the failed ones.
 
         With :math:`u = \sum_{k<H} v_k \circ c` (``walked``), the attempts from :math:`a`
@@ -543,7 +545,7 @@ class FlowBatch:
         return step_t, None
 
     def _route(self, p: dict[str, np.ndarray], loss: np.ndarray | None
-               ) -> tuple[np.ndarray, ...]:
+               ) -> tuple[Any, ...]:
         """Need-aware routing per column: (gain c rho, suitability, weights-only part or None,
         loss, rho, fallback rows as 0/1 or None), all n x (s K)."""
         s, k = len(p["hs"]), self.k
@@ -580,7 +582,7 @@ class FlowBatch:
     @staticmethod
     def _propagate(step_t: Callable[[np.ndarray], np.ndarray], entry: np.ndarray,
                    cont: np.ndarray, hops: np.ndarray, k: int,
-                   route: tuple[np.ndarray, ...] | None = None
+                   route: tuple[Any, ...] | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
         """Expected visits (load) and the visits after each column's last referral."""
         h_max = int(hops.max())

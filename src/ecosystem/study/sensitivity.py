@@ -291,9 +291,9 @@ def sensitivity(
         ``"<outcome>.<need>"``, ``"resolved_by.<kind>[.<need>]"``,
         ``"lost_to.<kind>[.<need>]"`` (share of the referral attempts to actors of the kind
         whose handover fails, see :attr:`~ecosystem.flows.FlowResult.handovers`),
-        ``"mean_hops"``, another built-in metric of :func:`~ecosystem.study.compare` (``"ties"``, ...), a
-        :func:`~ecosystem.study.flow_metric` of one outcome (its model options are used), or
-        a function ``f(eco, model)`` of the ecosystem and the
+        ``"mean_hops"``, another built-in metric of :func:`~ecosystem.study.compare`
+        (``"ties"``, ...), a :func:`~ecosystem.study.flow_metric` of one outcome (its model
+        options are used), or a function ``f(eco, model)`` of the ecosystem and the
         :class:`~ecosystem.flows.ReferralModel` built with the sampled assumptions.
     contrast
         ``(a, b)``: the output is metric(a) - metric(b). ``a`` and ``b`` name scenarios, or
