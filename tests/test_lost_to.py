@@ -114,7 +114,12 @@ def _dense_handovers(eco: Ecosystem, model: ReferralModel) -> tuple[dict, np.nda
         r = _actor_values(eco, model.resolve_table, "resolve_", need)
         e = _actor_values(eco, model.entry_table, "entry_", need)
         e = e / e.sum()
-        s = np.ones(n) if model.routing == "weight" else r + SUITABILITY_FLOOR
+        if model.routing == "weight":
+            s = np.ones(n)
+        elif model.suitability_table is None:
+            s = r + SUITABILITY_FLOOR
+        else:
+            s = np.array([model.suitability_table.loc[k, need] for k in eco.actors["kind"]])
         p = np.zeros((n, n))
         for a in range(n):
             if w[a].sum() > 0:
@@ -234,8 +239,12 @@ def test_simulation_agrees_within_four_standard_errors(routing, max_hops):
 @given(data=models(max_actors=7))
 def test_properties_bounds_and_perfect_handovers(data):
     eco, model = data
-    res = model.solve()
+    res = model.solve(tol=1e-14)
     h = res.handovers
+    ref, _ = _dense_handovers(eco, model)  # every routing, suitability and hop limit
+    for need, (att, lst) in ref.items():
+        np.testing.assert_allclose(h.loc[need, "attempted"].to_numpy(), att, atol=1e-9)
+        np.testing.assert_allclose(h.loc[need, "lost"].to_numpy(), lst, atol=1e-9)
     share = h["share_lost"].dropna()
     assert ((share >= 0) & (share <= 1)).all()
     assert (h["attempted"] >= h["lost"] - 1e-15).all()

@@ -112,11 +112,10 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
     series = _solve_rows(c, c.entry, needs, max_hops=model.max_hops, tol=tol,
                          max_iter=max_iter, hop_detail=hop_detail)
     fractions = _fractions(c, series, needs)
-    assert series.walking is not None and series.hop is not None
-    referred, failed = _handovers(c, series.hop, series.walking)
+    assert series.walking is not None and series.arrived is not None and series.hop is not None
     kind_ind = _kind_indicator(model)
-    lost_to = kind_ind @ failed.T  # kinds x needs
-    attempted = kind_ind @ referred.T + lost_to
+    lost_to = kind_ind @ _handovers(c, series.hop, series.walking).T  # kinds x needs
+    attempted = kind_ind @ series.arrived.T + lost_to
     per_nb = None
     if by_neighbourhood:
         per_nb = _by_neighbourhood(model, tol=tol, max_iter=max_iter, hop_detail=hop_detail)
@@ -129,11 +128,15 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
 
 def _kind_indicator(model) -> sp.csr_array:
     """kinds (the schema's actor kinds) x actors: 1 where the actor is of the kind."""
-    kinds = list(model.ecosystem.schema.actor_kinds)
-    code = np.asarray(pd.Categorical(model.ecosystem.actors["kind"], categories=kinds).codes,
-                      dtype=np.int64)
-    n = len(code)
-    return sp.csr_array((np.ones(n), (code, np.arange(n))), shape=(len(kinds), n))
+    c = model._compiled
+    if "kind_ind" not in c.cache:  # depends on the ecosystem only: once per model
+        kinds = list(model.ecosystem.schema.actor_kinds)
+        code = np.asarray(pd.Categorical(model.ecosystem.actors["kind"],
+                                         categories=kinds).codes, dtype=np.int64)
+        n = len(code)
+        c.cache["kind_ind"] = sp.csr_array((np.ones(n), (code, np.arange(n))),
+                                           shape=(len(kinds), n))
+    return c.cache["kind_ind"]
 
 
 def _check_options(tol: object, max_iter: object, hop_detail: object,
@@ -166,6 +169,7 @@ class _Series:
     mean: np.ndarray
     sink_load: np.ndarray
     walking: np.ndarray | None = None  # rows x actors: sum_{k<H} v_k (referrals start here)
+    arrived: np.ndarray | None = None  # rows x actors: successful referrals to each actor
     hop: _Hop | None = None
 
 
@@ -255,6 +259,7 @@ class _Visits:
 
     def __init__(self, hop: _Hop, start: np.ndarray, doomed: np.ndarray | None) -> None:
         self.hop, self.doomed = hop, doomed
+        self.start = start
         v = np.array(start, dtype=np.float64)
         rows = v.shape[0]
         self.forever = np.zeros(rows)
@@ -382,19 +387,23 @@ def _series(c, s: _Visits, need_of: np.ndarray, *, hops: np.ndarray, exceeded: n
     # Every finished resident visits hops + 1 actors, so the mean is the total load minus 1.
     mean = np.where(exceeded > 0 if max_hops is None else False, np.inf, load.sum(axis=1) - 1.0)
     walking = load - s.v if max_hops is not None else load
+    # every visit that is not an entry came by a successful referral (arrivals at doomed
+    # actors are in hit, not in the loads)
+    arrived = load - s.start if s.hit is None else load + s.hit - s.start
     if s.hit is not None and (s.hit > 0).any():  # where residents circulate for ever
         load = np.where(_reachable(c, s.hit > 0, need_of), np.inf, load)
     return _Series(load=load, resolved=resolved, hops=hops, lost=s.lost, exceeded=exceeded,
-                   mean=mean, sink_load=sink_load, walking=walking, hop=s.hop)
+                   mean=mean, sink_load=sink_load, walking=walking, arrived=arrived,
+                   hop=s.hop)
 
 
-def _handovers(c, hop: _Hop, walking: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows x actors: successful and failed handovers to each actor.
+def _handovers(c, hop: _Hop, walking: np.ndarray) -> np.ndarray:
+    """Rows x actors: failed handovers to each actor.
 
     ``walking`` holds :math:`\\sum_{k<H} v_k` (the visits a referral may start from); pushed
-    along :math:`M^\\top` it gives the referrals that arrive, along :math:`F^\\top`
-    (:math:`F[a, b] = (w_{ab}/W_a)(1 - h_{ab})`) those whose handover fails, with the same
-    per-need scalings (:math:`c_n \\rho_n` at the source, :math:`s_n` at the target).
+    along :math:`F^\\top` (:math:`F[a, b] = (w_{ab}/W_a)(1 - h_{ab})`) in the place of
+    :math:`M^\\top`, with the same per-need scalings (:math:`c_n \\rho_n` at the source,
+    :math:`s_n` at the target), it gives the referrals whose handover fails.
     """
     if "fail_t" not in c.cache:
         rows = np.repeat(np.arange(c.n), np.diff(c.indptr))
@@ -403,12 +412,10 @@ def _handovers(c, hop: _Hop, walking: np.ndarray) -> tuple[np.ndarray, np.ndarra
         c.cache["fail_t"] = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
                                          shape=(c.n, c.n)).T.tocsr()
     fail_t = c.cache["fail_t"]
-    referred = np.empty_like(walking)
     failed = np.empty_like(walking)
     for j in range(walking.shape[0]):  # one product per need (rows are needs)
-        referred[j] = hop.apply(j, walking[j])
         failed[j] = hop.apply(j, walking[j], m=fail_t)
-    return referred, np.maximum(failed, 0.0)
+    return np.maximum(failed, 0.0)
 
 
 def _unfinished(c, need_of: np.ndarray, walking: np.ndarray, max_hops: int | None,
