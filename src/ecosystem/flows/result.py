@@ -308,9 +308,6 @@ def _handover_table(kinds: list[str], labels: list[str], mix: np.ndarray,
                 if mix.size else np.full(len(kinds), np.nan)
             total = np.sqrt(var_total) / att[:, -1]
         se = np.column_stack([per_need, np.where(np.isnan(share[:, -1]), np.nan, total)])
-    index = pd.MultiIndex(levels=[pd.Index(labels), pd.Index(kinds)],  # product, no factorize
-                          codes=[np.repeat(np.arange(len(labels)), len(kinds)),
-                                 np.tile(np.arange(len(kinds)), len(labels))],
-                          names=["need", "kind"], verify_integrity=False)
+    index = pd.MultiIndex.from_product([labels, kinds], names=["need", "kind"])
     return pd.DataFrame({"attempted": att.T.ravel(), "lost": lst.T.ravel(),
                          "share_lost": share.T.ravel(), "se": se.T.ravel()}, index=index)
