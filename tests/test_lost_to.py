@@ -311,3 +311,30 @@ def test_bad_input(example):
     with pytest.raises(ConfigError, match="not a finite number"):
         sensitivity({"e": example}, ["handover_cross"], metric="lost_to.insurer", n=4,
                     progress=False, seed=0)
+
+
+def test_compare_metric_and_flow_metric(example):
+    from ecosystem.study import compare, flow_metric
+
+    exact = ReferralModel(example, max_hops=5).solve().handovers
+    f = flow_metric(["lost_to.welfare", "lost_to.hospital.debt"], max_hops=5)
+    got = f(example)
+    assert got["lost_to.welfare"] == pytest.approx(
+        exact.loc[("total", "welfare"), "share_lost"], abs=1e-15)
+    assert got["lost_to.hospital.debt"] == pytest.approx(
+        exact.loc[("debt", "hospital"), "share_lost"], abs=1e-15)
+    res = compare({"e": example}, metrics=["lost_to.welfare"], replicates=1, progress=False)
+    default = ReferralModel(example).solve().handovers.loc[("total", "welfare"), "share_lost"]
+    assert res.results["value"].tolist() == pytest.approx([default], abs=1e-15)
+    # a flow_metric's options reach sensitivity(), as for the outcomes
+    s = sensitivity({"e": example}, {"handover_cross": (0.5, 0.9)},
+                    metric=flow_metric("lost_to.welfare", max_hops=5), n=4, seed=0,
+                    progress=False)
+    row = s.samples.iloc[0]
+    ref = ReferralModel(example, max_hops=5, handover_cross=row["handover_cross"]).solve()
+    assert row["value"] == pytest.approx(
+        ref.handovers.loc[("total", "welfare"), "share_lost"], abs=1e-13)
+    with pytest.raises(ConfigError, match="did you mean 'lost_to.welfare'"):
+        flow_metric("lost_to.welfar")
+    with pytest.raises(ConfigError, match="lost_to.<kind>"):
+        compare({"e": example}, metrics=["lost_too.welfare"], progress=False)

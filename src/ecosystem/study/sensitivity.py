@@ -131,8 +131,12 @@ def _metric(metric: Any, schema: Schema, func: str) -> _Metric:
         if len(metric.outcomes) != 1:
             raise ConfigError(f"{func}(): metric gives {len(metric.outcomes)} outcomes; pick "
                               "one (flow_metric('lost', ...))")
-        return _Metric(metric.outcomes[0], "flow", (metric.outcomes[0], None, None),
-                       metric.options)
+        name = metric.outcomes[0]
+        parsed = parse_flow_metric(name, schema)
+        if parsed is None:  # pragma: no cover - flow_metric() checked it against the default
+            raise ConfigError(f"{func}(): metric '{name}' does not fit the scenario's schema"
+                              + suggest(name, flow_metric_names(schema)))
+        return _Metric(name, "flow", parsed, metric.options)
     if isinstance(metric, str):
         parsed = parse_flow_metric(metric, schema)
         if parsed is not None:
