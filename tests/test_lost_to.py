@@ -338,3 +338,16 @@ def test_compare_metric_and_flow_metric(example):
         flow_metric("lost_to.welfar")
     with pytest.raises(ConfigError, match="lost_to.<kind>"):
         compare({"e": example}, metrics=["lost_too.welfare"], progress=False)
+
+
+def test_study_file_metric():
+    from ecosystem.study import Study
+    from ecosystem.study.spec import StudyError
+
+    def study(metric: str) -> Study:
+        return Study.from_dict({"study": {"seed": 1, "replicates": 1, "metrics": [metric]},
+                                "scenarios": {"avg": {"profile": "average"}}})
+
+    assert study("lost_to.welfare.debt").metrics == ("lost_to.welfare.debt",)
+    with pytest.raises(StudyError, match=r"study\.metrics.*did you mean 'lost_to\.welfare'"):
+        study("lost_to.welfares")
