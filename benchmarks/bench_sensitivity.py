@@ -50,7 +50,8 @@ def region(actors: int = 10_000) -> tuple[Ecosystem, pd.DataFrame]:
     eco = generate_region(table, seed=1)
     own = [c for c in eco.actors.columns if str(c).startswith(("resolve_", "entry_"))]
     eco = Ecosystem(eco.actors.drop(columns=own), eco.ties, schema=eco.schema, name="bench",
-                    provenance=eco.provenance)  # the demand record travels with it
+                    neighbourhoods=eco.neighbourhoods,  # the demand travels with it
+                    provenance=eco.provenance)
     return eco, demand_of(eco)
 
 

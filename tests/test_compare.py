@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -81,18 +79,8 @@ def test_identical_on_two_processes(serial):
     pd.testing.assert_frame_equal(serial.results, par.results)
 
 
-def test_identical_on_dask_local_cluster(serial):
-    distributed = pytest.importorskip("dask.distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # port / resource warnings of a local test cluster
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=50)
-    try:
-        with distributed.Client(cluster, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=60)
-            dask_run = _study(executor=client.get_executor())
-    finally:
-        cluster.close(timeout=30)
+def test_identical_on_dask_local_cluster(serial, dask_executor):
+    dask_run = _study(executor=dask_executor)
     pd.testing.assert_frame_equal(serial.results, dask_run.results)
 
 

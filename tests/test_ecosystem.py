@@ -332,3 +332,41 @@ def test_empty_ecosystem():
     assert eco.graph().vcount() == 0
     assert eco.summary().density == 0.0
     assert "0 actors" in repr(eco)
+
+
+# Public Ecosystem members that expose integer positions on purpose (the fast views).
+POSITION_VIEWS = {"actors", "adjacency", "edge_arrays", "graph", "positions", "tie_positions"}
+
+
+def test_positions_leak_only_from_views_that_say_so(example):
+    import inspect
+
+    eco = example.relabel(lambda i: f"x_{i}")  # ids unlike positions
+    for name, member in inspect.getmembers(Ecosystem):
+        if name.startswith("_"):
+            continue
+        doc = " ".join((inspect.getdoc(member) or "").split())
+        assert ("deliberate view with positions" in doc) == (name in POSITION_VIEWS), name
+        if name in POSITION_VIEWS or name in ("ties", "plot"):
+            continue
+        value = getattr(eco, name)
+        if callable(value):
+            try:
+                value = value()
+            except TypeError:  # needs arguments: the ones that take ids are tested below
+                continue
+        tables = ([value] if isinstance(value, (pd.DataFrame, pd.Series)) else
+                  [v for v in vars(value).values() if isinstance(v, (pd.DataFrame, pd.Series))]
+                  if hasattr(value, "__dataclass_fields__") else [])
+        for t in tables:
+            assert not isinstance(t.index, pd.RangeIndex) or len(t) == 0, name
+            assert not pd.api.types.is_integer_dtype(t.index.dtype), name
+    # Members that take actor ids take ids, and the per-actor results are indexed by them.
+    some = list(eco.index[:3])
+    assert list(eco.subset(ids=some).index) == some
+    assert some[0] not in eco.without_actors(some[:1]).index
+    assert eco.index[eco.positions(some)].tolist() == some
+    s, t = eco.tie_positions()
+    assert (eco.index[s] == eco.ties["source"].to_numpy()).all()
+    assert (eco.index[t] == eco.ties["target"].to_numpy()).all()
+    assert list(eco.index[:2]) == ["x_" + i for i in example.index[:2]]

@@ -227,10 +227,41 @@ def test_outcomes_by_neighbourhood_match_one_neighbourhood_demand(example):
     # Without demand: the ecosystem's neighbourhoods, counts NaN; without the argument: None.
     plain = ReferralModel(example).solve(by_neighbourhood=True).outcomes_by_neighbourhood
     assert sorted(plain.index.get_level_values("neighbourhood").unique()) == sorted(
-        example.neighbourhoods)
+        example.neighbourhoods.index) == ["Oosterwijk", "Westdorp"]
     assert plain["count"].isna().all()
     assert ReferralModel(example).solve().outcomes_by_neighbourhood is None
 
+
+
+def test_simulated_outcomes_by_neighbourhood_agree_with_exact(example):
+    needs = list(example.schema.needs)
+    demand = pd.DataFrame({n: [100.0 + i, 50.0 + 2 * i] for i, n in enumerate(needs)},
+                          index=["Oosterwijk", "Westdorp"])
+    model = ReferralModel(example, demand=demand)
+    exact = model.solve(by_neighbourhood=True).outcomes_by_neighbourhood
+    sim = model.simulate(4000, seed=3, by_neighbourhood=True)
+    table = sim.outcomes_by_neighbourhood
+    assert table.index.equals(exact.index)
+    se = table["se"].to_numpy()
+    gap = np.abs(table["fraction"].to_numpy() - exact["fraction"].to_numpy())
+    usable = se > 0
+    # 2 neighbourhoods x 11 needs x 6 outcomes; 4 SE: two-sided false failure rate 6e-5 per
+    # comparison, < 1% over all (Bonferroni); the seed is fixed, so the test cannot flake.
+    assert usable.sum() > 50
+    assert (gap[usable] < 4 * se[usable]).all()
+    assert (gap[~usable] < 1e-12).all()  # no spread: an outcome of every or no resident
+    # count = simulated share x the neighbourhood's demand for the need.
+    per_need = table.drop(index="total", level="need")
+    wanted = demand.stack().rename_axis(["neighbourhood", "need"])
+    scale = wanted.reindex(per_need.index.droplevel("outcome")).to_numpy()
+    np.testing.assert_allclose(per_need["count"].to_numpy(),
+                               per_need["fraction"].to_numpy() * scale, rtol=1e-12)
+    # The main tables do not change when the neighbourhoods are simulated too.
+    plain = model.simulate(4000, seed=3)
+    pd.testing.assert_frame_equal(plain.outcomes, sim.outcomes)
+    assert plain.outcomes_by_neighbourhood is None
+    with pytest.raises(ConfigError, match="by_neighbourhood"):
+        model.simulate(10, by_neighbourhood="yes")
 
 # ---------------------------------------------------------------------- model reuse
 def test_replace_equals_a_new_model(example):

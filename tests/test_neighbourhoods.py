@@ -13,18 +13,6 @@ from hypothesis import strategies as st
 from ecosystem import ConfigError, Ecosystem, ValidationError, read_csv, write_csv
 from ecosystem.flows import ReferralModel
 from ecosystem.generate import Profile, demand_of, generate_neighbourhood, generate_region
-from ecosystem.io import (
-    from_igraph,
-    from_networkx,
-    read_excel,
-    read_graphml,
-    read_json,
-    to_igraph,
-    to_networkx,
-    write_excel,
-    write_graphml,
-    write_json,
-)
 
 TABLE = pd.DataFrame({"neighbourhood": ["Oost", "West", "Dorp"],
                       "residents": [3000, 2000, 900], "ses": [-0.8, 0.5, 0.0],
@@ -37,28 +25,8 @@ def region() -> Ecosystem:
     return generate_region(TABLE, seed=11)
 
 
-def _round_trip(fmt: str, eco: Ecosystem, folder) -> Ecosystem:
-    if fmt == "csv":
-        files = [folder / n for n in ("a.csv", "t.csv", "n.csv")]
-        write_csv(eco, *files)
-        return read_csv(*files)
-    if fmt == "json":
-        write_json(eco, folder / "e.json")
-        return read_json(folder / "e.json")
-    if fmt == "excel":
-        write_excel(eco, folder / "e.xlsx")
-        return read_excel(folder / "e.xlsx")
-    if fmt == "graphml":
-        write_graphml(eco, folder / "e.graphml")
-        return read_graphml(folder / "e.graphml")
-    if fmt == "networkx":
-        return from_networkx(to_networkx(eco))
-    return from_igraph(to_igraph(eco))
-
-
-@pytest.mark.parametrize("fmt", ["csv", "json", "excel", "graphml", "networkx", "igraph"])
-def test_round_trip_keeps_the_neighbourhoods_table(region, tmp_path, fmt):
-    back = _round_trip(fmt, region, tmp_path)
+def test_round_trip_keeps_the_neighbourhoods_table(region, tmp_path, any_format, round_trip):
+    back = round_trip(any_format, region, tmp_path)
     assert back == region
     pd.testing.assert_frame_equal(back.neighbourhoods, region.neighbourhoods,
                                   check_like=True)
@@ -93,8 +61,8 @@ def test_referral_model_takes_its_default_demand_from_the_table(region):
                                   ReferralModel(region, demand=demand_of(region)).solve().outcomes)
 
 
-def test_same_flow_results_before_and_after_a_csv_round_trip(region, tmp_path):
-    back = _round_trip("csv", region, tmp_path)
+def test_same_flow_results_before_and_after_a_csv_round_trip(region, tmp_path, round_trip):
+    back = round_trip("csv", region, tmp_path)
     before, after = ReferralModel(region).solve(), ReferralModel(back).solve()
     pd.testing.assert_frame_equal(before.outcomes, after.outcomes)
     assert np.isfinite(before.outcomes["count"]).all()  # counts: the table's demand is used

@@ -277,10 +277,61 @@ def test_map_property_every_actor_and_tie_drawn(eco):
     ({"labels": -1}, "labels must be an int"),
     ({"ax": "left"}, "ax= must be a matplotlib Axes"),
     ({"seed": -3, "layout": "fr"}, "seed=-3 is not accepted"),
+    # every parameter, every kind of mistake: an EcosystemError naming the parameter
+    ({"seed": "a"}, r"plot_ecosystem\(\): seed='a' is not accepted"),
+    ({"color": 5}, "color= must be an actor column name or a pandas Series"),
+    ({"color": ["red"] * 40}, "color= must be an actor column name"),
+    ({"size": -1.0}, "size=-1.0 must be a positive marker area"),
+    ({"size": float("nan")}, "size=nan must be a positive"),
+    ({"size": True}, "size= must be an actor column name"),
+    ({"tie_kinds": 5}, "tie_kinds= takes a tie kind"),
+    ({"tie_kinds": [5]}, "tie_kinds=: tie kind must be a string"),
+    ({"neighbourhoods": 5}, "neighbourhoods= takes a neighbourhood name"),
+    ({"neighbourhoods": []}, "neighbourhoods= is empty"),
+    ({"highlight": "gaps"}, "highlight= takes the table of gaps"),
+    ({"highlight": pd.DataFrame({"kind_of_gap": ["cut_actor"], "actors": ["gp_west"]})},
+     "holds tuples of actor ids"),
+    ({"highlight": pd.DataFrame({"source": ["gp_west"], "target": ["nobody"]})},
+     "highlight= names actor 'nobody' in its source/target column"),
+    ({"highlight": pd.DataFrame({"kind_of_gap": ["cut_actor"], "actors": [("nobody",)]})},
+     "highlight= names actor 'nobody' in its actors column"),
+    ({"layout": None}, "layout= takes 'domains', an igraph layout name"),
+    ({"layout": 5}, "layout= takes 'domains'"),
+    ({"layout": np.array([["a", "b"]] * 40)}, "layout positions must be numbers"),
+    ({"layout": np.full((40, 2), np.inf)}, "layout positions must be finite"),
+    ({"layout": pd.DataFrame({"x": [1.0]})}, "needs columns 'x' and 'y'"),
+    ({"layout": pd.DataFrame({"x": [1.0], "y": [2.0]}, index=["gp_west"])},
+     "layout has no position for actor"),
+    ({"labels": 1.5}, "labels must be an int"),
+    ({"labels": True}, "labels must be an int"),
+    ({"max_actors": 0}, "max_actors must be an int >= 1"),
+    ({"ax": 5}, "ax= must be a matplotlib Axes"),
 ])
 def test_map_bad_input_is_a_clear_error(example, kwargs, match):
     with pytest.raises(es.EcosystemError, match=match):
         plot_ecosystem(example, **kwargs)
+
+
+def test_map_bad_input_is_checked_before_the_aggregated_map(example):
+    """The aggregated map uses few parameters; the others are still checked, not ignored."""
+    for kwargs, match in [({"highlight": pd.DataFrame({"source": ["x"], "target": ["y"]})},
+                           "highlight= names actor 'x'"),
+                          ({"layout": "spring"}, "layout='spring' is not known"),
+                          ({"size": "kind"}, "size= must be numeric"),
+                          ({"color": "colour"}, "color='colour' is not an actor column"),
+                          ({"seed": -1}, "seed=-1"), ({"ax": "left"}, "ax= must be")]:
+        with pytest.raises(es.EcosystemError, match=match):
+            plot_ecosystem(example, max_actors=5, **kwargs)
+
+
+def test_map_layout_with_duplicated_ids(example):
+    xy = domain_layout(example)[["x", "y"]]
+    with pytest.raises(es.EcosystemError, match="more than one position for actor"):
+        plot_ecosystem(example, layout=pd.concat([xy, xy]))
+    # A table with every actor once (in any order, plus other actors) is accepted.
+    extra = pd.DataFrame({"x": [0.0], "y": [0.0]}, index=["not_drawn"])
+    ax = plot_ecosystem(example, layout=pd.concat([xy.iloc[::-1], extra])).axes[0]
+    np.testing.assert_allclose(by_gid(ax, "actors")[0].get_offsets(), xy.to_numpy())
 
 
 def test_map_bad_size_values(example):

@@ -251,11 +251,10 @@ def test_schema_extends_column_aliases():
         SCHEMA.extend(columns={"actors": {"kind": ["code"]}})
 
 
-def test_report_round_trips_through_the_provenance_and_json(tmp_path):
+def test_report_round_trips_through_the_provenance_and_json(tmp_path, round_trip):
     eco = Ecosystem(pd.DataFrame({"code": ["a"], "soort": ["huisarts"]}))
     assert isinstance(eco.read_report, ReadReport) and len(eco.read_report) > 0
-    write_json(eco, tmp_path / "e.json")
-    back = read_json(tmp_path / "e.json")
+    back = round_trip("json", eco, tmp_path)
     assert back.provenance[0]["report"] == eco.read_report.to_records()
     frame = eco.read_report.to_frame()
     assert list(frame.columns) == ["level", "topic", "source", "message"]

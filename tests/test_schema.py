@@ -81,8 +81,18 @@ def test_unknown_kind_suggests_closest():
         SCHEMA.actor_kind("huisart")
     assert "'huisart' is not a known actor kind" in str(err.value)
     assert "did you mean 'huisarts'" in str(err.value)
-    with pytest.raises(UnknownKindError, match="not a known tie kind"):
-        SCHEMA.tie_kind("friendship")
+    with pytest.raises(UnknownKindError, match=r"'friendship' is not a known tie kind\. Known: "):
+        SCHEMA.tie_kind("friendship")  # nothing close: a sentence of its own, then the list
+
+
+def test_unknown_kind_in_a_table_without_suggestion_is_a_sentence():
+    import pandas as pd
+
+    from ecosystem import Ecosystem
+
+    with pytest.raises(UnknownKindError,
+                       match=r"'buurthuis' is not a known actor kind\. Known: community_network"):
+        Ecosystem(pd.DataFrame({"id": ["a"], "kind": ["buurthuis"]}))
 
 
 def test_extend_adds_and_refuses_silent_replacement():

@@ -4,7 +4,6 @@ bad input."""
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -288,19 +287,10 @@ def test_identical_on_two_processes_and_any_chunking(serial):
     pd.testing.assert_frame_equal(serial.samples, par.samples)
 
 
-def test_identical_on_dask_local_cluster(serial):
-    distributed = pytest.importorskip("dask.distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # port / resource warnings of a local test cluster
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=50)
-    try:
-        with distributed.Client(cluster, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=60)
-            dask_run = _study(executor=client.get_executor())
-    finally:
-        cluster.close(timeout=30)
+def test_identical_on_dask_local_cluster(serial, dask_executor):
+    dask_run = _study(executor=dask_executor)
     pd.testing.assert_frame_equal(serial.indices, dask_run.indices)
+    pd.testing.assert_frame_equal(serial.samples, dask_run.samples)
 
 
 # ---------------------------------------------------------------------- bad input

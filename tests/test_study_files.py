@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -275,3 +276,23 @@ def test_killed_run_resumes_to_identical_results(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["chunks"]["reused"] >= len(finished) - 0
     assert manifest["chunks"]["total"] == 16
+
+
+def test_same_result_tables_on_dask_local(tmp_path):
+    """``executor = "dask:local"`` (a LocalCluster the runner starts and stops) writes the
+    serial run's result tables: same rows, same values to the last bit, same bytes on disk."""
+    study = load(_write(tmp_path, SMALL))
+    serial = study.run(tmp_path / "serial", report=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # port / resource warnings of a local test cluster
+        on_dask = study.run(tmp_path / "dask", executor="dask:local", report=False)
+    pd.testing.assert_frame_equal(on_dask.results, serial.results, check_exact=True)
+    for name in ("results.csv", "results.parquet"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "results.parquet"),
+                                  pd.read_parquet(tmp_path / "serial" / "results.parquet"),
+                                  check_exact=True)
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["executor"] == "dask:local"
+    assert manifest["replicate_seeds"] == json.loads(
+        (tmp_path / "serial" / "manifest.json").read_text())["replicate_seeds"]

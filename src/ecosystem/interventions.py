@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import clip, listing
 from ecosystem.core._deprecate import renamed
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError
@@ -104,9 +105,11 @@ class Intervention:
 
     def __repr__(self) -> str:
         if self.steps or self.func is None:
-            return f"Intervention({self.name!r})"
-        args = ", ".join(f"{k}={v!r}" for k, v in _recordable(self.params).items())
-        return f"Intervention({self.name}: {args})"
+            steps = f", {len(self.steps)} steps" if self.steps else ""
+            return f"Intervention({clip(self.name, 120)!r}{steps})"
+        args = listing((f"{k}={clip(repr(v), 40)}" for k, v in
+                        _recordable(self.params).items()), 4, width=48)
+        return f"Intervention({clip(self.name)}: {args})"
 
 
 def _recordable(params: Mapping[str, Any]) -> dict[str, Any]:

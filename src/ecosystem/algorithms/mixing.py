@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import clip, html_card, num
 from ecosystem.algorithms._common import check_ecosystem
 from ecosystem.algorithms.brokerage import MISSING_GROUP, _group_codes
 from ecosystem.core._deprecate import renamed
@@ -81,6 +82,22 @@ class Mixing:
         from ecosystem.plotting import plot_mixing  # matplotlib is loaded on first use
 
         return plot_mixing(self, **kwargs)
+
+    def _describe(self) -> str:
+        o = self.overall
+        p = (f", p {num(o['p_value'])} ({int(o['n_permutations'])} permutations)"
+             if o.get("n_permutations", 0) > 0 else "")
+        return (f"{len(self.groups)} groups of {clip(self.groups.index.name, 24)} over "
+                f"{len(self.actors)} actors; E-I {num(o['ei'])} (expected "
+                f"{num(o['expected_ei'])}, rescaled {num(o['rescaled_ei'])}{p})")
+
+    def __repr__(self) -> str:
+        return f"Mixing({self._describe()})"
+
+    def _repr_html_(self) -> str:
+        return html_card(f"Mixing: {self._describe()}",
+                         [("Ties from group (rows) to group (columns)", self.counts),
+                          ("Groups", self.groups)])
 
 
 @renamed("mixing", by="groups", ties="tie_kinds")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import clip, html_card, num
 from ecosystem.algorithms._common import check_ecosystem
 from ecosystem.algorithms.brokerage import _group_codes
 from ecosystem.core._deprecate import renamed
@@ -45,6 +46,22 @@ class Silos:
 
     membership: pd.DataFrame
     scores: pd.Series
+
+    def _describe(self) -> str:
+        sc = self.scores
+        group = clip(self.membership.columns[-1], 24)
+        return (f"{int(sc['n_communities'])} communities over {len(self.membership)} actors, "
+                f"compared with {group}; NMI {num(sc['nmi'])}, ARI {num(sc['ari'])}, "
+                f"modularity {num(sc['modularity'])}")
+
+    def __repr__(self) -> str:
+        return f"Silos({self._describe()})"
+
+    def _repr_html_(self) -> str:
+        m = self.membership
+        cross = pd.crosstab(m["community"], m[m.columns[-1]].astype(object).fillna("(none)"))
+        return html_card(f"Silos: {self._describe()}",
+                         [("Actors per community (rows) and group (columns)", cross)])
 
 
 @renamed("silos", by="groups", ties="tie_kinds")

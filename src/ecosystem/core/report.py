@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ecosystem._repr import html_card, listing
 from ecosystem.core.errors import EcosystemError, ProblemsFound
 
 __all__ = ["Note", "ReadReport"]
@@ -154,6 +155,21 @@ class ReadReport:
 
     def __str__(self) -> str:
         return "\n".join(str(n) for n in self.notes)
+
+    def __repr__(self) -> str:
+        if not self.notes:
+            return "ReadReport(no notes)"
+        topics: dict[str, int] = {}
+        for n in self.notes:
+            topics[n.topic] = topics.get(n.topic, 0) + 1
+        return (f"ReadReport({len(self.notes)} notes, {len(self.warnings)} warnings; "
+                f"{listing((f'{t} {c}' for t, c in topics.items()), len(TOPICS))})")
+
+    def _repr_html_(self) -> str:
+        tables = [("Warnings", self.to_frame()[[n.level == "warning" for n in self.notes]])
+                  ] if self.warnings else []
+        tables.append(("Notes, in the order written", self.to_frame()))
+        return html_card(repr(self), tables)
 
     def __len__(self) -> int:
         return len(self.notes)

@@ -454,7 +454,7 @@ class Schema:
         if hit is None:
             raise UnknownKindError(
                 f"'{name}' is not a known {what}"
-                + suggest(normalize_name(name), self._lookup[what])
+                + (suggest(normalize_name(name), self._lookup[what]) or ".")
                 + f" Known: {', '.join(sorted(set(self._lookup[what].values())))}"
             )
         return hit

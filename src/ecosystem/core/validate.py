@@ -212,7 +212,8 @@ def _resolve(col: pd.Series, what: str, schema: Schema, name: str, where: Where,
         if hit is None:
             row = int(np.argmax(codes == i))
             fail(UnknownKindError(
-                f"'{value}' is not a known {what}" + suggest(normalize_name(value), table)
+                f"'{value}' is not a known {what}"
+                + (suggest(normalize_name(value), table) or ".")
                 + f" Known: {', '.join(sorted(set(table.values())))}. Use a known id or "
                 "alias, or add it with Schema.default().extend(...)",
                 field=name, **where.at(row),

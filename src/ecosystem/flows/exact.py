@@ -51,7 +51,13 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.schema import DOMAINS
-from ecosystem.flows.result import MAIN_OUTCOMES, OUTCOMES, FlowResult, build
+from ecosystem.flows.result import (
+    MAIN_OUTCOMES,
+    OUTCOMES,
+    FlowResult,
+    build,
+    neighbourhood_table,
+)
 
 __all__ = ["solve"]
 
@@ -558,28 +564,11 @@ def _by_neighbourhood(model, *, tol: float, max_iter: int, hop_detail: int) -> p
         fractions = _fractions(c, series, need_of)  # outcomes x (X * K)
     else:
         fractions = np.zeros((len(OUTCOMES), 0))
-    frames = []
-    for i, name in enumerate(names):
-        f = fractions[:, i * k_needs:(i + 1) * k_needs]
-        d = None if demand is None else demand[i]
-        mix = (np.full(k_needs, 1.0 / max(k_needs, 1)) if d is None or d.sum() <= 0
-               else d / d.sum())
-        empty = ~np.isfinite(start[i * k_needs:(i + 1) * k_needs].sum(axis=1)) | (
-            start[i * k_needs:(i + 1) * k_needs].sum(axis=1) <= 0)
-        f = np.where(empty[None, :], np.nan, f)
-        total = np.where(mix > 0, f, 0.0) @ mix
-        frac = np.column_stack([f, total])
-        count = (np.full_like(frac, np.nan) if d is None
-                 else np.column_stack([f * d[None, :], (f * d[None, :]).sum(axis=1)]))
-        index = pd.MultiIndex.from_product([[name], [*c.needs, "total"], OUTCOMES],
-                                           names=["neighbourhood", "need", "outcome"])
-        frames.append(pd.DataFrame({"fraction": frac.T.ravel(), "se": 0.0,
-                                    "count": count.T.ravel()}, index=index))
-    if not frames:
-        index = pd.MultiIndex.from_arrays([[], [], []],
-                                          names=["neighbourhood", "need", "outcome"])
-        return pd.DataFrame({"fraction": [], "se": [], "count": []}, index=index)
-    return pd.concat(frames)
+    entered = start.sum(axis=1)
+    empty = ~np.isfinite(entered) | (entered <= 0)
+    fractions = np.where(empty[None, :], np.nan, fractions)
+    return neighbourhood_table(names, list(c.needs), fractions, np.zeros_like(fractions),
+                               demand)
 
 
 def _neighbourhood_entry(model) -> tuple[list[str], np.ndarray, np.ndarray | None]:
@@ -595,7 +584,7 @@ def _neighbourhood_entry(model) -> tuple[list[str], np.ndarray, np.ndarray | Non
         names = [str(x) for x in demand.index]
         d = demand.to_numpy(dtype=np.float64)
     else:
-        names = list(eco.neighbourhoods)
+        names = [str(x) for x in eco.neighbourhoods.index]
         d = None
     nb = eco.actors["neighbourhood"]
     code = pd.Index(names).get_indexer(nb)

@@ -377,12 +377,14 @@ class ReferralModel:
 
     def simulate(
         self, n_residents: int, *, seed: Seed = None, record: bool = False,
-        max_steps: int | None = None,
+        max_steps: int | None = None, by_neighbourhood: bool = False,
     ) -> FlowResult:
         """Monte-Carlo outcomes (see :func:`ecosystem.flows.simulate.simulate`).
 
         ``n_residents`` residents are simulated per need; standard errors are binomial.
-        ``max_steps`` caps the walker-steps of the call.
+        ``max_steps`` caps the walker-steps of the call. ``by_neighbourhood=True`` also
+        simulates ``n_residents`` per need of each neighbourhood for
+        :attr:`FlowResult.outcomes_by_neighbourhood`.
 
         Examples
         --------
@@ -394,7 +396,8 @@ class ReferralModel:
         """
         from ecosystem.flows.simulate import simulate
 
-        return simulate(self, n_residents, seed=seed, record=record, max_steps=max_steps)
+        return simulate(self, n_residents, seed=seed, record=record, max_steps=max_steps,
+                        by_neighbourhood=by_neighbourhood)
 
     # ------------------------------------------------------------------ capacity and waiting
     def queueing(self, *, servers: object = None, service_rate: object = None) -> QueueResult:

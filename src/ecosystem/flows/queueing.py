@@ -47,6 +47,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import html_card
 from ecosystem.core.errors import ConfigError
 
 __all__ = ["TIME_UNITS", "QueueResult", "erlang_c", "queueing"]
@@ -329,6 +330,15 @@ class QueueResult:
                 f"mean_wait={s['mean_wait']:.4g} {self.time_unit}, "
                 f"max_utilisation={s['max_utilisation']:.3g}, "
                 f"unstable_actors={int(s['unstable_actors'])})")
+
+    def _repr_html_(self) -> str:
+        wait = [c for c in ("residents", "mean_wait", "mean_time", "abandoned")
+                if c in self.needs.columns]
+        return html_card(repr(self), [
+            (f"Waiting per resident (times in {self.time_unit})", self.needs[wait]),
+            ("Busiest actors", self.bottlenecks(top=10) if len(self.actors) else
+             self.actors[["utilisation", "mean_queue", "mean_wait", "stable"]]),
+        ])
 
 
 # ---------------------------------------------------------------------------- analytic solver

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import html_card, num
+
 __all__ = ["MAIN_OUTCOMES", "OUTCOMES", "FlowResult"]
 
 #: The five outcomes that partition 1.
@@ -62,7 +64,8 @@ class FlowResult:
         Simulation only: walker-steps taken (one iteration of one walker, including the one in
         which it finishes).
     outcomes_by_neighbourhood
-        With ``solve(by_neighbourhood=True)``: the outcomes of the residents of each
+        With ``solve(by_neighbourhood=True)`` or ``simulate(..., by_neighbourhood=True)`` (then
+        with binomial standard errors): the outcomes of the residents of each
         neighbourhood (they enter at its actors and the shared ones, in proportion to the entry
         weights), index ``(neighbourhood, need, outcome)``, columns as :attr:`outcomes`
         (``count`` with a neighbourhood x need demand table, else NaN; ``total`` weighs needs
@@ -178,6 +181,40 @@ class FlowResult:
         out["actor_id"] = out["actor_id"].astype("str")
         return out[["need", "metric", "actor_id", "hops", "value", "se"]]
 
+    def _headline(self) -> dict[str, float]:
+        """Total shares of the outcomes in the repr, and the mean hops (NaN without needs)."""
+        total = self.outcomes.xs("total", level="need")["fraction"]
+        out = {o: float(total.get(o, np.nan)) for o in _HEADLINE}
+        out["mean_hops"] = float(self.mean_hops["mean"].get("total", np.nan))
+        return out
+
+    def _describe(self) -> str:
+        needs = len(self.mean_hops) - 1
+        how = self.solver if self.n_residents is None else (
+            f"{self.solver} of {self.n_residents} residents per need")
+        size = f"{how}, {needs} needs, {len(self.per_actor)} actors"
+        if self.outcomes_by_neighbourhood is not None:
+            nbs = self.outcomes_by_neighbourhood.index.get_level_values(0).nunique()
+            size += f", {nbs} neighbourhoods"
+        return size
+
+    def __repr__(self) -> str:
+        h = self._headline()
+        figures = ", ".join(f"{o.replace('_', ' ')} {num(h[o])}" for o in _HEADLINE)
+        return f"FlowResult({self._describe()}; {figures}, mean hops {num(h['mean_hops'])})"
+
+    def _repr_html_(self) -> str:
+        needs = ["total", *[n for n in self.mean_hops.index if n != "total"]]
+        shares = self.outcomes["fraction"].unstack("need").reindex(index=list(OUTCOMES),
+                                                                   columns=needs)
+        return html_card(f"FlowResult: {self._describe()}",
+                         [("Share of residents by outcome (columns: needs)", shares),
+                          ("Mean hops", self.mean_hops.reindex(needs))])
+
+
+#: Outcomes the repr shows (total over needs).
+_HEADLINE = ("resolved_appropriate", "lost", "medicalised")
+
 
 def _total(mix: np.ndarray, values: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mix-weighted total over needs (last axis) and its standard error (NaN without needs)."""
@@ -190,6 +227,37 @@ def _total(mix: np.ndarray, values: np.ndarray, se: np.ndarray) -> tuple[np.ndar
             total = np.where(mix > 0, values, 0.0) @ mix
             total_se = np.sqrt(np.where(mix > 0, se, 0.0) ** 2 @ (mix**2))
     return total, total_se
+
+
+def neighbourhood_table(names: list[str], needs: list[str], fractions: np.ndarray,
+                        se: np.ndarray, demand: np.ndarray | None) -> pd.DataFrame:
+    """:attr:`FlowResult.outcomes_by_neighbourhood` from outcomes x (X * K) arrays (need-minor).
+
+    A need without entry in a neighbourhood is NaN there; the total weighs the needs by the
+    neighbourhood's demand (equal weights without a demand table), as :attr:`FlowResult.outcomes`
+    does; ``count`` is the fraction times the demand (NaN without a demand table).
+    """
+    k = len(needs)
+    frames = []
+    for i, name in enumerate(names):
+        f = fractions[:, i * k:(i + 1) * k]
+        e = se[:, i * k:(i + 1) * k]
+        d = None if demand is None else demand[i]
+        mix = (np.full(k, 1.0 / max(k, 1)) if d is None or d.sum() <= 0 else d / d.sum())
+        total, total_se = _total(mix, f, e)
+        frac = np.column_stack([f, total])
+        err = np.column_stack([e, total_se])
+        count = (np.full_like(frac, np.nan) if d is None
+                 else np.column_stack([f * d[None, :], (f * d[None, :]).sum(axis=1)]))
+        index = pd.MultiIndex.from_product([[name], [*needs, "total"], OUTCOMES],
+                                           names=["neighbourhood", "need", "outcome"])
+        frames.append(pd.DataFrame({"fraction": frac.T.ravel(), "se": err.T.ravel(),
+                                    "count": count.T.ravel()}, index=index))
+    if not frames:
+        index = pd.MultiIndex.from_arrays([[], [], []],
+                                          names=["neighbourhood", "need", "outcome"])
+        return pd.DataFrame({"fraction": [], "se": [], "count": []}, index=index)
+    return pd.concat(frames)
 
 
 def build(

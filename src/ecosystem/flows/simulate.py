@@ -29,7 +29,13 @@ import pandas as pd
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, as_generator
 from ecosystem.flows.exact import HOP_ROWS, _doomed, _kind_indicator
-from ecosystem.flows.result import MAIN_OUTCOMES, FlowResult, build
+from ecosystem.flows.result import (
+    MAIN_OUTCOMES,
+    OUTCOMES,
+    FlowResult,
+    build,
+    neighbourhood_table,
+)
 
 __all__ = ["CHUNK", "STEPS_PER_RESIDENT", "simulate"]
 
@@ -224,7 +230,7 @@ def _draw(table: tuple[np.ndarray, np.ndarray], m: int, rng: np.random.Generator
 
 
 def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False,
-             max_steps: int | None = None) -> FlowResult:
+             max_steps: int | None = None, by_neighbourhood: bool = False) -> FlowResult:
     """Simulate ``n_residents`` residents per need through a :class:`ReferralModel`.
 
     Parameters
@@ -243,6 +249,11 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
         simulated resident). Reached only when residents almost never finish (``max_hops=None``
         or very large with resolve and handover failure near 0); the run then stops with a
         :class:`~ecosystem.ConfigError` saying how many residents were still walking.
+    by_neighbourhood
+        Also simulate ``n_residents`` residents per need of each neighbourhood (entering at
+        its actors and the shared ones, as in :meth:`ReferralModel.solve`) for
+        :attr:`FlowResult.outcomes_by_neighbourhood`, with binomial standard errors. They are
+        drawn after the residents of the main tables, so those do not change.
 
     Returns
     -------
@@ -287,6 +298,9 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
             max_steps, int | np.integer) or max_steps < 1):
         raise ConfigError(f"simulate(): max_steps={max_steps!r} is not accepted; use an int "
                           ">= 1 or None")
+    if not isinstance(by_neighbourhood, bool):
+        raise ConfigError(f"simulate(): by_neighbourhood={by_neighbourhood!r} is not accepted; "
+                          "use True or False")
     rng = as_generator(seed)
     c = model._compiled
     n, k_needs = c.n, len(c.needs)
@@ -305,17 +319,58 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     run = _Run(model, record=record, cap=STEPS_PER_RESIDENT * size if max_steps is None
                else int(max_steps), size=size)
     entry_pos = np.empty(size if record else 0, dtype=np.int64)
+    _walk_all(run, c.cache["entry"], m, rng, entry_pos if record else None)
+    per_nb = _by_neighbourhood(model, m, rng, max_steps) if by_neighbourhood else None
+    return _tables(model, run.walk, run.visits(), entry_pos, m, record, run.handovers(), per_nb)
+
+
+def _walk_all(run: _Run, tables: list, m: int, rng: np.random.Generator,
+              entry_pos: np.ndarray | None) -> None:
+    """Walk ``m`` residents of every need whose entry table is not None, chunk by chunk."""
+    k_needs = len(tables)
+    size = k_needs * m
     for g0 in range(0, size, CHUNK):
         g1 = min(size, g0 + CHUNK)
-        starts = np.empty(g1 - g0, dtype=np.int64)
+        starts = np.full(g1 - g0, -1, dtype=np.int64)
         for k in range(g0 // m, (g1 - 1) // m + 1):  # one vectorised draw per need
             lo, hi = max(g0, k * m), min(g1, (k + 1) * m)
-            starts[lo - g0:hi - g0] = _draw(c.cache["entry"][k], hi - lo, rng)
-        if record:
+            if tables[k] is not None:
+                starts[lo - g0:hi - g0] = _draw(tables[k], hi - lo, rng)
+        if entry_pos is not None:
             entry_pos[g0:g1] = starts
         need = np.arange(g0, g1, dtype=np.int64) // m
-        run.chunk(starts * k_needs + need, g0, rng)
-    return _tables(model, run.walk, run.visits(), entry_pos, m, record, run.handovers())
+        walking = starts >= 0
+        run.chunk(starts[walking] * k_needs + need[walking], g0, rng)
+
+
+def _by_neighbourhood(model, m: int, rng: np.random.Generator, max_steps: int | None
+                      ) -> pd.DataFrame:
+    """Simulated outcomes of ``m`` residents per need of each neighbourhood."""
+    from ecosystem.flows.exact import _neighbourhood_entry
+
+    c = model._compiled
+    k_needs = len(c.needs)
+    names, start, demand = _neighbourhood_entry(model)
+    shares = np.full((len(OUTCOMES), len(names) * k_needs), np.nan)
+    for i in range(len(names)):
+        rows = start[i * k_needs:(i + 1) * k_needs]
+        tables = [_guide(r) if np.isfinite(r.sum()) and r.sum() > 0 else None for r in rows]
+        run = _Run(model, record=False, size=k_needs * m,
+                   cap=STEPS_PER_RESIDENT * k_needs * m if max_steps is None else max_steps)
+        _walk_all(run, tables, m, rng, None)
+        walked = np.array([t is not None for t in tables])
+        got = _outcome_counts(run.walk) / m
+        shares[:, i * k_needs:(i + 1) * k_needs] = np.where(walked[None, :], got, np.nan)
+    se = np.sqrt(shares * (1.0 - shares) / m)
+    return neighbourhood_table(names, list(c.needs), shares, se, demand)
+
+
+def _outcome_counts(walk: _Tally) -> np.ndarray:
+    """Outcomes x needs counts, in :data:`OUTCOMES` order."""
+    walk.flush()
+    counts = walk.counts
+    return np.vstack([counts[0], counts[1], walk.medicalised, counts[2], counts[3],
+                      counts[4]]).astype(np.float64)
 
 
 class _Run:
@@ -451,13 +506,11 @@ class _Run:
 
 
 def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: int,
-            record: bool, handovers: tuple[np.ndarray, np.ndarray]) -> FlowResult:
+            record: bool, handovers: tuple[np.ndarray, np.ndarray],
+            per_nb: pd.DataFrame | None = None) -> FlowResult:
     c = model._compiled
     n, k_needs = c.n, len(c.needs)
-    walk.flush()
-    counts = walk.counts
-    shares = np.vstack([counts[0], counts[1], walk.medicalised, counts[2], counts[3],
-                        counts[4]]) / m
+    shares = _outcome_counts(walk) / m
     se = np.sqrt(shares * (1.0 - shares) / m)
 
     forever = walk.by_hops.pop(-1, np.zeros(k_needs, dtype=np.int64)) > 0
@@ -505,7 +558,7 @@ def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: i
     return build(model, fractions=shares, fractions_se=se, hops=hops, hops_se=hops_se,
                  mean_hops=mean, mean_hops_se=mean_se, load=load,
                  resolved=walk.resolved.reshape(n, k_needs).T / m, solver="simulation",
-                 n_residents=m, record=rec, walker_steps=walk.steps,
+                 n_residents=m, record=rec, walker_steps=walk.steps, by_neighbourhood=per_nb,
                  handovers=tuple((_kind_indicator(model) @ h.T) / m for h in handovers))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import clip
 from ecosystem.core.errors import ConfigError, suggest
 from ecosystem.core.schema import Schema
 
@@ -656,8 +657,8 @@ class Profile:
                             for f in dataclasses.fields(self)},))
 
     def __repr__(self) -> str:
-        return (f"Profile('{self.name}': {len(self.actors)} actor kinds, {len(self.rules)} tie "
-                f"rules, {self.residents} residents)")
+        return (f"Profile('{clip(self.name)}': {len(self.actors)} actor kinds, "
+                f"{len(self.rules)} tie rules, {self.residents} residents)")
 
 
 def _plain(value: Any) -> Any:

@@ -260,7 +260,7 @@ _INFERRED = {"string": "str", "int": "int64", "long": "int64", "float": "float64
              "double": "float64", "boolean": "bool"}
 
 
-def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:  # noqa: C901
+def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
     """Read a GraphML file: nodes are actors (node id = actor id), edges are ties.
 
     Node attributes become actor columns (``kind`` is required); edge attributes become tie
@@ -315,8 +315,53 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
     if _local(root.tag) != "graphml":
         raise FormatError(f"the root element is <{_local(root.tag)}>, not <graphml>",
                           source=source)
-    keys: dict[str, tuple[str, str, str, Any]] = {}
-    ignored: set[str] = set()  # yFiles graphics keys: their <data> is markup, not values
+    keys, ignored = _keys(root, source)
+    graph, undirected_default = _one_graph(root, source)
+    nodes, edges, graph_attrs = _children(graph, keys, ignored, source)
+    meta = _metadata(graph_attrs, source)
+    node_src, edge_src = f"{source} (nodes)", f"{source} (edges)"
+    ids = _node_ids(nodes, node_src)
+    actor_cols = _attributes(nodes, keys, "node", node_src, ignored)
+    _graphs.check_names(list(actor_cols), ("id",), "node", node_src)
+    actor_cols = {"id": ids, **actor_cols}
+    ends, undirected = _edge_ends(edges, undirected_default, edge_src)
+    tie_cols = _attributes(edges, keys, "edge", edge_src, ignored)
+    _graphs.check_names(list(tie_cols), ("source", "target"), "edge", edge_src)
+    tie_cols = {**ends, **tie_cols}
+    notes = Collector()
+    names_schema = schema or meta.get("schema") or Schema.default()
+    tie_cols = _tie_columns(tie_cols, len(edges), names_schema, edge_src, notes)
+    dtypes = meta.get("dtypes", {})
+    actors = _graphs.table(actor_cols, len(nodes),
+                           _dtypes(actor_cols, keys, "node", dtypes.get("actors")),
+                           source=node_src, fixed={"id": "str"})
+    chosen = choose_schema(
+        meta.get("schema"), schema,
+        actor_kinds=actors["kind"].unique() if "kind" in actors else (),
+        tie_kinds=set(tie_cols.get("kind", [])) - {None}, source=source)
+    tie_cols["kind"] = _graphs.fill_kinds(tie_cols["kind"],
+                                          undirected, chosen, Where(edge_src), notes)
+    ties = _graphs.table(tie_cols, len(edges),
+                         _dtypes(tie_cols, keys, "edge", dtypes.get("ties")),
+                         source=edge_src, fixed={"source": "str", "target": "str", "kind": "str"})
+    name = graph_attrs.get("name")
+    nbh_src = f"{source} graph attribute 'ecosystem_neighbourhoods'"
+    return Ecosystem(actors, ties, neighbourhoods=meta.get("neighbourhoods"), schema=chosen,
+                     name=None if name is None else str(name),
+                     provenance=meta.get("provenance", []),
+                     _source=(Where(node_src), Where(edge_src), Where(nbh_src)),
+                     _step={"step": "read_graphml", "file": source}, _notes=notes)
+
+
+# The steps of read_graphml, in the order it takes them.
+Key = tuple[str, str, str, Any]  # scope, attribute name, attr.type, default
+
+
+def _keys(root: ET.Element, source: str) -> tuple[dict[str, Key], set[str]]:
+    """The declared ``<key>`` elements by id, and the ids of yFiles graphics keys (ignored:
+    their ``<data>`` is markup, not values)."""
+    keys: dict[str, Key] = {}
+    ignored: set[str] = set()
     for key in root:
         if _local(key.tag) != "key":
             continue
@@ -342,6 +387,11 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
                 default = _value(_text_of(child, source, 0, f"default of key {kid}"), kind,
                                  source=source, row=0, field=f"default of key {kid}")
         keys[kid] = (scope, key.get("attr.name") or kid, kind, default)
+    return keys, ignored
+
+
+def _one_graph(root: ET.Element, source: str) -> tuple[ET.Element, bool]:
+    """The single ``<graph>`` element and whether its edges are undirected by default."""
     graphs = [g for g in root if _local(g.tag) == "graph"]
     if len(graphs) != 1:
         raise FormatError(f"expected one <graph> element, found {len(graphs)}", source=source)
@@ -350,56 +400,80 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
     if edgedefault not in ("directed", "undirected"):
         raise FormatError(f"edgedefault=\"{edgedefault}\" is not \"directed\" or "
                           "\"undirected\"", source=source, field="edgedefault")
-    undirected_default = edgedefault == "undirected"
+    return graph, edgedefault == "undirected"
+
+
+def _children(graph: ET.Element, keys: dict[str, Key], ignored: set[str], source: str
+              ) -> tuple[list[ET.Element], list[ET.Element], dict[str, Any]]:
+    """The graph's nodes and edges in file order, and its graph-level attributes."""
     graph_attrs: dict[str, Any] = {}
     nodes: list[ET.Element] = []
     edges: list[ET.Element] = []
     for child in graph:
         tag = _local(child.tag)
         if tag == "node":
-            for c in child:
-                if _local(c.tag) in ("graph", "port"):
-                    what = "nested graphs are" if _local(c.tag) == "graph" else "ports are"
-                    raise FormatError(f"{what} not supported", source=f"{source} (nodes)",
-                                      row=len(nodes))
+            _check_node(child, source, len(nodes))
             nodes.append(child)
         elif tag == "edge":
-            if any(_local(c.tag) == "graph" for c in child):
-                raise FormatError("nested graphs are not supported", source=f"{source} (edges)",
-                                  row=len(edges))
-            for attr in ("sourceport", "targetport"):
-                if child.get(attr) is not None:
-                    raise FormatError(f"ports are not supported (the edge has {attr})",
-                                      source=f"{source} (edges)", row=len(edges), field=attr)
+            _check_edge(child, source, len(edges))
             edges.append(child)
         elif tag == "data":
-            kid = child.get("key", "")
-            if kid in ignored:
-                continue
-            info = keys.get(kid)
-            if info is None:
-                raise FormatError(f"graph <data key=\"{kid}\"> refers to no declared <key>",
-                                  source=source, field=str(kid))
-            if info[0] not in ("graph", "all"):
-                raise FormatError(f"graph <data key=\"{kid}\"> uses a key declared for "
-                                  f"{info[0]}s", source=source, field=info[1])
-            if info[1] in graph_attrs:
-                raise FormatError(f"the graph has two <data> for '{info[1]}'", source=source,
-                                  field=info[1])
-            graph_attrs[info[1]] = _value(_text_of(child, source, 0, info[1]), info[2],
-                                          source=source, row=0, field=info[1])
+            _graph_data(child, keys, ignored, graph_attrs, source)
         elif tag == "hyperedge":
             raise FormatError("hyperedges are not supported", source=source)
-    meta = _metadata(graph_attrs, source)
-    node_src, edge_src = f"{source} (nodes)", f"{source} (edges)"
+    return nodes, edges, graph_attrs
+
+
+def _check_node(node: ET.Element, source: str, row: int) -> None:
+    for c in node:
+        if _local(c.tag) in ("graph", "port"):
+            what = "nested graphs are" if _local(c.tag) == "graph" else "ports are"
+            raise FormatError(f"{what} not supported", source=f"{source} (nodes)", row=row)
+
+
+def _check_edge(edge: ET.Element, source: str, row: int) -> None:
+    if any(_local(c.tag) == "graph" for c in edge):
+        raise FormatError("nested graphs are not supported", source=f"{source} (edges)",
+                          row=row)
+    for attr in ("sourceport", "targetport"):
+        if edge.get(attr) is not None:
+            raise FormatError(f"ports are not supported (the edge has {attr})",
+                              source=f"{source} (edges)", row=row, field=attr)
+
+
+def _graph_data(data: ET.Element, keys: dict[str, Key], ignored: set[str],
+                graph_attrs: dict[str, Any], source: str) -> None:
+    """Store one graph-level ``<data>`` in ``graph_attrs`` (yFiles keys are skipped)."""
+    kid = data.get("key", "")
+    if kid in ignored:
+        return
+    info = keys.get(kid)
+    if info is None:
+        raise FormatError(f"graph <data key=\"{kid}\"> refers to no declared <key>",
+                          source=source, field=str(kid))
+    if info[0] not in ("graph", "all"):
+        raise FormatError(f"graph <data key=\"{kid}\"> uses a key declared for "
+                          f"{info[0]}s", source=source, field=info[1])
+    if info[1] in graph_attrs:
+        raise FormatError(f"the graph has two <data> for '{info[1]}'", source=source,
+                          field=info[1])
+    graph_attrs[info[1]] = _value(_text_of(data, source, 0, info[1]), info[2],
+                                  source=source, row=0, field=info[1])
+
+
+def _node_ids(nodes: list[ET.Element], node_src: str) -> list[str]:
     ids = []
     for row, node in enumerate(nodes):
-        if node.get("id") is None:
+        nid = node.get("id")
+        if nid is None:
             raise FormatError("<node> without an id", source=node_src, row=row, field="id")
-        ids.append(node.get("id"))
-    actor_cols = _attributes(nodes, keys, "node", node_src, ignored)
-    _graphs.check_names(list(actor_cols), ("id",), "node", node_src)
-    actor_cols = {"id": ids, **actor_cols}
+        ids.append(nid)
+    return ids
+
+
+def _edge_ends(edges: list[ET.Element], undirected_default: bool, edge_src: str
+               ) -> tuple[dict[str, list], np.ndarray]:
+    """Each edge's source and target, and whether it is undirected."""
     ends: dict[str, list] = {"source": [], "target": []}
     undirected = np.zeros(len(edges), dtype=bool)
     for row, edge in enumerate(edges):
@@ -416,41 +490,23 @@ def read_graphml(path: PathLike, *, schema: Schema | None = None) -> Ecosystem: 
         else:
             raise FormatError(f"directed=\"{flag:.40}\" is not a boolean (true, false, 1 or 0)",
                               source=edge_src, row=row, field="directed")
-    tie_cols = _attributes(edges, keys, "edge", edge_src, ignored)
-    _graphs.check_names(list(tie_cols), ("source", "target"), "edge", edge_src)
-    tie_cols = {**ends, **tie_cols}
-    notes = Collector()
-    names_schema = schema or meta.get("schema") or Schema.default()
+    return ends, undirected
+
+
+def _tie_columns(tie_cols: dict[str, list], n_edges: int, names_schema: Schema, edge_src: str,
+                 notes: Collector) -> dict[str, list]:
+    """Canonical tie columns; an edge without a weight weighs 1 (as networkx and Gephi)."""
     had_weight = any(names_schema.column_field("ties", c) == "weight" for c in tie_cols)
-    tie_cols = _graphs.canonical_ties(tie_cols, len(edges), names_schema, edge_src, notes)
+    tie_cols = _graphs.canonical_ties(tie_cols, n_edges, names_schema, edge_src, notes)
     if not had_weight:
         del tie_cols["weight"]  # no weight attribute at all: the core's default, reported
-    if "weight" in tie_cols:  # as networkx and Gephi: an edge without a weight weighs 1
+    if "weight" in tie_cols:
         unweighted = sum(w is None for w in tie_cols["weight"])
         if unweighted:
-            notes.info("defaults", edge_src, f"{unweighted} of {len(edges)} edges have no "
+            notes.info("defaults", edge_src, f"{unweighted} of {n_edges} edges have no "
                        "weight: they weigh 1.0 (the convention of networkx and Gephi)")
         tie_cols["weight"] = [1.0 if w is None else w for w in tie_cols["weight"]]
-    dtypes = meta.get("dtypes", {})
-    actors = _graphs.table(actor_cols, len(nodes),
-                           _dtypes(actor_cols, keys, "node", dtypes.get("actors")),
-                           source=node_src, fixed={"id": "str"})
-    chosen = choose_schema(
-        meta.get("schema"), schema,
-        actor_kinds=actors["kind"].unique() if "kind" in actors else (),
-        tie_kinds=set(tie_cols.get("kind", [])) - {None}, source=source)
-    tie_cols["kind"] = _graphs.fill_kinds(tie_cols["kind"],
-                                          undirected, chosen, Where(edge_src), notes)
-    ties = _graphs.table(tie_cols, len(edges),
-                         _dtypes(tie_cols, keys, "edge", dtypes.get("ties")),
-                         source=edge_src, fixed={"source": "str", "target": "str", "kind": "str"})
-    name = graph_attrs.get("name")
-    nbh_src = f"{source} graph attribute 'ecosystem_neighbourhoods'"
-    return Ecosystem(actors, ties, neighbourhoods=meta.get("neighbourhoods"), schema=chosen,
-                     name=None if name is None else str(name),
-                     provenance=meta.get("provenance", []),
-                     _source=(Where(node_src), Where(edge_src), Where(nbh_src)),
-                     _step={"step": "read_graphml", "file": source}, _notes=notes)
+    return tie_cols
 
 
 def _attributes(elements, keys, scope, source, ignored=frozenset()) -> dict[str, list]:

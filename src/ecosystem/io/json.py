@@ -189,11 +189,32 @@ def read_json(path: PathLike, *, schema: Schema | None = None) -> Ecosystem:
                      _step={"step": "read_json", "file": source})
 
 
-def _decode(table: Any, what: str, source: str) -> pd.DataFrame:  # noqa: C901
+def _decode(table: Any, what: str, source: str) -> pd.DataFrame:
+    """A ``{"columns", "data", "dtypes"}`` table as a DataFrame, every part checked."""
     if not isinstance(table, dict):
         raise FormatError(f"'{what}' must be an object with keys 'columns' and 'data'",
                           source=source, field=what)
-    columns, data = table.get("columns"), table.get("data")
+    columns = _column_names(table.get("columns"), what, source)
+    data = table.get("data")
+    if not isinstance(data, list):
+        raise FormatError(f"'{what}.data' must be a list of rows", source=source,
+                          field=f"{what}.data")
+    dtypes = _dtypes(table.get("dtypes"), columns, what, source)
+    where = f"{source} {what}.data"
+    _check_rows(data, columns, where)
+    out = {}
+    for j, column in enumerate(columns):
+        vals = [r[j] for r in data]
+        dtype = dtypes[j] if dtypes is not None else _columns.infer(vals)
+        if dtype == "object":
+            out[column] = pd.Series(vals, dtype=object)
+        else:
+            out[column] = _columns.build(vals, dtype, column=column, source=where)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
+
+
+def _column_names(columns: Any, what: str, source: str) -> list[str]:
+    """The table's column names: a list of distinct strings."""
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise FormatError(f"'{what}.columns' must be a list of column names",
                           source=source, field=f"{what}.columns")
@@ -201,10 +222,11 @@ def _decode(table: Any, what: str, source: str) -> pd.DataFrame:  # noqa: C901
         dup = sorted({c for c in columns if columns.count(c) > 1})
         raise FormatError(f"'{what}.columns' names {dup} more than once", source=source,
                           field=f"{what}.columns")
-    if not isinstance(data, list):
-        raise FormatError(f"'{what}.data' must be a list of rows", source=source,
-                          field=f"{what}.data")
-    dtypes = table.get("dtypes")
+    return columns
+
+
+def _dtypes(dtypes: Any, columns: list[str], what: str, source: str) -> list[str] | None:
+    """The stored dtypes (one supported dtype per column), or ``None`` to infer them."""
     if dtypes is not None and (not isinstance(dtypes, list) or len(dtypes) != len(columns)):
         raise FormatError(f"'{what}.dtypes' must list one dtype per column ({len(columns)})",
                           source=source, field=f"{what}.dtypes")
@@ -213,7 +235,11 @@ def _decode(table: Any, what: str, source: str) -> pd.DataFrame:  # noqa: C901
             raise FormatError(
                 f"'{what}.dtypes' gives column '{columns[i]}' the dtype {name!r}; known: "
                 + ", ".join(_columns.SUPPORTED), source=source, field=f"{what}.dtypes")
-    where = f"{source} {what}.data"
+    return dtypes
+
+
+def _check_rows(data: list, columns: list[str], where: str) -> None:
+    """Every row a list of one single value (not a list or object) per column."""
     for row, values in enumerate(data):
         if not isinstance(values, list) or len(values) != len(columns):
             raise FormatError(
@@ -224,12 +250,3 @@ def _decode(table: Any, what: str, source: str) -> pd.DataFrame:  # noqa: C901
                 raise FormatError(f"value {v!r:.60} is not a single value (text, number, "
                                   "true/false or null)", source=where, row=row,
                                   field=columns[j])
-    out = {}
-    for j, column in enumerate(columns):
-        vals = [r[j] for r in data]
-        dtype = dtypes[j] if dtypes is not None else _columns.infer(vals)
-        if dtype == "object":
-            out[column] = pd.Series(vals, dtype=object)
-        else:
-            out[column] = _columns.build(vals, dtype, column=column, source=where)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(data)))

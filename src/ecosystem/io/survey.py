@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import clip, html_card, listing
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import (
     ConfigError,
@@ -333,6 +334,24 @@ class Survey:
         answers = answers[~self_rows].reset_index(drop=True)
         notes["empty_answers"] = int(answers["rating"].isna().sum())
         return cls(frame, answers, who, qs, notes, schema, source)
+
+    def _describe(self) -> str:
+        empty = int(self.answers["rating"].isna().sum())
+        return (f"{clip(self.source)}: {len(self.frame)} organisations in the frame, "
+                f"{len(self.respondents)} respondents, {len(self.questions)} questions "
+                f"({listing(self.questions)}), {len(self.answers)} answers ({empty} empty)")
+
+    def __repr__(self) -> str:
+        return f"Survey({self._describe()})"
+
+    def _repr_html_(self) -> str:
+        qs = pd.DataFrame(
+            [{"question": q.name, "tie_kind": q.tie_kind, "attribute": q.attribute,
+              "scale": None if q.scale is None else " < ".join(q.scale)}
+             for q in self.questions.values()],
+            columns=["question", "tie_kind", "attribute", "scale"]).set_index("question")
+        notes = [f"{k.replace('_', ' ')}: {v}" for k, v in self.notes.items()]
+        return html_card(f"Survey {self._describe()}", [("Questions", qs)], notes=notes)
 
     # -------------------------------------------------------------- ecosystem
     def ecosystem(self, *, symmetrize: str = "reciprocated", threshold: float | str | None = None,

@@ -128,9 +128,13 @@ def plot_ecosystem(
     Raises
     ------
     EcosystemError
-        An empty ecosystem, an unknown column, neighbourhood or tie kind, a size that is not a
-        finite non-negative number for every actor, positions of the wrong shape, or a
-        ``highlight`` table that is neither of the two accepted kinds.
+        For any parameter of the wrong type or value, checked before drawing (also those the
+        aggregated map does not use): an empty ecosystem, an unknown column, neighbourhood,
+        tie kind or layout, an empty ``neighbourhoods`` list, a size that is not a finite
+        non-negative number for every actor, positions that are not numbers, of the wrong
+        shape or with an actor twice, a ``highlight`` table that is neither of the two accepted
+        kinds or names actors not in ``eco``, a bad ``seed``, ``labels``, ``max_actors`` or
+        ``ax``.
 
     Examples
     --------
@@ -143,12 +147,16 @@ def plot_ecosystem(
     """
     func = "plot_ecosystem"
     eco = _check_eco(eco, func)
+    # Every parameter is checked here, also those the aggregated map does not use.
+    _check_options(eco, highlight, layout, seed, ax, func)
     if neighbourhoods is not None:
         eco = _select(eco, neighbourhoods, func)
     if max_actors is not None:
         max_actors = check_int(max_actors, func, "max_actors", 1)
     labels = check_int(labels, func, "labels")
     kinds = _tie_kinds(eco, tie_kinds, func)
+    values, size_name = _size_values(eco, size, func)
+    colours, colour_legend, scale = _colours(eco, color, func)
     if max_actors is not None and eco.n_actors > max_actors:
         return _aggregated(eco, kinds, max_actors, ax)
 
@@ -156,9 +164,7 @@ def plot_ecosystem(
     n = eco.n_actors
     panel_of, panel_names = _panels(a)
     pos = _positions(eco, layout, kinds, panel_of, len(panel_names), seed, func)
-    values, size_name = _size_values(eco, size, func)
     sizes = _areas(values, size, n)
-    colours, colour_legend, scale = _colours(eco, color, func)
 
     owned = ax is None
     fig, ax = new_axes(ax, func, _figsize(layout, len(panel_names)))
@@ -239,8 +245,18 @@ def _names(a: pd.DataFrame) -> list[str]:
 
 
 def _select(eco: Ecosystem, neighbourhoods: str | Iterable[str], func: str) -> Ecosystem:
-    wanted = [neighbourhoods] if isinstance(neighbourhoods, str) else list(neighbourhoods)
     known = _names(eco.actors)
+    if isinstance(neighbourhoods, str):
+        wanted = [neighbourhoods]
+    elif isinstance(neighbourhoods, Iterable) and not isinstance(neighbourhoods, pd.DataFrame):
+        wanted = list(neighbourhoods)
+    else:
+        raise ConfigError(f"{func}(): neighbourhoods= takes a neighbourhood name or a list of "
+                          f"names (or None for all), got {type(neighbourhoods).__name__}. "
+                          f"Known: {known}")
+    if not wanted:
+        raise ConfigError(f"{func}(): neighbourhoods= is empty, so there is nothing to draw; "
+                          f"pass None for all or some of {known}")
     unknown = [x for x in wanted if x not in known]
     if unknown:
         raise ValidationError(
@@ -253,7 +269,13 @@ def _tie_kinds(eco: Ecosystem, ties: TieSelection, func: str) -> list[str]:
     present = eco.ties["kind"].unique().tolist()
     if ties is None:
         return [k for k in eco.schema.tie_kinds if k in present]
-    given = [ties] if isinstance(ties, str) else list(ties)
+    if isinstance(ties, str):
+        given = [ties]
+    elif isinstance(ties, Iterable):
+        given = list(ties)
+    else:
+        raise ConfigError(f"{func}(): tie_kinds= takes a tie kind, a list of tie kinds, [] for "
+                          f"none or None for all, got {type(ties).__name__}")
     try:
         wanted = {eco.schema.tie_kind(t) for t in given}
     except UnknownKindError as exc:
@@ -264,6 +286,64 @@ def _tie_kinds(eco: Ecosystem, ties: TieSelection, func: str) -> list[str]:
 def _draw_order(kinds: list[str]) -> list[str]:
     """Light kinds first, so referrals and collaborations are drawn on top."""
     return sorted(kinds, key=lambda k: (k in TIE_STYLES, k == "referral"))
+
+
+def _check_options(eco: Ecosystem, highlight: Any, layout: Any, seed: Any, ax: Any,
+                   func: str) -> None:
+    if highlight is not None:
+        _check_highlight(eco, highlight, func)
+    _check_layout(layout, func)
+    _check_seed(seed, func)
+    if ax is not None:
+        new_axes(ax, func, (1.0, 1.0))  # raises for anything but an Axes
+
+
+def _check_seed(seed: Any, func: str) -> None:
+    try:
+        as_generator(seed)
+    except ConfigError as exc:
+        raise ConfigError(f"{func}(): {exc}") from None
+
+
+def _check_layout(layout: Any, func: str) -> None:
+    if isinstance(layout, str):
+        if layout != "domains" and layout not in _IGRAPH_LAYOUTS:
+            raise ConfigError(f"{func}(): layout='{layout}' is not known"
+                              f"{suggest(layout, ('domains', *_IGRAPH_LAYOUTS))} Use 'domains', "
+                              f"an igraph layout ({', '.join(_IGRAPH_LAYOUTS)}) or positions")
+    elif not isinstance(layout, (pd.DataFrame, np.ndarray, list, tuple)):
+        raise ConfigError(f"{func}(): layout= takes 'domains', an igraph layout name, an "
+                          "(n_actors, 2) array of positions or a DataFrame with columns x and "
+                          f"y indexed by actor id; got {type(layout).__name__}")
+
+
+def _check_highlight(eco: Ecosystem, table: Any, func: str) -> None:
+    """A gaps() or suggest_bridges() table whose actors are all actors of ``eco``."""
+    if not isinstance(table, pd.DataFrame):
+        raise ConfigError(f"{func}(): highlight= takes the table of gaps() or "
+                          f"suggest_bridges(), got {type(table).__name__}")
+    if {"kind_of_gap", "actors"} <= set(table.columns):
+        bad = [a for a in table["actors"]
+               if not isinstance(a, Iterable) or isinstance(a, (str, bytes))]
+        if bad:
+            raise ConfigError(f"{func}(): highlight=: the 'actors' column of a gaps() table "
+                              f"holds tuples of actor ids; got {bad[0]!r}")
+        named = [x for a in table["actors"] for x in a]
+        column = "actors"
+    elif {"source", "target"} <= set(table.columns):
+        named = [*table["source"], *table["target"]]
+        column = "source/target"
+    else:
+        raise ConfigError(f"{func}(): highlight= takes the table of gaps() (columns "
+                          "kind_of_gap, actors) or suggest_bridges() (source, target); got "
+                          f"columns {list(table.columns)}")
+    unknown = pd.Index(named, dtype=object).difference(eco.index)
+    if len(unknown):
+        raise ValidationError(
+            f"{func}(): highlight= names actor '{unknown[0]}' in its {column} column, which is "
+            f"not an actor of this ecosystem ({len(unknown)} such ids); pass the table that "
+            "gaps() or suggest_bridges() made for the same ecosystem (select with "
+            "neighbourhoods= to draw part of it)")
 
 
 # ---------------------------------------------------------------------------- layout
@@ -369,11 +449,6 @@ def _positions(eco, layout, kinds, panel_of, n_panels, seed, func) -> np.ndarray
     if isinstance(layout, str):
         if layout == "domains":
             return _domain_positions(eco, panel_of, n_panels)
-        if layout not in _IGRAPH_LAYOUTS:
-            raise ConfigError(f"{func}(): layout='{layout}' is not known"
-                              f"{suggest(layout, ('domains', *_IGRAPH_LAYOUTS))} Use 'domains', "
-                              f"an igraph layout ({', '.join(_IGRAPH_LAYOUTS)}) or positions")
-        as_generator(seed)  # validates
         g = (eco.graph(kinds, directed=False, weight=None, parallel="sum") if kinds
              else _empty_graph(eco))
         with igraph_seed(seed):
@@ -389,15 +464,27 @@ def _positions(eco, layout, kinds, panel_of, n_panels, seed, func) -> np.ndarray
         if len(absent):
             raise ConfigError(f"{func}(): layout has no position for actor '{absent[0]}' "
                               f"({len(absent)} actors missing)")
-        xy = layout.loc[eco.index, ["x", "y"]].to_numpy(dtype=np.float64)
+        if not layout.index.is_unique:
+            raise ConfigError(f"{func}(): layout has more than one position for actor "
+                              f"'{layout.index[layout.index.duplicated()][0]}'; give one row "
+                              "per actor id")
+        xy = _numbers(layout.loc[eco.index, ["x", "y"]], func)
     else:
-        xy = np.asarray(layout, dtype=np.float64)
+        xy = _numbers(layout, func)
         if xy.shape != (n, 2):
             raise ConfigError(f"{func}(): layout positions must have shape ({n}, 2), one row "
                               f"per actor in actor order; got {xy.shape}")
     if not np.isfinite(xy).all():
         raise ConfigError(f"{func}(): layout positions must be finite numbers")
     return xy
+
+
+def _numbers(positions: Any, func: str) -> np.ndarray:
+    try:
+        return np.asarray(positions, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{func}(): layout positions must be numbers (x and y per "
+                          "actor)") from None
 
 
 def _segments(array: np.ndarray) -> Any:
@@ -637,7 +724,7 @@ def _highlight(ax: Axes, eco: Ecosystem, table, pos, sizes, func: str) -> list[A
     if {"kind_of_gap", "actors"} <= set(table.columns):
         kinds = eco.actors.set_index(ids)["kind"].astype(str)
         for kind, actors in zip(table["kind_of_gap"], table["actors"], strict=True):
-            actors = [x for x in tuple(actors) if x in ids]
+            actors = [x for x in tuple(actors) if x in ids]  # drawn actors (checked before)
             # Single points of failure only: a minimum cut of several actors or ties is a
             # set, not one weak spot, and is left to the table.
             if kind == "cut_actor" or (kind == "min_actor_cut" and len(actors) == 1):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from ecosystem._repr import clip, html_card, listing
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, suggest
 from ecosystem.core.random import Seed, spawn
@@ -423,6 +424,15 @@ class Calibration:
         return apply(base, values)
 
     def __repr__(self) -> str:
-        fitted = ", ".join(f"{k}={v:.4g}" for k, v in self.parameters["value"].items())
-        return (f"<Calibration of {self.scenario}: {fitted}; {len(self.residuals)} targets, "
-                f"cost {self.cost:.3g}{'; see notes' if self.notes else ''}>")
+        fitted = listing((f"{k}={v:.4g}" for k, v in self.parameters["value"].items()), 3,
+                         width=48)
+        return (f"<Calibration of {clip(self.scenario)}: {fitted}; {len(self.residuals)} "
+                f"targets, cost {self.cost:.3g}{'; see notes' if self.notes else ''}>")
+
+    def _repr_html_(self) -> str:
+        state = "converged" if self.success else f"did not converge ({self.message})"
+        return html_card(
+            f"Calibration of {self.scenario}: {len(self.parameters)} parameters, "
+            f"{len(self.residuals)} targets, cost {self.cost:.3g}, {state}",
+            [("Fitted parameters", self.parameters), ("Targets", self.residuals)],
+            notes=self.notes)

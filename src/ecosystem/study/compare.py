@@ -31,6 +31,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import clip, html_card, listing
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, spawn
@@ -844,3 +845,20 @@ class Comparison:
         return (f"<Comparison: {len(self.scenarios)} scenarios x {self.replicates} replicates, "
                 f"{self.results['metric'].nunique()} metrics, {len(self.results)} rows, "
                 f"{len(self.failures)} failures>")
+
+    def _repr_html_(self) -> str:
+        r = self.results
+        whole = r[r["neighbourhood"] == ALL]
+        means = whole.pivot_table(index="metric", columns="scenario", values="value",
+                                  aggfunc="mean", sort=False)
+        means = means.reindex(columns=[s for s in self.scenarios if s in means.columns])
+        tables: list[tuple[str, pd.DataFrame]] = [
+            ("Mean over replicates (whole ecosystem; summary() adds intervals and effects)",
+             means)]
+        if len(self.failures):
+            failures = self.failures[["scenario", "replicate", "stage", "metric", "error"]]
+            tables.append(("Failures", failures.assign(
+                error=failures["error"].map(lambda e: clip(e, 120)))))
+        return html_card(f"Comparison: {len(self.scenarios)} scenarios "
+                         f"({listing(self.scenarios)}) x {self.replicates} replicates, "
+                         f"baseline {clip(self.baseline)}", tables)

@@ -29,6 +29,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ecosystem._repr import clip, listing
 from ecosystem.core._deprecate import REMOVED_IN, renamed
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, suggest
@@ -47,6 +48,11 @@ def _demand(eco: Ecosystem):
         return demand_of(eco)
     except ConfigError:
         return None
+
+
+def _options(options: tuple[tuple[str, Any], ...]) -> str:
+    """``; options a, b`` (names only: a demand table would not fit on a line)."""
+    return f"; options {listing(k for k, _ in options)}" if options else ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,11 @@ class FlowMetric:
     outcomes: tuple[str, ...] = _OUTCOMES
     n_residents: int | None = None
     options: tuple[tuple[str, Any], ...] = ()
+
+    def __repr__(self) -> str:
+        how = "exact" if self.n_residents is None else f"{self.n_residents} residents per need"
+        return (f"FlowMetric({listing(self.outcomes, 6)}; {how}"
+                f"{_options(self.options)})")
 
     @property
     def residents(self) -> int | None:
@@ -204,6 +215,10 @@ class QueueMetric:
     measures: tuple[str, ...] = QUEUE_MEASURES
     unit: str = "years"
     options: tuple[tuple[str, Any], ...] = ()
+
+    def __repr__(self) -> str:
+        return (f"QueueMetric({listing(self.measures, 3)}; times in {clip(self.unit)}"
+                f"{_options(self.options)})")
 
     def __call__(self, eco: Ecosystem) -> float | dict[str, float]:
         from ecosystem.flows import ReferralModel

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosystem._repr import clip, html_card, listing, num
 from ecosystem.core.ecosystem import Ecosystem
 from ecosystem.core.errors import ConfigError, suggest
 from ecosystem.core.random import Seed, spawn
@@ -783,7 +784,17 @@ class Sensitivity:
         return ax
 
     def __repr__(self) -> str:
-        top = self.ranking().index[:3].tolist()
-        return (f"<Sensitivity ({self.method}) of {self.metric} [{self.output}]: "
+        index = "ST" if self.method == "sobol" else "mu_star"
+        rank = self.ranking()[index]
+        top = listing((f"{name} ({index} {num(v)})" for name, v in rank.items()), 3, width=48)
+        return (f"<Sensitivity ({self.method}) of {clip(self.metric)} [{clip(self.output)}]: "
                 f"{len(self.ranges)} assumptions, {len(self.samples)} evaluations; "
-                f"top: {', '.join(top)}>")
+                f"top: {top}>")
+
+    def _repr_html_(self) -> str:
+        return html_card(
+            f"Sensitivity ({self.method}) of {self.metric} [{self.output}]: "
+            f"{len(self.ranges)} assumptions, {len(self.samples)} evaluations, n={self.n}, "
+            f"{self.replicates} replicates",
+            [("Assumptions ranked, largest first", self.ranking()),
+             ("Ranges", self.ranges)])

@@ -59,6 +59,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from ecosystem._repr import clip, html_card, listing
 from ecosystem.core.errors import ConfigError, EcosystemError, suggest
 
 __all__ = ["SCENARIO_SOURCES", "InterventionStep", "ScenarioSpec", "Study", "StudyError",
@@ -450,6 +453,33 @@ class Study:
 
     def _source(self) -> str | None:
         return str(self.path) if self.path is not None else None
+
+    def _describe(self) -> str:
+        return (f"{clip(self.name)!r}: {len(self.scenarios)} scenarios "
+                f"({listing(s.name for s in self.scenarios)}) x "
+                f"{len(self.interventions)} interventions x {self.replicates} replicates, "
+                f"{len(self.metrics)} metrics, seed {self.seed}")
+
+    def __repr__(self) -> str:
+        return f"Study({self._describe()})"
+
+    def _repr_html_(self) -> str:
+        scen = pd.DataFrame(
+            [{"scenario": s.name, "source": s.source,
+              "options": clip(", ".join(f"{k}={v}" for k, v in s.options.items()
+                                        if k != s.source), 80),
+              s.source: clip(s.options.get(s.source, ""), 80)} for s in self.scenarios],
+            columns=["scenario", "source", "profile", "data", "region", "options"],
+        ).set_index("scenario").dropna(axis=1, how="all")
+        steps = pd.DataFrame(
+            [{"intervention": name, "steps": listing((st.kind for st in steps), 5)}
+             for name, steps in self.interventions], columns=["intervention", "steps"]
+        ).set_index("intervention")
+        return html_card(
+            f"Study {self._describe()}",
+            [("Scenarios", scen), ("Interventions", steps)],
+            notes=[f"metrics: {listing(self.metrics, 8)}", f"baseline: {self.baseline}",
+                   f"executor: {self.executor}"])
 
     def run(self, out: str | Path | None = None, *, executor: str | None = None,
             resume: bool = True, progress: bool = False, report: bool = True) -> Any:
