@@ -351,3 +351,26 @@ def test_study_file_metric():
     assert study("lost_to.welfare.debt").metrics == ("lost_to.welfare.debt",)
     with pytest.raises(StudyError, match=r"study\.metrics.*did you mean 'lost_to\.welfare'"):
         study("lost_to.welfares")
+
+
+def test_closed_loop_without_hop_limit():
+    # welfare and a social team refer to each other with handover 1 and never resolve debt:
+    # residents who reach welfare circulate for ever (exceeded); their referrals are not
+    # counted. From the gp (resolve 0.2) 0.4 try welfare (0.16 lost) and 0.4 the hospital.
+    actors = pd.DataFrame({"id": ["gp", "wf", "st", "hosp"],
+                           "kind": ["gp", "welfare", "social_team", "hospital"],
+                           "entry_debt": [1.0, 0, 0, 0], "resolve_debt": [0.2, 0.0, 0.0, 0.5]})
+    ties = pd.DataFrame({"source": ["gp", "gp", "wf"], "target": ["wf", "hosp", "st"],
+                         "kind": ["referral", "referral", "collaboration"],
+                         "weight": [1.0, 1.0, 1.0], "handover": [0.6, 0.9, 1.0]})
+    model = ReferralModel(Ecosystem(actors, ties), max_hops=None, routing="weight")
+    exact = model.solve()
+    h = exact.handovers.loc["debt"]
+    assert exact.outcomes.loc[("debt", "exceeded"), "fraction"] == pytest.approx(0.24)
+    assert h.loc["welfare", ["attempted", "lost"]].tolist() == pytest.approx([0.4, 0.16])
+    assert h.loc["hospital", ["attempted", "lost"]].tolist() == pytest.approx([0.4, 0.04])
+    assert h.loc["social_team", "attempted"] == 0.0
+    sim = model.simulate(20_000, seed=5).handovers.loc["debt"]
+    assert sim.loc["social_team", "attempted"] == 0.0
+    z = ((sim["share_lost"] - h["share_lost"]) / sim["se"]).dropna()
+    assert len(z) == 2 and z.abs().max() < 4
