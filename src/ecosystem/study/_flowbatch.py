@@ -453,6 +453,22 @@ class FlowBatch:
             self._cache["fail_t"] = tuple(m.T.tocsr() for m in parts)
         return self._cache["fail_t"]
 
+    def _fail_t_one(self, hs: float, hc: float) -> sp.csr_array:
+        """:math:`F^\\top` of one handover pair: the parts share their structure (built on
+        the same pairs), so it is one data array ``F_0 - h_s F_s - h_c F_c``."""
+        f0, fs, fc = self._fail_t()
+        if "fail_t_one" not in self._cache:
+            same = (np.array_equal(f0.indices, fs.indices) and np.array_equal(
+                f0.indices, fc.indices) and np.array_equal(f0.indptr, fs.indptr)
+                and np.array_equal(f0.indptr, fc.indptr))
+            if not same:  # pragma: no cover - scipy keeps the order of identical structures
+                raise RuntimeError("FlowBatch: the failing parts differ in structure")
+            self._cache["fail_t_one"] = (sp.csr_array(
+                (f0.data.copy(), f0.indices, f0.indptr), shape=f0.shape),)
+        (one,) = self._cache["fail_t_one"]
+        one.data[:] = f0.data - hs * fs.data - hc * fc.data
+        return one
+
     def _handovers(self, p: dict[str, np.ndarray], load: np.ndarray, walked: np.ndarray,
                    route: tuple[Any, ...] | None) -> np.ndarray:
         r"""s x 2 x kinds x K: referral attempts to actors of each kind and the failed ones.
@@ -466,6 +482,8 @@ class FlowBatch:
         """
         s, k = len(p["hs"]), self.k
         fail_t = self._fail_t()
+        if len(fail_t) == 3 and s == 1:  # one set: one matrix, as the step matrix
+            fail_t = (self._fail_t_one(float(p["hs"][0]), float(p["hc"][0])),)
         hs_col, hc_col = np.repeat(p["hs"], k), np.repeat(p["hc"], k)
 
         def failing(y: np.ndarray) -> np.ndarray:
