@@ -360,7 +360,9 @@ class ReferralModel:
         :math:`\sum_{k \le H} v_k` for ``max_hops`` :math:`H`, and :math:`e_n (I - Q_n)^{-1}`
         for ``max_hops=None`` (the series hop by hop for ``hop_detail`` referrals, then a
         sparse iterative solve to ``tol``). ``by_neighbourhood=True`` adds
-        :attr:`FlowResult.outcomes_by_neighbourhood`.
+        :attr:`FlowResult.outcomes_by_neighbourhood`. :attr:`FlowResult.handovers` gives the
+        referral attempts and failed handovers by the kind of actor referred to (the
+        ``lost_to.<kind>`` metric).
 
         Examples
         --------
