@@ -374,3 +374,21 @@ def test_closed_loop_without_hop_limit():
     assert sim.loc["social_team", "attempted"] == 0.0
     z = ((sim["share_lost"] - h["share_lost"]) / sim["se"]).dropna()
     assert len(z) == 2 and z.abs().max() < 4
+
+
+def test_batch_keeps_the_models_suitability_floor():
+    # a model with its own floor: the batch solver and the rebuilt models use it
+    eco = generate_neighbourhood("average", residents=500, seed=3)
+    base = ReferralModel(eco, demand=demand_of(eco), max_hops=6, suitability_floor=0.3)
+    ass = [parse("resolve.gp.debt"), parse("handover_cross")]
+    x = np.array([[0.2, 0.5], [0.6, 0.8]])
+    got = FlowBatch(base, ass).evaluate(x, handovers=True)
+    models = [apply(base, dict(zip(ass, row, strict=True))) for row in x]
+    assert all(m.suitability_floor == 0.3 for m in models)
+    ref = outputs_of(models, kinds=list(eco.schema.actor_kinds), handovers=True)
+    np.testing.assert_allclose(got.fractions, ref.fractions, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(got.handovers, ref.handovers, rtol=0, atol=1e-13)
+    # and the floor matters here: the default floor gives other numbers
+    plain = ReferralModel(eco, demand=demand_of(eco), max_hops=6)
+    other = FlowBatch(plain, ass).evaluate(x, handovers=True)
+    assert np.abs(other.handovers - got.handovers).max() > 1e-4

@@ -103,7 +103,8 @@ def model_options(model: ReferralModel) -> dict:
             "handover_same": model.handover_same, "handover_cross": model.handover_cross,
             "max_hops": model.max_hops, "tie_kinds": sorted(spec.kinds), "weight": spec.weight,
             "demand": model.demand, "routing": model.routing,
-            "suitability": model.suitability_table}
+            "suitability": model.suitability_table,
+            "suitability_floor": model.suitability_floor}
 
 
 def apply(model: ReferralModel, values: dict[Assumption, float]) -> ReferralModel:
@@ -277,8 +278,6 @@ class FlowBatch:
 
     def _routing_parts(self, model: ReferralModel) -> None:
         """Need-aware routing: w/W and w/W (1 - h) in M's orientation and the suitability."""
-        from ecosystem.flows.assumptions import SUITABILITY_FLOOR
-
         c = model._compiled
         rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
         out_w = np.bincount(rows, c.weight, minlength=self.n)
@@ -286,7 +285,7 @@ class FlowBatch:
         self._share = sp.csr_array((share, c.indices, c.indptr), shape=(self.n, self.n))
         self._fail = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
                                   shape=(self.n, self.n))
-        self._floor = SUITABILITY_FLOOR
+        self._floor = model.suitability_floor
         table = model.suitability_table
         self._suit_base = None if table is None else np.ascontiguousarray(
             table.reindex(columns=list(self.needs)).to_numpy(dtype=np.float64)[self.kind_code])
