@@ -71,6 +71,38 @@ def test_gp_sends_acute_to_hospital_and_loneliness_to_welfare():
             (1 - r_gp[need]) * 2 / 3 * 0.95, abs=1e-14)
 
 
+def test_suitability_floor_by_hand_and_as_an_explicit_table():
+    # Floor 0.25 instead of 0.05, tie weights GP -> hospital 2, GP -> welfare 1:
+    #   acute:      2 x (0.9 + 0.25) = 2.3 and 1 x (0.05 + 0.25) = 0.3 -> p(hospital) = 2.3 / 2.6
+    #   loneliness: 2 x (0.15 + 0.25) = 0.8 and 1 x (0.6 + 0.25) = 0.85 -> p(hospital) = 0.8 / 1.65
+    # With floor 0 an actor that cannot resolve a need gets none of it while another can.
+    eco = _gp_hospital_welfare()
+    model = ReferralModel(eco, entry=_entry_at_gp(eco), suitability_floor=0.25)
+    assert model.suitability_floor == 0.25
+    load = model.solve().per_actor["load"]
+    for need, p_h in (("medical_acute", 2.3 / 2.6), ("loneliness", 0.8 / 1.65)):
+        r_gp = {"medical_acute": 0.6, "loneliness": 0.15}[need]
+        assert load.loc["hosp", need] == pytest.approx((1 - r_gp) * p_h * 0.95, abs=1e-14)
+        assert load.loc["wel", need] == pytest.approx((1 - r_gp) * (1 - p_h) * 0.7, abs=1e-14)
+    # The same rule written out as a suitability table gives the same numbers.
+    table = ReferralModel(eco).resolve_table + 0.25
+    explicit = ReferralModel(eco, entry=_entry_at_gp(eco), suitability=table).solve()
+    pd.testing.assert_frame_equal(model.solve().outcomes, explicit.outcomes, atol=1e-14)
+    zero = ReferralModel(eco, entry=_entry_at_gp(eco), suitability_floor=0.0)
+    with_zero = zero.solve().per_actor["load"]
+    suit = table - 0.25
+    share = 2 * suit.loc["hospital"] / (2 * suit.loc["hospital"] + suit.loc["welfare"])
+    assert with_zero.loc["hosp", "debt"] == pytest.approx(
+        (1 - ReferralModel(eco).resolve_table.loc["gp", "debt"]) * share["debt"] * 0.95,
+        abs=1e-14)
+    for bad in (-0.1, float("nan"), float("inf"), "0.1", True):
+        with pytest.raises(ConfigError, match="suitability_floor"):
+            ReferralModel(eco, suitability_floor=bad)
+    for kwargs in ({"routing": "weight"}, {"suitability": table}):
+        with pytest.raises(ConfigError, match="no effect"):
+            ReferralModel(eco, suitability_floor=0.2, **kwargs)
+
+
 def test_suitability_table_actor_column_and_fallback_rows():
     # Suitability given: hospital suits acute (1) only, welfare suits loneliness (1) only and
     # nobody suits debt, so for debt the GP refers by the weights (1/4 hospital, 3/4 welfare).

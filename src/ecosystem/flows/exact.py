@@ -118,13 +118,31 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
     series = _solve_rows(c, c.entry, needs, max_hops=model.max_hops, tol=tol,
                          max_iter=max_iter, hop_detail=hop_detail)
     fractions = _fractions(c, series, needs)
+    assert series.walking is not None and series.arrived is not None and series.hop is not None
+    kind_ind = _kind_indicator(model)
+    lost_to = kind_ind @ _handovers(c, series.hop, series.walking).T  # kinds x needs
+    attempted = kind_ind @ series.arrived.T + lost_to
     per_nb = None
     if by_neighbourhood:
         per_nb = _by_neighbourhood(model, tol=tol, max_iter=max_iter, hop_detail=hop_detail)
     return build(model, fractions=fractions, fractions_se=np.zeros_like(fractions),
                  hops=series.hops, hops_se=np.zeros_like(series.hops),
                  mean_hops=series.mean, mean_hops_se=np.zeros(len(needs)), load=series.load,
-                 resolved=series.resolved, solver="exact", by_neighbourhood=per_nb)
+                 resolved=series.resolved, solver="exact", by_neighbourhood=per_nb,
+                 handovers=(attempted, lost_to))
+
+
+def _kind_indicator(model) -> sp.csr_array:
+    """kinds (the schema's actor kinds) x actors: 1 where the actor is of the kind."""
+    c = model._compiled
+    if "kind_ind" not in c.cache:  # depends on the ecosystem only: once per model
+        kinds = list(model.ecosystem.schema.actor_kinds)
+        code = np.asarray(pd.Categorical(model.ecosystem.actors["kind"],
+                                         categories=kinds).codes, dtype=np.int64)
+        n = len(code)
+        c.cache["kind_ind"] = sp.csr_array((np.ones(n), (code, np.arange(n))),
+                                           shape=(len(kinds), n))
+    return c.cache["kind_ind"]
 
 
 def _check_options(tol: object, max_iter: object, hop_detail: object,
@@ -156,6 +174,9 @@ class _Series:
     exceeded: np.ndarray
     mean: np.ndarray
     sink_load: np.ndarray
+    walking: np.ndarray | None = None  # rows x actors: sum_{k<H} v_k (referrals start here)
+    arrived: np.ndarray | None = None  # rows x actors: successful referrals to each actor
+    hop: _Hop | None = None
 
 
 class _Hop:
@@ -191,14 +212,17 @@ class _Hop:
             out[j] = self.apply(j, v[j], buf)
         return out, lost, leaving
 
-    def apply(self, j: int, x: np.ndarray, buf: np.ndarray | None = None) -> np.ndarray:
-        """Row ``j``'s x Q (x: one visit vector)."""
-        y = self.m @ np.multiply(x, self.gain[j], out=buf)
+    def apply(self, j: int, x: np.ndarray, buf: np.ndarray | None = None,
+              m: sp.csr_array | None = None) -> np.ndarray:
+        """Row ``j``'s x Q (x: one visit vector); with ``m`` (another matrix in the place of
+        :math:`M^\\top`, e.g. the failing part :math:`F^\\top`) the same pushed along it."""
+        m = self.m if m is None else m
+        y = m @ np.multiply(x, self.gain[j], out=buf)
         if self.suit is not None and self.spill is not None:
             y *= self.suit[j]
             spill = self.spill[j]
             if spill is not None:  # fallback rows: by the weights alone
-                y += self.m @ (x * spill)
+                y += m @ (x * spill)
         return y
 
 
@@ -241,6 +265,7 @@ class _Visits:
 
     def __init__(self, hop: _Hop, start: np.ndarray, doomed: np.ndarray | None) -> None:
         self.hop, self.doomed = hop, doomed
+        self.start = start
         v = np.array(start, dtype=np.float64)
         rows = v.shape[0]
         self.forever = np.zeros(rows)
@@ -367,10 +392,36 @@ def _series(c, s: _Visits, need_of: np.ndarray, *, hops: np.ndarray, exceeded: n
     sink_load = load @ sink - resolved @ sink
     # Every finished resident visits hops + 1 actors, so the mean is the total load minus 1.
     mean = np.where(exceeded > 0 if max_hops is None else False, np.inf, load.sum(axis=1) - 1.0)
+    walking = load - s.v if max_hops is not None else load
+    # every visit that is not an entry came by a successful referral (arrivals at doomed
+    # actors are in hit, not in the loads)
+    arrived = load - s.start if s.hit is None else load + s.hit - s.start
     if s.hit is not None and (s.hit > 0).any():  # where residents circulate for ever
         load = np.where(_reachable(c, s.hit > 0, need_of), np.inf, load)
     return _Series(load=load, resolved=resolved, hops=hops, lost=s.lost, exceeded=exceeded,
-                   mean=mean, sink_load=sink_load)
+                   mean=mean, sink_load=sink_load, walking=walking, arrived=arrived,
+                   hop=s.hop)
+
+
+def _handovers(c, hop: _Hop, walking: np.ndarray) -> np.ndarray:
+    """Rows x actors: failed handovers to each actor.
+
+    ``walking`` holds :math:`\\sum_{k<H} v_k` (the visits a referral may start from); pushed
+    along :math:`F^\\top` (:math:`F[a, b] = (w_{ab}/W_a)(1 - h_{ab})`) in the place of
+    :math:`M^\\top`, with the same per-need scalings (:math:`c_n \\rho_n` at the source,
+    :math:`s_n` at the target), it gives the referrals whose handover fails.
+    """
+    if "fail_t" not in c.cache:
+        rows = np.repeat(np.arange(c.n), np.diff(c.indptr))
+        out_w = np.bincount(rows, c.weight, minlength=c.n)
+        share = c.weight / out_w[rows] if len(rows) else np.zeros(0)
+        c.cache["fail_t"] = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
+                                         shape=(c.n, c.n)).T.tocsr()
+    fail_t = c.cache["fail_t"]
+    failed = np.empty_like(walking)
+    for j in range(walking.shape[0]):  # one product per need (rows are needs)
+        failed[j] = hop.apply(j, walking[j], m=fail_t)
+    return np.maximum(failed, 0.0)
 
 
 def _unfinished(c, need_of: np.ndarray, walking: np.ndarray, max_hops: int | None,

@@ -141,12 +141,18 @@ class ReferralModel:
         their ratios within a referrer's ties matter), in the same forms as ``resolve``; an
         actor column ``suitability_<need>`` overrides it per actor. ``None``: the resolve
         probability in force for the actor (its kind's ``resolve`` value or its own
-        ``resolve_<need>`` column) plus
-        :data:`~ecosystem.flows.assumptions.SUITABILITY_FLOOR` (0.05, added).
+        ``resolve_<need>`` column) plus ``suitability_floor``.
     routing
         ``"need"`` (default): referral by tie weight times suitability, as above.
         ``"weight"``: by tie weight alone, whatever the need (:math:`s = 1`; ``suitability=``
         is then refused and ``suitability_<need>`` columns are not read).
+    suitability_floor
+        Added to the resolve probability to give the default suitability (finite, >= 0;
+        default :data:`~ecosystem.flows.assumptions.SUITABILITY_FLOOR`, 0.05): referrers know
+        roughly who can help and still sometimes send people to the wrong place; 0 sends
+        nobody to an actor that cannot resolve the need while another neighbour can. Only
+        with ``routing="need"`` and no ``suitability`` table (else a different value is
+        refused, as it would have no effect).
     entry
         Kind x need table of entry weights >= 0; each actor gets its kind's weight (an actor
         column ``entry_<need>`` overrides it) and :math:`e_n` is these weights normalised to sum
@@ -224,6 +230,7 @@ class ReferralModel:
         demand: pd.Series | pd.DataFrame | None = None,
         suitability: pd.DataFrame | None = None,
         routing: str = "need",
+        suitability_floor: float = SUITABILITY_FLOOR,
     ) -> None:
         if not isinstance(eco, Ecosystem):
             raise ConfigError(not_an_ecosystem(eco, "ReferralModel"))
@@ -263,6 +270,7 @@ class ReferralModel:
                 "tie weight alone); use routing='need' or leave suitability out")
         self._suitability = (None if suitability is None
                              else _kind_table(suitability, eco, "suitability", upper=np.inf))
+        self._floor = _floor(suitability_floor, routing, suitability)
 
     def _replace(self, *, resolve: pd.DataFrame | None = None,
                  entry: pd.DataFrame | None = None,
@@ -336,8 +344,13 @@ class ReferralModel:
     @property
     def suitability_table(self) -> pd.DataFrame | None:
         """The kind x need suitability table given, or ``None`` (the default rule is in use:
-        resolve probability + ``SUITABILITY_FLOOR``, or ``routing="weight"``)."""
+        resolve probability + :attr:`suitability_floor`, or ``routing="weight"``)."""
         return None if self._suitability is None else self._suitability.copy()
+
+    @property
+    def suitability_floor(self) -> float:
+        """Added to the resolve probability in the default suitability (see the class)."""
+        return self._floor
 
     @property
     def demand(self) -> pd.Series | pd.DataFrame | None:
@@ -360,7 +373,9 @@ class ReferralModel:
         :math:`\sum_{k \le H} v_k` for ``max_hops`` :math:`H`, and :math:`e_n (I - Q_n)^{-1}`
         for ``max_hops=None`` (the series hop by hop for ``hop_detail`` referrals, then a
         sparse iterative solve to ``tol``). ``by_neighbourhood=True`` adds
-        :attr:`FlowResult.outcomes_by_neighbourhood`.
+        :attr:`FlowResult.outcomes_by_neighbourhood`. :attr:`FlowResult.handovers` gives the
+        referral attempts and failed handovers by the kind of actor referred to (the
+        ``lost_to.<kind>`` metric).
 
         Examples
         --------
@@ -705,11 +720,25 @@ def _scaled(weights: np.ndarray) -> np.ndarray:
     return weights / np.where(top > 0, top, 1.0)
 
 
+def _floor(value: object, routing: str, table: object) -> float:
+    """The checked suitability floor (a different value must be able to act)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
+            or not np.isfinite(value) or value < 0:
+        raise ConfigError(f"ReferralModel(): suitability_floor={value!r} is not accepted; use "
+                          "a finite number >= 0")
+    if float(value) != SUITABILITY_FLOOR and (routing == "weight" or table is not None):
+        raise ConfigError(
+            f"ReferralModel(): suitability_floor={value!r} has no effect with "
+            + ("routing='weight'" if routing == "weight" else "a suitability table")
+            + "; it only enters the default suitability (resolve + floor) of routing='need'")
+    return float(value)
+
+
 def _suitability(model: ReferralModel, resolve: np.ndarray, kind_code: np.ndarray
                  ) -> np.ndarray:
     """K x n suitability, divided by its largest value per need (only ratios matter)."""
     if model._suitability is None:
-        base = resolve + SUITABILITY_FLOOR
+        base = resolve + model._floor
     else:
         base = model._suitability.reindex(columns=list(model.needs)).to_numpy(
             dtype=np.float64)[kind_code]

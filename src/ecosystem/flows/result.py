@@ -71,6 +71,24 @@ class FlowResult:
         (``count`` with a neighbourhood x need demand table, else NaN; ``total`` weighs needs
         by the neighbourhood's demand, equally without one). The neighbourhoods are the demand
         table's rows, or the ecosystem's neighbourhoods without one. Else ``None``.
+    handovers
+        Referral attempts by the kind of actor referred to: index ``(need, kind)`` with
+        ``need`` in the needs and ``"total"`` and ``kind`` in the schema's actor kinds; columns
+        ``attempted`` (expected referral attempts to actors of the kind per resident with the
+        need: handovers tried, successful or not), ``lost`` (expected failed handovers among
+        them; summed over kinds this is the ``lost`` outcome), ``share_lost``
+        (``lost / attempted``: of all referrals to the kind, the share lost; NaN where nothing
+        is referred to the kind) and ``se`` (of ``share_lost``: 0 for the exact solver;
+        for the simulation the binomial :math:`\\sqrt{p (1 - p) / A}` over the :math:`A`
+        simulated attempts, treating attempts as independent). ``total`` sums the needs'
+        attempts and failures weighted by demand (as the outcome totals), so its share is
+        failures over attempts of all residents, not a mean of the needs' shares. Exactly,
+        with :math:`v_k` the visits after :math:`k` referrals (see
+        :mod:`ecosystem.flows.exact`), attempts to kind :math:`K` are
+        :math:`\\sum_{k<H} \\sum_a v_k(a)\\, c_n(a) \\sum_{b \\in K} p_n(a, b)` and
+        failures the same with :math:`p_n(a, b)(1 - h_{ab})`. With ``max_hops=None``,
+        referrals from actors where residents circulate for ever are not counted.
+        ``None`` only for results built by older code.
 
     Examples
     --------
@@ -90,6 +108,7 @@ class FlowResult:
     record: pd.DataFrame | None = None
     walker_steps: int | None = None
     outcomes_by_neighbourhood: pd.DataFrame | None = None
+    handovers: pd.DataFrame | None = None
 
     def plot(self, **kwargs: Any) -> Any:
         """Draw where the needs end up: :func:`ecosystem.plotting.plot_flows` with ``self``.
@@ -257,12 +276,15 @@ def build(
     record: pd.DataFrame | None = None,
     walker_steps: int | None = None,
     by_neighbourhood: pd.DataFrame | None = None,
+    handovers: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FlowResult:
     """Assemble a :class:`FlowResult` from arrays.
 
     ``fractions`` and ``fractions_se`` are outcomes x needs (rows in :data:`OUTCOMES` order),
     ``hops`` and ``hops_se`` are (hops + 1) x needs, ``mean_hops`` and its se have one value per
-    need, ``load`` and ``resolved`` are needs x actors.
+    need, ``load`` and ``resolved`` are needs x actors. ``handovers`` is (attempted, lost),
+    each kinds x needs, per resident with the need (the standard errors are binomial over
+    ``n_residents`` residents per need when it is given, else 0).
     """
     c = model._compiled
     needs = list(c.needs)
@@ -317,7 +339,43 @@ def build(
     columns = pd.MultiIndex.from_product([list(measures), labels], names=["measure", "need"])
     per_actor = pd.DataFrame(data.T, index=model.ecosystem.index, columns=columns, copy=False)
     per_actor.index.name = "id"
+    ho = None if handovers is None else _handover_table(
+        list(model.ecosystem.schema.actor_kinds), labels, mix, *handovers, n_residents)
     return FlowResult(outcomes=outcomes, per_actor=per_actor, hops=hops_table,
                       mean_hops=mean_table, solver=solver, max_hops=model.max_hops,
                       n_residents=n_residents, record=record,
-                      walker_steps=walker_steps, outcomes_by_neighbourhood=by_neighbourhood)
+                      walker_steps=walker_steps, outcomes_by_neighbourhood=by_neighbourhood,
+                      handovers=ho)
+
+
+def share_lost(lost: np.ndarray, attempted: np.ndarray) -> np.ndarray:
+    """``lost / attempted`` clipped to [0, 1]; NaN where nothing was attempted."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(attempted > 0, np.clip(lost / attempted, 0.0, 1.0), np.nan)
+
+
+def _handover_table(kinds: list[str], labels: list[str], mix: np.ndarray,
+                    attempted: np.ndarray, lost: np.ndarray, m: int | None) -> pd.DataFrame:
+    """:attr:`FlowResult.handovers` from kinds x needs attempts and failures per resident."""
+    attempted = np.nan_to_num(np.asarray(attempted, dtype=np.float64))
+    lost = np.nan_to_num(np.asarray(lost, dtype=np.float64))
+    if mix.size:
+        att = np.column_stack([attempted, attempted @ mix])
+        lst = np.column_stack([lost, lost @ mix])
+    else:
+        att = np.column_stack([attempted, np.full(len(kinds), np.nan)])
+        lst = np.column_stack([lost, np.full(len(kinds), np.nan)])
+    share = share_lost(lst, att)
+    if m is None:
+        se = np.where(np.isnan(share), np.nan, 0.0)
+    else:  # binomial over the simulated attempts (m residents per need)
+        p = share[:, :-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_need = np.sqrt(p * (1.0 - p) / (attempted * m))
+            var_total = (np.nan_to_num(p * (1.0 - p)) * attempted) @ (mix**2) / m \
+                if mix.size else np.full(len(kinds), np.nan)
+            total = np.sqrt(var_total) / att[:, -1]
+        se = np.column_stack([per_need, np.where(np.isnan(share[:, -1]), np.nan, total)])
+    index = pd.MultiIndex.from_product([labels, kinds], names=["need", "kind"])
+    return pd.DataFrame({"attempted": att.T.ravel(), "lost": lst.T.ravel(),
+                         "share_lost": share.T.ravel(), "se": se.T.ravel()}, index=index)

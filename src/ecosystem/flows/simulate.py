@@ -28,7 +28,7 @@ import pandas as pd
 
 from ecosystem.core.errors import ConfigError
 from ecosystem.core.random import Seed, as_generator
-from ecosystem.flows.exact import HOP_ROWS, _doomed
+from ecosystem.flows.exact import HOP_ROWS, _doomed, _kind_indicator
 from ecosystem.flows.result import (
     MAIN_OUTCOMES,
     OUTCOMES,
@@ -321,7 +321,7 @@ def simulate(model, n_residents: int, *, seed: Seed = None, record: bool = False
     entry_pos = np.empty(size if record else 0, dtype=np.int64)
     _walk_all(run, c.cache["entry"], m, rng, entry_pos if record else None)
     per_nb = _by_neighbourhood(model, m, rng, max_steps) if by_neighbourhood else None
-    return _tables(model, run.walk, run.visits(), entry_pos, m, record, per_nb)
+    return _tables(model, run.walk, run.visits(), entry_pos, m, record, run.handovers(), per_nb)
 
 
 def _walk_all(run: _Run, tables: list, m: int, rng: np.random.Generator,
@@ -394,17 +394,39 @@ class _Run:
         self.counted = np.zeros(self.n * self.k_needs, dtype=np.int64)
         self.buffered: list[np.ndarray] = []
         self.pending = 0
+        # Handovers by target (code = target x needs + need): walkers that entered, that
+        # arrived where they circulate for ever (not in the visits) and failed handovers.
+        self.entered = np.zeros(self.n * self.k_needs, dtype=np.int64)
+        self.trapped = np.zeros(self.n * self.k_needs, dtype=np.int64)
+        self.failed = np.zeros(self.n * self.k_needs, dtype=np.int64)
+        self.failed_buffer: list[np.ndarray] = []
+        self.failed_pending = 0
 
     def visits(self) -> np.ndarray:
         """Needs x actors visit counts."""
         self.flush()
         return self.counted.reshape(self.n, self.k_needs).T
 
+    def handovers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Needs x actors counts of referral attempts to each actor and failed ones.
+
+        A referral that arrives is a visit that is not an entry (plus arrivals where residents
+        circulate for ever, which are not visits); attempts are arrivals and failures.
+        """
+        self.flush()
+        arrived = self.counted + self.trapped - self.entered
+        shape = (self.n, self.k_needs)
+        return ((arrived + self.failed).reshape(shape).T, self.failed.reshape(shape).T)
+
     def flush(self) -> None:
         if self.buffered:
             self.counted += np.bincount(np.concatenate(self.buffered),
                                         minlength=self.n * self.k_needs)
         self.buffered, self.pending = [], 0
+        if self.failed_buffer:
+            self.failed += np.bincount(np.concatenate(self.failed_buffer),
+                                       minlength=self.n * self.k_needs)
+        self.failed_buffer, self.failed_pending = [], 0
 
     def chunk(self, code: np.ndarray, offset: int, rng: np.random.Generator) -> None:
         """Walk one chunk of walkers (``code`` = entry actor x needs + need) to the end."""
@@ -413,6 +435,7 @@ class _Run:
         # A walker's whole state is one int64 key: (actor x needs + need) << 32 | walker id.
         # Sorting the keys every hop orders walkers by actor, so every gather from the per-
         # actor and per-tie tables below runs forward through memory instead of at random.
+        self.entered += np.bincount(code, minlength=self.n * k_needs)
         key = np.sort((code << 32) | np.arange(len(code), dtype=np.int64))
         k = 0
         while len(key):
@@ -421,6 +444,7 @@ class _Run:
             if self.doomed is not None:  # where nobody can finish: circulates for ever
                 trapped = self.doomed[code]
                 if trapped.any():
+                    self.trapped += np.bincount(code[trapped], minlength=self.n * k_needs)
                     walk.stop(code[trapped], pos[trapped], key[trapped], _EXCEEDED, -1, offset)
                     keep = ~trapped
                     code, key, pos = code[keep], key[keep], pos[keep]
@@ -456,6 +480,12 @@ class _Run:
             if not ok.all():
                 lost = w[~ok]
                 walk.stop(code[lost], pos[lost], key[lost], _LOST, k, offset)
+                # the target of each failed handover: code + (target - pos) x needs
+                self.failed_buffer.append(code[lost] + (rows.target[j[~ok]] - pos[lost])
+                                          * k_needs)
+                self.failed_pending += len(lost)
+                if self.failed_pending >= _FLUSH:
+                    self.flush()
                 w, j = w[ok], j[ok]
             # next code = target x needs + need = code + (target - pos) x needs, high half
             nxt = rows.target[j].astype(np.int64)
@@ -476,7 +506,8 @@ class _Run:
 
 
 def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: int,
-            record: bool, per_nb: pd.DataFrame | None = None) -> FlowResult:
+            record: bool, handovers: tuple[np.ndarray, np.ndarray],
+            per_nb: pd.DataFrame | None = None) -> FlowResult:
     c = model._compiled
     n, k_needs = c.n, len(c.needs)
     shares = _outcome_counts(walk) / m
@@ -527,7 +558,8 @@ def _tables(model, walk: _Tally, visits: np.ndarray, entry_pos: np.ndarray, m: i
     return build(model, fractions=shares, fractions_se=se, hops=hops, hops_se=hops_se,
                  mean_hops=mean, mean_hops_se=mean_se, load=load,
                  resolved=walk.resolved.reshape(n, k_needs).T / m, solver="simulation",
-                 n_residents=m, record=rec, walker_steps=walk.steps, by_neighbourhood=per_nb)
+                 n_residents=m, record=rec, walker_steps=walk.steps, by_neighbourhood=per_nb,
+                 handovers=tuple((_kind_indicator(model) @ h.T) / m for h in handovers))
 
 
 def _empty(model, m: int, record: bool) -> FlowResult:
@@ -546,4 +578,5 @@ def _empty(model, m: int, record: bool) -> FlowResult:
                  hops_se=np.full((1, k_needs), np.nan), mean_hops=np.full(k_needs, np.nan),
                  mean_hops_se=np.full(k_needs, np.nan), load=np.zeros((k_needs, 0)),
                  resolved=np.zeros((k_needs, 0)), solver="simulation", n_residents=m,
-                 record=rec, walker_steps=0)
+                 record=rec, walker_steps=0,
+                 handovers=(np.zeros((len(model.ecosystem.schema.actor_kinds), k_needs)),) * 2)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ import scipy.sparse as sp
 
 from ecosystem.core.schema import DOMAINS
 from ecosystem.flows import ReferralModel
-from ecosystem.flows.result import OUTCOMES
+from ecosystem.flows.result import OUTCOMES, share_lost
 from ecosystem.study.registry import Assumption
 
 __all__ = ["BLOCK_ELEMENTS", "FlowBatch", "Outputs"]
@@ -61,19 +62,38 @@ class Outputs:
 
     ``fractions``: S x outcomes x needs (outcomes in :data:`~ecosystem.flows.OUTCOMES` order);
     ``mean_hops``: S x needs; ``by_kind``: S x kinds x needs (share of residents with the need
-    resolved by actors of each schema kind) or ``None``; ``mix``: the need shares of the totals.
+    resolved by actors of each schema kind) or ``None``; ``mix``: the need shares of the totals;
+    ``handovers``: S x 2 x kinds x needs (referral attempts to actors of each schema kind and
+    the failed ones among them, per resident with the need) or ``None``.
     """
 
     fractions: np.ndarray
     mean_hops: np.ndarray
     by_kind: np.ndarray | None
     mix: np.ndarray
+    handovers: np.ndarray | None = None
 
     def total(self, values: np.ndarray) -> np.ndarray:
         """Mix-weighted total over the last axis (NaN without needs)."""
         if self.mix.size == 0:
             return np.full(values.shape[:-1], np.nan)
         return values @ self.mix
+
+    def lost_to(self, kind: int, need: int | None = None) -> np.ndarray:
+        """Share of the referral attempts to kind ``kind`` that fail, per parameter set.
+
+        One need (index ``need``), or over all needs: failed over attempted attempts, each
+        need's counts weighted by its demand share. NaN where there are no attempts.
+        """
+        assert self.handovers is not None
+        attempted, lost = self.handovers[:, 0, kind, :], self.handovers[:, 1, kind, :]
+        if need is not None:
+            attempted, lost = attempted[:, need], lost[:, need]
+        elif self.mix.size == 0:
+            return np.full(len(attempted), np.nan)
+        else:
+            attempted, lost = attempted @ self.mix, lost @ self.mix
+        return share_lost(lost, attempted)
 
 
 def model_options(model: ReferralModel) -> dict:
@@ -83,7 +103,8 @@ def model_options(model: ReferralModel) -> dict:
             "handover_same": model.handover_same, "handover_cross": model.handover_cross,
             "max_hops": model.max_hops, "tie_kinds": sorted(spec.kinds), "weight": spec.weight,
             "demand": model.demand, "routing": model.routing,
-            "suitability": model.suitability_table}
+            "suitability": model.suitability_table,
+            "suitability_floor": model.suitability_floor}
 
 
 def apply(model: ReferralModel, values: dict[Assumption, float]) -> ReferralModel:
@@ -121,9 +142,14 @@ def apply(model: ReferralModel, values: dict[Assumption, float]) -> ReferralMode
     return ReferralModel(eco, **opts)
 
 
-def outputs_of(models: Sequence[ReferralModel], kinds: Sequence[str] | None = None) -> Outputs:
-    """The reference path: :meth:`ReferralModel.solve` per model, as :class:`Outputs`."""
-    fr, mh, bk = [], [], []
+def outputs_of(models: Sequence[ReferralModel], kinds: Sequence[str] | None = None, *,
+               handovers: bool = False) -> Outputs:
+    """The reference path: :meth:`ReferralModel.solve` per model, as :class:`Outputs`.
+
+    ``kinds`` (the schema's actor kinds) gives ``by_kind``; ``handovers`` (needs ``kinds``)
+    gives ``handovers`` from :attr:`FlowResult.handovers`.
+    """
+    fr, mh, bk, ho = [], [], [], []
     mix = np.zeros(0)
     for m in models:
         res = m.solve()
@@ -135,9 +161,14 @@ def outputs_of(models: Sequence[ReferralModel], kinds: Sequence[str] | None = No
             resolved = res.per_actor["resolved"][needs]
             kind = m.ecosystem.actors["kind"].to_numpy()
             bk.append(np.array([resolved.to_numpy()[kind == k].sum(axis=0) for k in kinds]))
+        if handovers and kinds is not None:
+            h = res.handovers
+            assert h is not None
+            ho.append(np.array([[[h.loc[(n, k), col] for n in needs] for k in kinds]
+                                for col in ("attempted", "lost")]))
         mix = m._compiled.mix
     return Outputs(np.array(fr), np.array(mh), np.array(bk) if kinds is not None else None,
-                   mix)
+                   mix, np.array(ho) if ho else None)
 
 
 class FlowBatch:
@@ -178,6 +209,7 @@ class FlowBatch:
         groups[:, -1] = c.sink
         self.groups_t = np.ascontiguousarray(groups.T)
         self.hops0 = model.max_hops
+        self._cache: dict[str, tuple[sp.csr_array, ...]] = {}
         self._masks: dict[str, np.ndarray] = {}
         for a in self.assumptions:
             kind = str(a.kind)
@@ -230,9 +262,9 @@ class FlowBatch:
         parts = []
         for data in (self._pa, np.where(self._same, self._pb, 0.0),
                      np.where(self._same, 0.0, self._pb)):
-            m = sp.csr_array((data, pos.indices.copy(), pos.indptr.copy()),
+            m = sp.csr_array((data.copy(), pos.indices.copy(), pos.indptr.copy()),
                              shape=(self.n, self.n))
-            m.eliminate_zeros()  # in place: hence the copies of the shared structure
+            m.eliminate_zeros()  # in place: hence the copies (self._pa is used per set)
             parts.append(m)
         self._parts = tuple(parts)
         self._loss0 = np.bincount(rows, p * (1.0 - alpha), minlength=self.n)
@@ -246,8 +278,6 @@ class FlowBatch:
 
     def _routing_parts(self, model: ReferralModel) -> None:
         """Need-aware routing: w/W and w/W (1 - h) in M's orientation and the suitability."""
-        from ecosystem.flows.assumptions import SUITABILITY_FLOOR
-
         c = model._compiled
         rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
         out_w = np.bincount(rows, c.weight, minlength=self.n)
@@ -255,7 +285,7 @@ class FlowBatch:
         self._share = sp.csr_array((share, c.indices, c.indptr), shape=(self.n, self.n))
         self._fail = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
                                   shape=(self.n, self.n))
-        self._floor = SUITABILITY_FLOOR
+        self._floor = model.suitability_floor
         table = model.suitability_table
         self._suit_base = None if table is None else np.ascontiguousarray(
             table.reindex(columns=list(self.needs)).to_numpy(dtype=np.float64)[self.kind_code])
@@ -330,12 +360,15 @@ class FlowBatch:
         fit = max(1, min(BLOCK_SETS, BLOCK_ELEMENTS // max(self.n * self.k, 1)))
         return 1 << (fit.bit_length() - 1)
 
-    def evaluate(self, x: np.ndarray, *, by_kind: bool = False, offset: int = 0) -> Outputs:
+    def evaluate(self, x: np.ndarray, *, by_kind: bool = False, handovers: bool = False,
+                 offset: int = 0) -> Outputs:
         """Outcomes of the parameter sets in the rows of ``x`` (columns: the assumptions).
 
-        ``offset`` is the index of ``x``'s first row in the whole sample matrix: batches are
-        aligned to multiples of :meth:`batch_size` of the global row index, so the result of a
-        row does not depend on how the rows were split between workers.
+        ``by_kind`` adds the resolutions by actor kind, ``handovers`` the referral attempts
+        and failed handovers by the target's kind (see :meth:`_handovers`). ``offset`` is the
+        index of ``x``'s first row in the whole sample matrix: batches are aligned to
+        multiples of :meth:`batch_size` of the global row index, so the result of a row does
+        not depend on how the rows were split between workers.
         """
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != len(self.assumptions):
@@ -345,20 +378,23 @@ class FlowBatch:
         fr = np.full((s_total, len(OUTCOMES), self.k), np.nan)
         mh = np.full((s_total, self.k), np.nan)
         bk = np.full((s_total, len(self.kinds), self.k), np.nan) if by_kind else None
+        ho = np.full((s_total, 2, len(self.kinds), self.k), np.nan) if handovers else None
         b = self.batch_size()
         start = 0
         while start < s_total:
             stop = min(s_total, start + b - (offset + start) % b)
             if self.n and self.k:
-                f, m, kk = self._block(x[start:stop], by_kind)
+                f, m, kk, hh = self._block(x[start:stop], by_kind, handovers)
                 fr[start:stop], mh[start:stop] = f, m
                 if bk is not None:
                     bk[start:stop] = kk
+                if ho is not None:
+                    ho[start:stop] = hh
             start = stop
-        return Outputs(fr, mh, bk, self.mix)
+        return Outputs(fr, mh, bk, self.mix, ho)
 
-    def _block(self, x: np.ndarray, by_kind: bool
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def _block(self, x: np.ndarray, by_kind: bool, handovers: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         s, k = len(x), self.k
         p = self._parameters(x)
         step_t, loss = self._step(p)
@@ -386,12 +422,88 @@ class FlowBatch:
         fr = np.vstack([appropriate, elsewhere, medicalised, stuck, lost, exceeded])
         fr = fr.reshape(len(OUTCOMES), s, k).transpose(1, 0, 2)
         mean = (load.sum(axis=0) - 1.0).reshape(s, k)
-        kk = None
+        kk = hh = None
         if by_kind:
-            ind = sp.csr_array((np.ones(self.n), (self.kind_code, np.arange(self.n))),
-                               shape=(len(self.kinds), self.n))
-            kk = (ind @ resolved_at).reshape(len(self.kinds), s, k).transpose(1, 0, 2)
-        return fr, mean, kk
+            kk = (self._kind_ind() @ resolved_at).reshape(len(self.kinds), s, k).transpose(
+                1, 0, 2)
+        if handovers:
+            hh = self._handovers(p, load, walked, route)
+        return fr, mean, kk, hh
+
+    def _kind_ind(self) -> sp.csr_array:
+        """kinds x actors: 1 where the actor is of the kind."""
+        return sp.csr_array((np.ones(self.n), (self.kind_code, np.arange(self.n))),
+                            shape=(len(self.kinds), self.n))
+
+    def _fail_t(self) -> tuple[sp.csr_array, ...]:
+        """:math:`F^\\top` with :math:`F[a, b] = (w_{ab} / W_a)(1 - h_{ab})`: one matrix, or
+        (varying handovers) the parts :math:`F_0, F_s, F_c` with
+        :math:`F = F_0 - h_{same} F_s - h_{cross} F_c`, each transposed."""
+        if "fail_t" not in self._cache:
+            if self.varies_handover:
+                parts = self._fail_parts
+            else:
+                c = self.model._compiled
+                rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
+                out_w = np.bincount(rows, c.weight, minlength=self.n)
+                share = c.weight / out_w[rows] if len(rows) else np.zeros(0)
+                parts = (sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
+                                      shape=(self.n, self.n)),)
+            self._cache["fail_t"] = tuple(m.T.tocsr() for m in parts)
+        return self._cache["fail_t"]
+
+    def _fail_t_one(self, hs: float, hc: float) -> sp.csr_array:
+        """:math:`F^\\top` of one handover pair: the parts share their structure (built on
+        the same pairs), so it is one data array ``F_0 - h_s F_s - h_c F_c``."""
+        f0, fs, fc = self._fail_t()
+        if "fail_t_one" not in self._cache:
+            same = (np.array_equal(f0.indices, fs.indices) and np.array_equal(
+                f0.indices, fc.indices) and np.array_equal(f0.indptr, fs.indptr)
+                and np.array_equal(f0.indptr, fc.indptr))
+            if not same:  # pragma: no cover - scipy keeps the order of identical structures
+                raise RuntimeError("FlowBatch: the failing parts differ in structure")
+            self._cache["fail_t_one"] = (sp.csr_array(
+                (f0.data.copy(), f0.indices, f0.indptr), shape=f0.shape),)
+        (one,) = self._cache["fail_t_one"]
+        one.data[:] = f0.data - hs * fs.data - hc * fc.data
+        return one
+
+    def _handovers(self, p: dict[str, np.ndarray], load: np.ndarray, walked: np.ndarray,
+                   route: tuple[Any, ...] | None) -> np.ndarray:
+        r"""s x 2 x kinds x K: referral attempts to actors of each kind and the failed ones.
+
+        With :math:`u = \sum_{k<H} v_k \circ c` (``walked``), the attempts from :math:`a`
+        to :math:`b` are :math:`u(a) p(a, b)` and the failures :math:`u(a) p(a, b)
+        (1 - h_{ab})`. Failures at :math:`b`: :math:`F^\top u` (weights routing), or
+        :math:`s \circ F^\top (u \circ \rho) + F^\top (u [\text{fallback}])` (need-aware
+        routing). Successes at :math:`b` are the visits after a referral, ``load - entry``;
+        attempts = successes + failures. Both summed over the actors of each kind.
+        """
+        s, k = len(p["hs"]), self.k
+        fail_t = self._fail_t()
+        if len(fail_t) == 3 and s == 1:  # one set: one matrix, as the step matrix
+            fail_t = (self._fail_t_one(float(p["hs"][0]), float(p["hc"][0])),)
+        hs_col, hc_col = np.repeat(p["hs"], k), np.repeat(p["hc"], k)
+
+        def failing(y: np.ndarray) -> np.ndarray:
+            out = fail_t[0] @ y
+            if len(fail_t) == 3:
+                out -= (fail_t[1] @ y) * hs_col + (fail_t[2] @ y) * hc_col
+            return out
+
+        if route is None:
+            failed = failing(walked)
+        else:
+            _, suit, _, _, ratio, fallback = route
+            failed = failing(walked * ratio) * suit
+            if fallback is not None:
+                failed += failing(walked * fallback)
+        np.clip(failed, 0.0, None, out=failed)
+        ind = self._kind_ind()
+        lost = ind @ failed
+        attempted = ind @ (load - p["entry"]) + lost
+        out = np.stack([attempted, lost])  # 2 x kinds x (s K)
+        return out.reshape(2, len(self.kinds), s, k).transpose(2, 0, 1, 3)
 
     def _parameters(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """The block's arrays: resolve, cont and entry (n x s K), hops, hs, hc (s)."""
@@ -450,9 +562,9 @@ class FlowBatch:
         return step_t, None
 
     def _route(self, p: dict[str, np.ndarray], loss: np.ndarray | None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+               ) -> tuple[Any, ...]:
         """Need-aware routing per column: (gain c rho, suitability, weights-only part or None,
-        loss), all n x (s K)."""
+        loss, rho, fallback rows as 0/1 or None), all n x (s K)."""
         s, k = len(p["hs"]), self.k
         if self._suit_base is None:
             suit = p["resolve"] + self._floor
@@ -481,13 +593,14 @@ class FlowBatch:
         cont = p["cont"]
         fallback = ~ordinary & (self.open > 0)[:, None]
         spill = cont * fallback if fallback.any() else None
-        return cont * ratio, suit, spill, lossmat
+        return (cont * ratio, suit, spill, lossmat, ratio,
+                fallback.astype(np.float64) if spill is not None else None)
 
     @staticmethod
     def _propagate(step_t: Callable[[np.ndarray], np.ndarray], entry: np.ndarray,
                    cont: np.ndarray, hops: np.ndarray, k: int,
-                   route: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray] | None
-                   = None) -> tuple[np.ndarray, np.ndarray]:
+                   route: tuple[Any, ...] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
         """Expected visits (load) and the visits after each column's last referral."""
         h_max = int(hops.max())
         load = entry.copy()
@@ -496,7 +609,7 @@ class FlowBatch:
         def advance(v: np.ndarray) -> np.ndarray:
             if route is None:
                 return step_t(v * cont)
-            gain, suit, spill, _ = route
+            gain, suit, spill = route[:3]
             y = step_t(v * gain) * suit
             if spill is not None:  # rows where every neighbour has suitability 0
                 y += step_t(v * spill)

@@ -10,11 +10,14 @@ Built-ins, by name (:data:`BUILTIN`): ``actors``, ``ties``, ``density`` (the eco
 ``flows`` (every referral-flow outcome share in total, one exact solve; with the demand of a
 generated ecosystem, see :func:`ecosystem.generate.demand_of`), each outcome alone
 (``resolved_appropriate``, ``resolved_elsewhere``, ``medicalised``, ``stuck``, ``lost``,
-``exceeded``, ``mean_hops``), ``ei_domain`` (Krackhardt and Stern's E-I index between domains),
-``mean_constraint`` (Burt's constraint averaged over actors with contacts), ``gaps`` (number
-of bridging gaps found), and from the exact queueing network (capacity and waiting, see
-:func:`queue_metric`) ``mean_wait`` (years per resident, over all needs), ``max_utilisation``
-and ``unstable_actors``. The analysis modules are imported when the metric runs.
+``exceeded``, ``mean_hops``), ``lost_to.<kind>`` and ``lost_to.<kind>.<need>`` (share of the
+referral attempts to actors of a kind whose handover fails, e.g. ``lost_to.welfare``; see
+:attr:`ecosystem.flows.FlowResult.handovers`), ``ei_domain`` (Krackhardt and Stern's E-I index
+between domains), ``mean_constraint`` (Burt's constraint averaged over actors with contacts),
+``gaps`` (number of bridging gaps found), and from the exact queueing network (capacity and
+waiting, see :func:`queue_metric`) ``mean_wait`` (years per resident, over all needs),
+``max_utilisation`` and ``unstable_actors``. The analysis modules are imported when the metric
+runs.
 """
 
 from __future__ import annotations
@@ -59,8 +62,10 @@ class FlowMetric:
     Parameters
     ----------
     outcomes
-        Outcome names (rows of :attr:`FlowResult.outcomes`) and/or ``"mean_hops"``. One gives a
-        number; several give a mapping.
+        Outcome names (rows of :attr:`FlowResult.outcomes`), ``"mean_hops"`` and/or
+        ``"lost_to.<kind>"`` / ``"lost_to.<kind>.<need>"`` (share of the referral attempts to
+        actors of the kind whose handover fails, from :attr:`FlowResult.handovers`; NaN
+        where nothing is referred to the kind). One gives a number; several give a mapping.
     n_residents
         ``None``: the exact solver. An int: a fresh Monte-Carlo simulation of that many
         residents (walkers) per need, seeded by the study.
@@ -107,6 +112,10 @@ class FlowMetric:
         for o in self.outcomes:
             if o == "mean_hops":
                 out[o] = float(cast(float, res.mean_hops.loc["total", "mean"]))
+            elif o.startswith("lost_to."):
+                kind, need = _lost_to(o, eco.schema, "FlowMetric")
+                assert res.handovers is not None
+                out[o] = float(cast(float, res.handovers.loc[(need, kind), "share_lost"]))
             else:
                 out[o] = float(cast(float, res.outcomes.loc[("total", o), "fraction"]))
         return out[self.outcomes[0]] if len(self.outcomes) == 1 else out
@@ -122,8 +131,11 @@ def flow_metric(
     Parameters
     ----------
     outcomes
-        Outcome names (rows of :attr:`FlowResult.outcomes`, e.g. ``"lost"``) and/or
-        ``"mean_hops"``. One gives a number; several give a mapping.
+        Outcome names (rows of :attr:`FlowResult.outcomes`, e.g. ``"lost"``), ``"mean_hops"``
+        and/or ``"lost_to.<kind>"`` / ``"lost_to.<kind>.<need>"`` (e.g. ``"lost_to.welfare"``:
+        of all referral attempts to welfare organisations, the share whose handover fails;
+        see :attr:`FlowResult.handovers`; kinds and needs of the default schema, or of the
+        ecosystem's own schema when it has one). One gives a number; several give a mapping.
     n_residents
         ``None``: the exact solver. An int: a Monte-Carlo simulation of that many residents
         per need, seeded by the study.
@@ -142,15 +154,32 @@ def flow_metric(
     >>> round(flow_metric("lost")(datasets.example()), 4)
     0.1651
     """
+    from ecosystem.core.schema import Schema
+
     outs = (outcomes,) if isinstance(outcomes, str) else tuple(outcomes)
     known = (*_OUTCOMES, "mean_hops")
     for o in outs:
-        if o not in known:
+        if isinstance(o, str) and o.startswith("lost_to."):
+            _lost_to(o, Schema.default(), "flow_metric")
+        elif o not in known:
             raise ConfigError(f"flow_metric(): outcome '{o}' is not known" + suggest(o, known)
-                              + f" Known: {', '.join(known)}")
+                              + f" Known: {', '.join(known)}, lost_to.<kind>[.<need>]")
     if n_residents is not None and not (isinstance(n_residents, int) and n_residents > 0):
         raise ConfigError(f"flow_metric(): n_residents={n_residents!r} must be a positive int")
     return FlowMetric(outs, n_residents, tuple(sorted(options.items())))
+
+
+def _lost_to(name: str, schema: Any, func: str) -> tuple[str, str]:
+    """``(kind, need or "total")`` of ``lost_to.<kind>[.<need>]``, checked against ``schema``."""
+    parts = name.split(".")
+    kinds, needs = list(schema.actor_kinds), list(schema.needs)
+    names = [f"lost_to.{k}" for k in kinds] + [f"lost_to.{k}.{n}" for k in kinds for n in needs]
+    if len(parts) not in (2, 3) or parts[1] not in kinds or (
+            len(parts) == 3 and parts[2] not in needs):
+        raise ConfigError(f"{func}(): metric '{name}' is not known" + suggest(name, names)
+                          + " Use lost_to.<kind> or lost_to.<kind>.<need> with an actor kind "
+                          "and a need of the schema")
+    return parts[1], parts[2] if len(parts) == 3 else "total"
 
 
 #: Measures of :func:`queue_metric`.
@@ -306,10 +335,14 @@ def resolve_metrics(metrics: Any, func: str) -> list[tuple[str, Callable[..., An
     out = []
     for name, m in items:
         if isinstance(m, str):
-            if m not in BUILTIN:
+            if m.startswith("lost_to."):
+                m = flow_metric(m)
+            elif m not in BUILTIN:
                 raise ConfigError(f"{func}(): metric '{m}' is not known" + suggest(m, BUILTIN)
-                                  + f" Known: {', '.join(BUILTIN)}; or pass a function")
-            m = BUILTIN[m]
+                                  + f" Known: {', '.join(BUILTIN)}, lost_to.<kind>[.<need>]; "
+                                  "or pass a function")
+            else:
+                m = BUILTIN[m]
         if not callable(m):
             raise ConfigError(f"{func}(): metric '{name}' is not callable: {m!r}")
         out.append((str(name), m, _takes_seed(m)))

@@ -57,7 +57,9 @@ def parse_flow_metric(name: str, schema: Schema) -> tuple[str, str | None, str |
 
     Names: an outcome (``lost``, ``medicalised``, ...) or ``mean_hops`` (the total over needs),
     ``<outcome>.<need>`` (one need), ``resolved_by.<kind>`` and ``resolved_by.<kind>.<need>``
-    (share of residents resolved by actors of a kind).
+    (share of residents resolved by actors of a kind), ``lost_to.<kind>`` and
+    ``lost_to.<kind>.<need>`` (share of the referral attempts to actors of a kind whose
+    handover fails; see :attr:`ecosystem.flows.FlowResult.handovers`).
     """
     parts = name.split(".")
     if parts[0] in (*_OUTCOMES, "mean_hops"):
@@ -66,19 +68,24 @@ def parse_flow_metric(name: str, schema: Schema) -> tuple[str, str | None, str |
         if len(parts) == 2 and parts[1] in schema.needs:
             return parts[0], None, parts[1]
         return None
-    if parts[0] == "resolved_by" and len(parts) in (2, 3) and parts[1] in schema.actor_kinds:
+    if parts[0] in BY_KIND and len(parts) in (2, 3) and parts[1] in schema.actor_kinds:
         if len(parts) == 3 and parts[2] not in schema.needs:
             return None
-        return "resolved_by", parts[1], parts[2] if len(parts) == 3 else None
+        return parts[0], parts[1], parts[2] if len(parts) == 3 else None
     return None
+
+
+#: Flow metrics per actor kind: ``<quantity>.<kind>[.<need>]``.
+BY_KIND = ("resolved_by", "lost_to")
 
 
 def flow_metric_names(schema: Schema) -> list[str]:
     """Every flow metric name of the schema (for suggestions)."""
     out = [*_OUTCOMES, "mean_hops"]
     out += [f"{o}.{n}" for o in (*_OUTCOMES, "mean_hops") for n in schema.needs]
-    out += [f"resolved_by.{k}" for k in schema.actor_kinds]
-    out += [f"resolved_by.{k}.{n}" for k in schema.actor_kinds for n in schema.needs]
+    for q in BY_KIND:
+        out += [f"{q}.{k}" for k in schema.actor_kinds]
+        out += [f"{q}.{k}.{n}" for k in schema.actor_kinds for n in schema.needs]
     return out
 
 
@@ -86,6 +93,9 @@ def flow_value(parsed: tuple[str, str | None, str | None], out, needs: Sequence[
                kinds: Sequence[str]) -> np.ndarray:
     """The metric's value for every parameter set of an :class:`Outputs`."""
     quantity, kind, need = parsed
+    if quantity == "lost_to":
+        return out.lost_to(list(kinds).index(str(kind)),
+                           None if need is None else list(needs).index(need))
     if quantity == "mean_hops":
         values = out.mean_hops
     elif quantity == "resolved_by":
@@ -95,6 +105,12 @@ def flow_value(parsed: tuple[str, str | None, str | None], out, needs: Sequence[
     if need is not None:
         return values[:, list(needs).index(need)]
     return out.total(values)
+
+
+def flow_needs(parsed: Sequence[tuple[str, str | None, str | None]]) -> dict[str, bool]:
+    """Keyword arguments of :meth:`FlowBatch.evaluate` the parsed metrics need."""
+    quantities = {p[0] for p in parsed}
+    return {"by_kind": "resolved_by" in quantities, "handovers": "lost_to" in quantities}
 
 
 # ---------------------------------------------------------------------- the metric
@@ -116,8 +132,12 @@ def _metric(metric: Any, schema: Schema, func: str) -> _Metric:
         if len(metric.outcomes) != 1:
             raise ConfigError(f"{func}(): metric gives {len(metric.outcomes)} outcomes; pick "
                               "one (flow_metric('lost', ...))")
-        return _Metric(metric.outcomes[0], "flow", (metric.outcomes[0], None, None),
-                       metric.options)
+        name = metric.outcomes[0]
+        parsed = parse_flow_metric(name, schema)
+        if parsed is None:  # pragma: no cover - flow_metric() checked it against the default
+            raise ConfigError(f"{func}(): metric '{name}' does not fit the scenario's schema"
+                              + suggest(name, flow_metric_names(schema)))
+        return _Metric(name, "flow", parsed, metric.options)
     if isinstance(metric, str):
         parsed = parse_flow_metric(metric, schema)
         if parsed is not None:
@@ -131,7 +151,8 @@ def _metric(metric: Any, schema: Schema, func: str) -> _Metric:
         known = [*flow_metric_names(schema), *(k for k in BUILTIN if k != "flows")]
         raise ConfigError(f"{func}(): metric '{metric}' is not known" + suggest(metric, known)
                           + " Use an outcome (lost, medicalised, ...), '<outcome>.<need>', "
-                          "'resolved_by.<kind>[.<need>]', mean_hops, a built-in metric of "
+                          "'resolved_by.<kind>[.<need>]', 'lost_to.<kind>[.<need>]', "
+                          "mean_hops, a built-in metric of "
                           "compare() or a function f(eco, model)")
     if callable(metric):
         return _Metric(getattr(metric, "__name__", "metric"), "model", func=metric)
@@ -188,14 +209,15 @@ def _on_fixed(spec: _Spec, eco: Ecosystem, x: np.ndarray, start: int, seed: int)
     if m.form == "flow" and (base.max_hops is not None or hops_given):
         batch = FlowBatch(base, flows)
         kinds = batch.kinds
-        out = batch.evaluate(x, by_kind=m.parsed[0] == "resolved_by", offset=start)
+        out = batch.evaluate(x, **flow_needs([m.parsed]), offset=start)
         return flow_value(m.parsed, out, batch.needs, kinds)
     result = np.empty(len(x))
     for i, row in enumerate(x):
         model = apply(base, dict(zip(flows, row, strict=True)))
         if m.form == "flow":
             names = list(eco.schema.actor_kinds)
-            out = outputs_of([model], names if m.parsed[0] == "resolved_by" else None)
+            out = outputs_of([model], names if m.parsed[0] in BY_KIND else None,
+                             handovers=m.parsed[0] == "lost_to")
             result[i] = flow_value(m.parsed, out, model.needs, names)[0]
         else:
             result[i] = float(m.func(model.ecosystem, model))
@@ -271,10 +293,12 @@ def sensitivity(
         ``profile.<parameter>`` assumptions need every scenario involved to be a profile.
     metric
         An outcome name (``"lost"``, ``"medicalised"``, ...; the total over needs),
-        ``"<outcome>.<need>"``, ``"resolved_by.<kind>[.<need>]"``, ``"mean_hops"``, another
-        built-in metric of :func:`~ecosystem.study.compare` (``"ties"``, ...), a
-        :func:`~ecosystem.study.flow_metric` of one outcome (its model options are used), or
-        a function ``f(eco, model)`` of the ecosystem and the
+        ``"<outcome>.<need>"``, ``"resolved_by.<kind>[.<need>]"``,
+        ``"lost_to.<kind>[.<need>]"`` (share of the referral attempts to actors of the kind
+        whose handover fails, see :attr:`~ecosystem.flows.FlowResult.handovers`),
+        ``"mean_hops"``, another built-in metric of :func:`~ecosystem.study.compare`
+        (``"ties"``, ...), a :func:`~ecosystem.study.flow_metric` of one outcome (its model
+        options are used), or a function ``f(eco, model)`` of the ecosystem and the
         :class:`~ecosystem.flows.ReferralModel` built with the sampled assumptions.
     contrast
         ``(a, b)``: the output is metric(a) - metric(b). ``a`` and ``b`` name scenarios, or

@@ -167,7 +167,8 @@ class Study:
     executor
         ``"serial"``, ``"processes:N"``, ``"dask:local"`` or ``"dask:tcp://HOST:PORT"``.
     metrics
-        Built-in metric names (:data:`ecosystem.study.BUILTIN`).
+        Built-in metric names (:data:`ecosystem.study.BUILTIN`) and
+        ``lost_to.<kind>[.<need>]`` (see :func:`~ecosystem.study.flow_metric`).
     baseline
         ``"scenario/intervention"`` that effects are measured against.
     scenarios
@@ -671,9 +672,17 @@ class _Validator:
         if not names:
             raise self.error("study.metrics", "name at least one metric")
         for m in names:
-            if m not in BUILTIN:
+            if m.startswith("lost_to."):
+                from ecosystem.study.metrics import flow_metric
+
+                try:
+                    flow_metric(m)
+                except ConfigError as err:
+                    raise self.error("study.metrics", str(err).removeprefix(
+                        "flow_metric(): ")) from None
+            elif m not in BUILTIN:
                 raise self.error("study.metrics", f"unknown metric '{m}'" + suggest(m, BUILTIN)
-                                 + f" Known: {', '.join(BUILTIN)}")
+                                 + f" Known: {', '.join(BUILTIN)}, lost_to.<kind>[.<need>]")
         if len(set(names)) != len(names):
             raise self.error("study.metrics", f"a metric is named twice: {names}")
         return tuple(names)
