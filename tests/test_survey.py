@@ -346,14 +346,10 @@ def test_long_csv_file_matches_the_table(tmp_path):
                                  symmetrize=rule)) == {**COMMON, **EXPECTED[rule]}
 
 
-def test_threaded_long_layout_equals_sequential(monkeypatch):
+def test_long_layout_checks_in_order():
     long = _long(WIDE)
-    one = read_survey(long, actors=FRAME, layout="long", questions=QUESTIONS)
-    monkeypatch.setattr(es.io.survey, "_PARALLEL_ROWS", 0)
-    assert read_survey(long, actors=FRAME, layout="long", questions=QUESTIONS) == one
-    # the first failing step in order raises, as without threads
     bad = pd.concat([long, long.iloc[[0]]], ignore_index=True)
-    bad.loc[len(bad) - 1, "value"] = "wekelijks"
+    bad.loc[len(bad) - 1, "value"] = "wekelijks"  # given twice, and off the scale
     with pytest.raises(DuplicateIdError):
         read_survey(bad, actors=FRAME, layout="long", questions=QUESTIONS)
 

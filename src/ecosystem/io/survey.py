@@ -52,8 +52,7 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -875,33 +874,14 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     if extra:
         raise ValidationError(f"unexpected columns {extra[:5]} in the long layout (respondent, "
                               "partner, question, value)", source=source, field=extra[0])
-    parallel = len(table) >= _PARALLEL_ROWS
-    who, partner, qcode = _run([
-        lambda: _positions(table[respondent], ids, "respondent", source, respondent),
-        lambda: _positions(table["partner"], ids, "partner", source, "partner"),
-        lambda: _positions(table["question"], pd.Index(list(qs)), "question", source,
-                           "question")], parallel)
-    _, (ratings, numeric) = _run([
-        lambda: _answered_once(who, partner, qcode, ids, list(qs), source),
-        lambda: _long_ratings(table["value"], qcode, qs, source, decimal)], parallel)
+    who = _positions(table[respondent], ids, "respondent", source, respondent)
+    partner = _positions(table["partner"], ids, "partner", source, "partner")
+    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
+    _answered_once(who, partner, qcode, ids, list(qs), source)
+    ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal)
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
         "numeric_columns": ["value"]}
-
-
-#: From this many answers on, the long layout's independent steps run in two threads.
-_PARALLEL_ROWS = 200_000
-
-
-def _run(tasks: list[Callable[[], Any]], parallel: bool) -> list[Any]:
-    """The results of ``tasks``; in two threads when ``parallel`` (their NumPy and Arrow
-    kernels release the GIL). The first task, in order, that fails raises its error, as when
-    they run one after another."""
-    if not parallel:
-        return [task() for task in tasks]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(task) for task in tasks]
-        return [f.result() for f in futures]
 
 
 def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
