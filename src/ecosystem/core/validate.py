@@ -446,7 +446,10 @@ def _check_tie_pairs(src: np.ndarray, tgt: np.ndarray, kind: pd.Series, n: int, 
     """Self-loops where the kind forbids them, and two ties of one kind between one pair."""
     src_s, tgt_s = names
     kind_ids = list(schema.tie_kinds)
-    codes = pd.Categorical(kind, categories=kind_ids).codes.astype(np.int64)
+    # codes of the kinds among the schema's (-1: unknown or missing), hashing each row once
+    by_row, seen = pd.factorize(kind, use_na_sentinel=True)
+    codes = np.append(pd.Index(kind_ids).get_indexer(pd.Index(seen)), -1)[by_row].astype(
+        np.int64)
     valid = codes >= 0
     codes_ok = np.where(valid, codes, 0)
     loops_ok = np.array([schema.tie_kinds[k].self_loops for k in kind_ids], dtype=bool)
