@@ -117,7 +117,7 @@ def low_eco():
 
 
 NAMES = ["handover_same", "handover_cross", "resolve.gp.loneliness", "resolve.welfare.debt",
-         "entry.gp.loneliness", "entry.social_team.debt", "max_hops"]
+         "entry.gp.loneliness", "entry.social_team.debt", "max_hops", "suitability_floor"]
 
 
 @pytest.mark.parametrize("names", [NAMES[2:4], NAMES[2:6], NAMES],
@@ -327,6 +327,27 @@ def test_bad_input_fails_before_any_work():
     with pytest.raises(ConfigError, match="pass contrast"):
         sensitivity({"a": scenario, "b": scenario}, good, metric="lost", progress=False)
     assert isinstance(ConfigError("x"), ecosystem.EcosystemError)
+
+
+def test_suitability_floor_is_an_assumption_of_need_routing(low_eco):
+    table = ecosystem.assumptions()
+    assert table.loc["suitability_floor", ["default", "low", "high"]].tolist() == [0.05, 0.0,
+                                                                                0.2]
+    a = parse("suitability_floor")
+    assert a.flow and a.upper() == np.inf
+    base = ReferralModel(low_eco, demand=demand_of(low_eco))
+    ref = outputs_of([apply(base, {a: v}) for v in (0.0, 0.05, 0.5)])
+    # floor 0.05 is the model's own default; other values move the outcomes
+    np.testing.assert_allclose(ref.fractions[1], outputs_of([base]).fractions[0], atol=1e-15)
+    assert np.abs(ref.fractions[0] - ref.fractions[2]).max() > 0.01
+    res = sensitivity({"low": low_eco}, {"suitability_floor": None, "handover_cross": None},
+                      metric="resolved_appropriate.loneliness", n=16, seed=2, progress=False)
+    st = res.indices.set_index(["assumption", "index"])["value"]
+    assert st[("suitability_floor", "ST")] > 0.01
+    for options in ({"routing": "weight"}, {"suitability": base.resolve_table + 0.1}):
+        with pytest.raises(ConfigError, match="suitability_floor has no effect"):
+            sensitivity({"low": low_eco}, {"suitability_floor": None}, n=8, seed=1,
+                        progress=False, metric=ecosystem.study.flow_metric("lost", **options))
 
 
 def test_registry_and_default_ranges():

@@ -121,6 +121,8 @@ def apply(model: ReferralModel, values: dict[Assumption, float]) -> ReferralMode
             opts[a.name] = float(v)
         elif a.group == "max_hops":
             opts["max_hops"] = int(np.floor(v))
+        elif a.group == "suitability_floor":
+            opts["suitability_floor"] = float(v)
         elif a.group in ("resolve", "entry"):
             table = opts[a.group]
             table.loc[a.kind, a.need] = float(v)
@@ -220,6 +222,7 @@ class FlowBatch:
         self.step_t = c.step_t
         self.loss = c.loss[0] if len(c.loss) else np.zeros(self.n)  # the same for every need
         self.routing = model.routing
+        self._floor = model.suitability_floor
         if self.varies_handover:
             self._handover_parts(model)
         if self.varies_entry:
@@ -513,6 +516,7 @@ class FlowBatch:
         hops = np.full(s, -1 if self.hops0 is None else self.hops0, dtype=np.int64)
         hs = np.full(s, self.model.handover_same)
         hc = np.full(s, self.model.handover_cross)
+        floor = np.full(s, self._floor)
         weights = None
         for j, a in enumerate(self.assumptions):
             v = x[:, j]
@@ -520,6 +524,8 @@ class FlowBatch:
                 (hs if a.name == "handover_same" else hc)[:] = v
             elif a.group == "max_hops":
                 hops[:] = np.floor(v).astype(np.int64)
+            elif a.group == "suitability_floor":
+                floor[:] = v
             elif a.group == "resolve":
                 rows = self._masks[str(a.kind)]
                 at = np.ix_(rows, np.arange(s) * k + self.needs.index(str(a.need)))
@@ -539,7 +545,7 @@ class FlowBatch:
         if (hops < 0).any():  # pragma: no cover - callers route max_hops=None elsewhere
             raise ValueError("FlowBatch needs a finite max_hops")
         return {"resolve": resolve, "cont": cont, "entry": entry, "hops": hops, "hs": hs,
-                "hc": hc}
+                "hc": hc, "floor": floor}
 
     def _step(self, p: dict[str, np.ndarray]
               ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray | None]:
@@ -567,7 +573,7 @@ class FlowBatch:
         loss, rho, fallback rows as 0/1 or None), all n x (s K)."""
         s, k = len(p["hs"]), self.k
         if self._suit_base is None:
-            suit = p["resolve"] + self._floor
+            suit = p["resolve"] + np.repeat(p["floor"], k)[None, :]
         else:
             suit = self._suit_base if s == 1 else np.tile(self._suit_base, (1, s))
         if self._suit_given is not None:

@@ -8,6 +8,10 @@ One naming scheme covers the referral-flow model and the generator profiles:
     intervention made with a warm handover, keep it).
 ``max_hops``
     Referrals before an unresolved resident gives up (an integer; sampled values are floored).
+``suitability_floor``
+    Added to the resolve probability in the default suitability of need-aware routing (see
+    :class:`~ecosystem.flows.ReferralModel`): how often referrers send a resident to an actor
+    that is not the best for the need.
 ``resolve.<kind>.<need>``
     Probability that an actor of the kind resolves the need. A sampled value replaces the value
     for **every** actor of the kind, including actors that carry their own ``resolve_<need>``
@@ -42,6 +46,7 @@ from ecosystem.flows.assumptions import (
     HANDOVER_CROSS,
     HANDOVER_SAME,
     MAX_HOPS,
+    SUITABILITY_FLOOR,
     default_entry,
     default_resolve,
 )
@@ -57,8 +62,9 @@ _AGORA = ("assumption; lower than within a domain because different laws, fundin
           "are thresholds for cross-domain work (Agora, 'Samenwerking sociaal en medisch domein: "
           "hoe kan het wel?', 2024)")
 _ASSUMED = "assumption"
+_SUITABILITY = "suitability (added to resolve)"
 
-FLOW_GROUPS = ("handover", "max_hops", "resolve", "entry")
+FLOW_GROUPS = ("handover", "max_hops", "suitability_floor", "resolve", "entry")
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,8 @@ class Assumption:
     name
         The full name (``"resolve.gp.loneliness"``).
     group
-        ``"handover"``, ``"max_hops"``, ``"resolve"``, ``"entry"`` or ``"profile"``.
+        ``"handover"``, ``"max_hops"``, ``"suitability_floor"``, ``"resolve"``, ``"entry"``
+        or ``"profile"``.
     kind, need
         Actor kind and need ids for ``resolve`` and ``entry`` (else ``None``).
     parameter
@@ -156,6 +163,8 @@ def parse(name: object, schema: Schema | None = None, *, func: str = "sensitivit
         return Assumption(name, "handover", parameter=name)
     if name == "max_hops":
         return Assumption(name, "max_hops", unit="referrals", integer=True)
+    if name == "suitability_floor":
+        return Assumption(name, "suitability_floor", unit=_SUITABILITY)
     parts = name.split(".")
     if parts[0] in ("resolve", "entry") and len(parts) == 3:
         kind, need = parts[1], parts[2]
@@ -169,7 +178,7 @@ def parse(name: object, schema: Schema | None = None, *, func: str = "sensitivit
             return Assumption(name, "profile", parameter=parameter, unit=unit, integer=integer)
     raise ConfigError(f"{func}(): assumption '{name}' is not known" + suggest(
         name, _all_names(schema)) + " Names: handover_same, handover_cross, max_hops, "
-        "resolve.<kind>.<need>, entry.<kind>.<need>, profile.<parameter> (as "
+        "suitability_floor, resolve.<kind>.<need>, entry.<kind>.<need>, profile.<parameter> (as "
         "Profile.describe() names it); ecosystem.assumptions() lists them all")
 
 
@@ -198,7 +207,7 @@ def _profile_parameter_ok(parameter: str) -> bool:
 def _all_names(schema: Schema) -> list[str]:
     from ecosystem.generate import Profile
 
-    names = ["handover_same", "handover_cross", "max_hops"]
+    names = ["handover_same", "handover_cross", "max_hops", "suitability_floor"]
     names += [f"{t}.{k}.{n}" for t in ("resolve", "entry") for k in schema.actor_kinds
               for n in schema.needs]
     for p in Profile.presets():
@@ -210,7 +219,8 @@ def default_range(assumption: Assumption, value: float, *, sourced: bool = False
                   ) -> tuple[float, float]:
     """The default plausible range of an assumption around the value in use.
 
-    Rules: ``handover_same`` 0.8 to 1, ``handover_cross`` 0.4 to 0.95, ``max_hops`` 4 to 20;
+    Rules: ``handover_same`` 0.8 to 1, ``handover_cross`` 0.4 to 0.95, ``max_hops`` 4 to 20,
+    ``suitability_floor`` 0 (referrers always pick the best-suited tie) to 0.2;
     a resolve probability the value +/- 0.2 (0 to 0.1 when the value is 0); an entry weight
     half to twice the value (0 to the default weight of an unlisted kind when it is 0). A
     profile parameter +/- 25% when it has a published source (``sourced``), +/- 50% when it
@@ -247,6 +257,8 @@ def default_range(assumption: Assumption, value: float, *, sourced: bool = False
         return (0.8, 1.0) if a.name == "handover_same" else (0.4, 0.95)
     if a.group == "max_hops":
         return (4.0, 20.0)
+    if a.group == "suitability_floor":
+        return (0.0, 0.2)
     if a.group == "resolve":
         lo, hi = (0.0, 0.1) if v == 0 else (v - 0.2, v + 0.2)
     elif a.group == "entry":
@@ -277,14 +289,14 @@ def assumptions(*, profile: str | object = "average", schema: Schema | None = No
     """Every assumption a study can vary: default, unit, source and default plausible range.
 
     The rows cover the referral-flow model's defaults (``handover_same``, ``handover_cross``,
-    ``max_hops``, ``resolve.<kind>.<need>`` and ``entry.<kind>.<need>`` for every actor kind
-    and need of the schema, from :func:`ecosystem.flows.default_resolve` and
+    ``max_hops``, ``suitability_floor``, ``resolve.<kind>.<need>`` and ``entry.<kind>.<need>`` for
+    every actor kind and need of the schema, from :func:`ecosystem.flows.default_resolve` and
     :func:`~ecosystem.flows.default_entry`) and the parameters of one generator profile
     (``profile.<parameter>`` as :meth:`Profile.describe` names them, with the profile's own
     sources). Pass any of these names to :func:`~ecosystem.study.sensitivity` or
-    :func:`~ecosystem.study.calibrate`; ``None`` as a range there means the default range
-    around the value *in use in the scenario* (a generated neighbourhood carries its profile's
-    resolve and entry tables), by the rules of :func:`default_range`.
+    :func:`~ecosystem.study.calibrate`; ``None`` as a range there means the default range around the
+    value *in use in the scenario* (a generated neighbourhood carries its profile's resolve and
+    entry tables), by the rules of :func:`default_range`.
 
     Parameters
     ----------
@@ -332,6 +344,8 @@ def assumptions(*, profile: str | object = "average", schema: Schema | None = No
     add(Assumption("handover_cross", "handover", parameter="handover_cross"), HANDOVER_CROSS,
         _AGORA)
     add(Assumption("max_hops", "max_hops", unit="referrals", integer=True), MAX_HOPS, _ASSUMED)
+    add(Assumption("suitability_floor", "suitability_floor", unit=_SUITABILITY),
+        SUITABILITY_FLOOR, _ASSUMED)
     for table, unit in (("resolve", PROBABILITY), ("entry", "relative weight")):
         values = default_resolve(schema) if table == "resolve" else default_entry(schema)
         for kind in values.index:

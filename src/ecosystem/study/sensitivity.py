@@ -542,6 +542,13 @@ def _in_use(a: Assumption, base, profile) -> tuple[float | None, bool]:
         return getattr(base, a.name), False
     if a.group == "max_hops":
         return (np.nan if base.max_hops is None else float(base.max_hops)), False
+    if a.group == "suitability_floor":
+        if base.routing == "weight" or base.suitability_table is not None:
+            raise ConfigError(
+                "the assumption suitability_floor has no effect on a model with "
+                + ("routing='weight'" if base.routing == "weight" else "a suitability table")
+                + "; it only enters the default suitability (resolve + floor) of routing='need'")
+        return base.suitability_floor, False
     eco = base.ecosystem
     kinds = eco.actors["kind"].to_numpy()
     at = kinds == a.kind
