@@ -118,10 +118,7 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
     series = _solve_rows(c, c.entry, needs, max_hops=model.max_hops, tol=tol,
                          max_iter=max_iter, hop_detail=hop_detail)
     fractions = _fractions(c, series, needs)
-    assert series.walking is not None and series.arrived is not None and series.hop is not None
-    kind_ind = _kind_indicator(model)
-    lost_to = kind_ind @ _handovers(c, series.hop, series.walking).T  # kinds x needs
-    attempted = kind_ind @ series.arrived.T + lost_to
+    attempted, lost_to = _handovers(c, series, _kind_indicator(model))
     per_nb = None
     if by_neighbourhood:
         per_nb = _by_neighbourhood(model, tol=tol, max_iter=max_iter, hop_detail=hop_detail)
@@ -174,9 +171,22 @@ class _Series:
     exceeded: np.ndarray
     mean: np.ndarray
     sink_load: np.ndarray
-    walking: np.ndarray | None = None  # rows x actors: sum_{k<H} v_k (referrals start here)
-    arrived: np.ndarray | None = None  # rows x actors: successful referrals to each actor
-    hop: _Hop | None = None
+    visits: _Visits | None = None  # the sums behind the loads (for the handovers table)
+    finite_load: np.ndarray | None = None  # load before circulating actors were set to inf
+
+    def walking(self, j: int) -> np.ndarray:
+        """Row ``j``: :math:`\\sum_{k<H} v_k`, the visits a referral may start from."""
+        assert self.visits is not None and self.finite_load is not None
+        s = self.visits
+        return self.finite_load[j] - s.v[j] if s.limited else self.finite_load[j]
+
+    def arrived(self, j: int) -> np.ndarray:
+        """Row ``j``: successful referrals to each actor (every visit that is not an entry;
+        arrivals at doomed actors are in ``hit``, not in the loads)."""
+        assert self.visits is not None and self.finite_load is not None
+        s = self.visits
+        out = self.finite_load[j] - s.start[j]
+        return out if s.hit is None else out + s.hit[j]
 
 
 class _Hop:
@@ -201,12 +211,15 @@ class _Hop:
             fb = c.fallback[need_of]
             self.spill = [cont[j] * fb[j] if fb[j].any() else None for j in range(len(fb))]
 
-    def __call__(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(v after one referral, mass lost on the way, mass leaving) for every row."""
+    def __call__(self, v: np.ndarray, out: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(v after one referral, into ``out`` when given; mass lost on the way, mass
+        leaving) for every row."""
         rows = v.shape[0]
         lost = np.einsum("ij,ij->i", v, self.lossc)
         leaving = np.einsum("ij,ij->i", v, self.cont)
-        out = np.empty_like(v)
+        if out is None:
+            out = np.empty_like(v)
         buf = np.empty(v.shape[1])
         for j in range(rows):  # row by row, so each vector stays in cache
             out[j] = self.apply(j, v[j], buf)
@@ -279,10 +292,15 @@ class _Visits:
         self.arrived = [self.walking[0] + self.forever]  # |v_k| before removing them
         self.lost = np.zeros(rows)
         self.k = 0
+        self.limited = True  # whether the series stops at a hop limit (set by _series)
+        # The previous hop's visits are the next hop's output buffer: on large networks a
+        # fresh rows x actors array per hop costs as much in page faults as the products.
+        self._spare: np.ndarray | None = None
 
     def step(self) -> None:
         """One referral for every row."""
-        v, lost_k, leaving = self.hop(self.v)
+        v, lost_k, leaving = self.hop(self.v, out=self._spare)
+        self._spare = self.v
         self.load += v
         self.lost += lost_k
         self.arrived.append(leaving - lost_k)  # |v_{k+1}| = sum_a v c (1 - loss)
@@ -384,32 +402,33 @@ def _series(c, s: _Visits, need_of: np.ndarray, *, hops: np.ndarray, exceeded: n
     # point, within half an ulp of r) makes every visit end or continue with probabilities
     # that sum to exactly 1, so a nearly closed loop (r ~ 1e-12, ~1e12 visits) still conserves
     # its residents.
-    resolve = c.resolve[need_of]
-    resolve = np.where(c.sink[None, :], resolve, 1.0 - (1.0 - resolve))
+    if "resolve_exact" not in c.cache:  # per need, once per model
+        c.cache["resolve_exact"] = np.where(c.sink[None, :], c.resolve, 1.0 - (1.0 - c.resolve))
+    resolve = c.cache["resolve_exact"]
+    if not np.array_equal(need_of, np.arange(len(resolve))):
+        resolve = resolve[need_of]
     load = s.load
     resolved = load * resolve
     sink = c.sink.astype(np.float64)
     sink_load = load @ sink - resolved @ sink
     # Every finished resident visits hops + 1 actors, so the mean is the total load minus 1.
     mean = np.where(exceeded > 0 if max_hops is None else False, np.inf, load.sum(axis=1) - 1.0)
-    walking = load - s.v if max_hops is not None else load
-    # every visit that is not an entry came by a successful referral (arrivals at doomed
-    # actors are in hit, not in the loads)
-    arrived = load - s.start if s.hit is None else load + s.hit - s.start
+    s.limited = max_hops is not None
+    finite = load
     if s.hit is not None and (s.hit > 0).any():  # where residents circulate for ever
         load = np.where(_reachable(c, s.hit > 0, need_of), np.inf, load)
     return _Series(load=load, resolved=resolved, hops=hops, lost=s.lost, exceeded=exceeded,
-                   mean=mean, sink_load=sink_load, walking=walking, arrived=arrived,
-                   hop=s.hop)
+                   mean=mean, sink_load=sink_load, visits=s, finite_load=finite)
 
 
-def _handovers(c, hop: _Hop, walking: np.ndarray) -> np.ndarray:
-    """Rows x actors: failed handovers to each actor.
+def _handovers(c, series: _Series, kind_ind: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """Kinds x rows: referrals attempted to and failed at actors of each kind.
 
-    ``walking`` holds :math:`\\sum_{k<H} v_k` (the visits a referral may start from); pushed
-    along :math:`F^\\top` (:math:`F[a, b] = (w_{ab}/W_a)(1 - h_{ab})`) in the place of
+    The walking visits :math:`\\sum_{k<H} v_k` (where a referral may start) pushed along
+    :math:`F^\\top` (:math:`F[a, b] = (w_{ab}/W_a)(1 - h_{ab})`) in the place of
     :math:`M^\\top`, with the same per-need scalings (:math:`c_n \\rho_n` at the source,
-    :math:`s_n` at the target), it gives the referrals whose handover fails.
+    :math:`s_n` at the target), give the referrals whose handover fails; the successful ones
+    are the visits that are not entries. Row by row, so no rows x actors temporaries.
     """
     if "fail_t" not in c.cache:
         rows = np.repeat(np.arange(c.n), np.diff(c.indptr))
@@ -418,10 +437,16 @@ def _handovers(c, hop: _Hop, walking: np.ndarray) -> np.ndarray:
         c.cache["fail_t"] = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
                                          shape=(c.n, c.n)).T.tocsr()
     fail_t = c.cache["fail_t"]
-    failed = np.empty_like(walking)
-    for j in range(walking.shape[0]):  # one product per need (rows are needs)
-        failed[j] = hop.apply(j, walking[j], m=fail_t)
-    return np.maximum(failed, 0.0)
+    assert series.visits is not None
+    hop = series.visits.hop
+    k = len(series.lost)
+    lost = np.zeros((kind_ind.shape[0], k))
+    attempted = np.zeros((kind_ind.shape[0], k))
+    for j in range(k):  # one product per need (rows are needs)
+        failed = np.maximum(hop.apply(j, series.walking(j), m=fail_t), 0.0)
+        lost[:, j] = kind_ind @ failed
+        attempted[:, j] = kind_ind @ series.arrived(j) + lost[:, j]
+    return attempted, lost
 
 
 def _unfinished(c, need_of: np.ndarray, walking: np.ndarray, max_hops: int | None,
