@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecosystem import ConfigError, Ecosystem, ValidationError, datasets
 from ecosystem.flows import MAIN_OUTCOMES, ReferralModel, assumptions
@@ -102,6 +104,22 @@ def test_suitability_floor_by_hand_and_as_an_explicit_table():
         with pytest.raises(ConfigError, match="no effect"):
             ReferralModel(eco, suitability_floor=0.2, **kwargs)
 
+
+
+@settings(max_examples=25, deadline=None)
+@given(floor=st.floats(0.0, 2.0), w_h=st.floats(0.1, 10.0), max_hops=st.integers(0, 6))
+def test_floor_property_same_as_explicit_table_and_outcomes_partition(floor, w_h, max_hops):
+    # Property over floors, weights and hop limits: the floor is exactly the rule "suitability
+    # = resolve + floor" written as a table, and the five main outcomes still sum to 1.
+    eco = _gp_hospital_welfare(w_hospital=w_h)
+    kw = {"entry": _entry_at_gp(eco), "max_hops": max_hops}
+    got = ReferralModel(eco, suitability_floor=floor, **kw).solve().outcomes
+    table = ReferralModel(eco).resolve_table + floor
+    ref = ReferralModel(eco, suitability=table, **kw).solve().outcomes
+    np.testing.assert_allclose(got["fraction"].to_numpy(), ref["fraction"].to_numpy(),
+                               atol=1e-13)
+    main = got["fraction"].unstack("outcome")[list(MAIN_OUTCOMES)]
+    np.testing.assert_allclose(main.sum(axis=1).to_numpy(), 1.0, atol=1e-12)
 
 def test_suitability_table_actor_column_and_fallback_rows():
     # Suitability given: hospital suits acute (1) only, welfare suits loneliness (1) only and

@@ -173,12 +173,13 @@ class _Series:
     sink_load: np.ndarray
     visits: _Visits | None = None  # the sums behind the loads (for the handovers table)
     finite_load: np.ndarray | None = None  # load before circulating actors were set to inf
+    limited: bool = True  # the series stops at a hop limit (its last visits start nothing)
 
     def walking(self, j: int) -> np.ndarray:
         """Row ``j``: :math:`\\sum_{k<H} v_k`, the visits a referral may start from."""
         assert self.visits is not None and self.finite_load is not None
         s = self.visits
-        return self.finite_load[j] - s.v[j] if s.limited else self.finite_load[j]
+        return self.finite_load[j] - s.v[j] if self.limited else self.finite_load[j]
 
     def arrived(self, j: int) -> np.ndarray:
         """Row ``j``: successful referrals to each actor (every visit that is not an entry;
@@ -292,7 +293,6 @@ class _Visits:
         self.arrived = [self.walking[0] + self.forever]  # |v_k| before removing them
         self.lost = np.zeros(rows)
         self.k = 0
-        self.limited = True  # whether the series stops at a hop limit (set by _series)
         # The previous hop's visits are the next hop's output buffer: on large networks a
         # fresh rows x actors array per hop costs as much in page faults as the products.
         self._spare: np.ndarray | None = None
@@ -413,12 +413,12 @@ def _series(c, s: _Visits, need_of: np.ndarray, *, hops: np.ndarray, exceeded: n
     sink_load = load @ sink - resolved @ sink
     # Every finished resident visits hops + 1 actors, so the mean is the total load minus 1.
     mean = np.where(exceeded > 0 if max_hops is None else False, np.inf, load.sum(axis=1) - 1.0)
-    s.limited = max_hops is not None
     finite = load
     if s.hit is not None and (s.hit > 0).any():  # where residents circulate for ever
         load = np.where(_reachable(c, s.hit > 0, need_of), np.inf, load)
     return _Series(load=load, resolved=resolved, hops=hops, lost=s.lost, exceeded=exceeded,
-                   mean=mean, sink_load=sink_load, visits=s, finite_load=finite)
+                   mean=mean, sink_load=sink_load, visits=s, finite_load=finite,
+                   limited=max_hops is not None)
 
 
 def _handovers(c, series: _Series, kind_ind: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
