@@ -15,9 +15,10 @@ the hop limit or is referred on, with the probabilities of
 - ``seasonality``: demand that varies over the year, by thinning (Lewis and Shedler, "Simulation
   of nonhomogeneous Poisson processes by thinning", Naval Research Logistics Quarterly, 1979).
 
-The event loop is a binary heap of service completions merged with the pre-drawn, time-sorted
-external arrivals; random numbers are drawn in blocks; everything else (warm-up, confidence
-intervals, per-need sums) is computed afterwards with NumPy from the per-visit log.
+The event loop (compiled with numba, :mod:`ecosystem.flows._desloop`) is a binary heap of
+service completions merged with the pre-drawn, time-sorted external arrivals; random numbers are
+drawn in blocks from the seeded generator; everything else (warm-up, confidence intervals,
+per-need sums) is computed afterwards with NumPy from the per-visit log.
 
 **Warm-up.** By default the MSER-5 rule (White, "An effective truncation heuristic for bias
 reduction in simulation output", Simulation, 1997; White, Cobb and Spratt, Winter Simulation
@@ -37,11 +38,7 @@ are integrated per batch.
 
 from __future__ import annotations
 
-import gc
-import heapq
 import math
-from bisect import bisect_right
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -235,25 +232,13 @@ def simulate_queue(
 
     # ---- routing as flat lists: resolve r(a, n) at a * needs + k; the cumulative referral
     # probabilities of need k at actor a at cum[off_k + ptr[a]:off_k + ptr[a + 1]]
-    indptr = comp.indptr
-    cum, nxt = _referral_tables(comp, len(needs))
+    seg, cum, nxt = _referral_tables(comp, len(needs))
     hops = model.max_hops
-    # The loop allocates millions of small tuples and floats but no reference cycles: the
-    # cyclic garbage collector only costs time there, so it is paused and then restored.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        sim = _loop(
-            arr_t=t_all.tolist(), arr_a=a_all.tolist(), arr_k=k_all.tolist(),
-            arr_off=(k_all * len(comp.indices)).tolist(), n_needs=len(needs),
-            horizon=horizon, servers=c_srv.tolist(), mean=(1.0 / mu).tolist(),
-            resolve=comp.resolve.T.ravel().tolist(), ptr=indptr.tolist(),
-            cum=cum.tolist(), nxt=nxt.tolist(),
-            max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
-            units=_units(rng, service, service_cv), rng=rng, n=n)
-    finally:
-        if collecting:
-            gc.enable()
+    sim = _run(arr_t=t_all, arr_a=a_all, arr_k=k_all, n_needs=len(needs), horizon=horizon,
+               servers=c_srv.astype(np.int64), mean=1.0 / mu,
+               resolve=np.ascontiguousarray(comp.resolve.T).ravel(), seg=seg, cum=cum, nxt=nxt,
+               max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
+               units=_units(rng, service, service_cv), rng=rng, n=n)
 
     # ---- analytic arrival rates, for the stability flag
     mean_factor = season.mean_factor()
@@ -266,9 +251,13 @@ def simulate_queue(
                       record=record, needs=needs)
 
 
-def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per need, the cumulative referral probabilities of each actor's stored pairs (CSR order,
-    restarting at every actor) and the target of each pair, needs one after another.
+def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per actor and need, the cumulative referral probabilities of the actor's stored pairs
+    and the target of each pair, actor-major: the segment of actor a and need k is
+    ``cum[seg[a * k_needs + k]:seg[a * k_needs + k + 1]]``.
+
+    Actor-major order keeps what one routing step reads (resolve, segment bounds, probabilities,
+    targets) close together in memory, so the loop's cost does not grow with the network.
 
     The probability that a resident with need k is referred from a to b is the model's
     ``step`` entry M[a, b] (share of the tie weight times handover success), or, when the model
@@ -285,20 +274,28 @@ def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray]:
     fallback = getattr(comp, "fallback", None)
     loss = np.asarray(comp.loss)
     last = indptr[1:][deg > 0] - 1
-    parts = []
+    nnz = len(indices)
+    start = indptr[:-1] * k_needs  # first slot of each actor
+    within = np.arange(nnz) - indptr[rows]
+    cum = np.zeros(nnz * k_needs)
+    nxt = np.zeros(nnz * k_needs, dtype=np.int64)
+    seg = np.empty(n * k_needs + 1, dtype=np.int64)
+    seg[-1] = nnz * k_needs
     for k in range(k_needs):
         if suit is None or ratio is None or fallback is None:
             p = base
         else:
             p = np.where(fallback[k, rows], base, ratio[k, rows] * base * suit[k, indices])
         cs = np.cumsum(p)
-        cum = cs - np.repeat(np.concatenate([[0.0], cs])[indptr[:-1]], deg)
+        cum_k = cs - np.repeat(np.concatenate([[0.0], cs])[indptr[:-1]], deg)
         loss_k = loss[k] if loss.ndim == 2 else loss
         never = (loss_k[deg > 0] <= 0)
-        cum[last[never]] = 2.0
-        parts.append(cum)
-    cum = np.concatenate(parts) if parts else np.zeros(0)
-    return cum, np.tile(indices, k_needs)
+        cum_k[last[never]] = 2.0
+        pos = start[rows] + k * deg[rows] + within
+        cum[pos] = cum_k
+        nxt[pos] = indices
+        seg[k:-1:k_needs] = start + k * deg
+    return seg, cum, nxt
 
 
 def _positive(value: object, name: str, func: str) -> float:
@@ -316,15 +313,14 @@ def _nonnegative(value: object, name: str, func: str) -> float:
     return float(value)
 
 
-def _units(rng: np.random.Generator, service: str, cv: float) -> Callable[[], list[float]]:
+def _units(rng: np.random.Generator, service: str, cv: float) -> Callable[[], np.ndarray]:
     """A function drawing a block of unit-mean service times."""
     if service == "exponential":
-        return lambda: rng.standard_exponential(_BLOCK).tolist()
+        return lambda: rng.standard_exponential(_BLOCK)
     if service == "deterministic":
-        ones = [1.0] * _BLOCK
-        return lambda: ones
+        return lambda: np.ones(_BLOCK)
     sigma = math.sqrt(math.log1p(cv * cv))
-    return lambda: np.exp(sigma * rng.standard_normal(_BLOCK) - sigma * sigma / 2).tolist()
+    return lambda: np.exp(sigma * rng.standard_normal(_BLOCK) - sigma * sigma / 2)
 
 
 class _Piecewise:
@@ -424,131 +420,54 @@ class _Seasonality:
         return self.mean
 
 
-def _loop(  # noqa: C901 - the hot loop stays in one frame: a call per event costs ~20%
-        *, arr_t, arr_a, arr_k, arr_off, n_needs, horizon, servers, mean, resolve, ptr, cum, nxt,
-        max_hops, patience, units, rng, n):
-    """The event loop. Returns the per-visit log and the residents' outcomes as lists."""
-    # (end of service, visit, actor, resident); the sentinel (horizon, -1) is popped before any
-    # event at or after the horizon, so the loop needs no separate horizon or emptiness checks.
-    heap: list[tuple[float, int, int, int]] = [(horizon, -1, 0, 0)]
-    push, pop = heapq.heappush, heapq.heappop
-    busy = [0] * n
-    queues: list[deque[int] | None] = [None] * n  # a queue is made when first needed
-    v_act: list[int] = []
-    v_res: list[int] = []
-    v_arr: list[float] = []
-    v_start: list[float] = []
-    v_end: list[float] = []
+def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: int,
+         horizon: float, servers: np.ndarray, mean: np.ndarray, resolve: np.ndarray,
+         seg: np.ndarray, cum: np.ndarray, nxt: np.ndarray, max_hops: int,
+         patience: float | None, units: Callable[[], np.ndarray], rng: np.random.Generator,
+         n: int) -> dict[str, Any]:
+    """Drive the compiled event loop: refill random numbers and grow the per-visit log until
+    the horizon. Returns the per-visit log (trimmed arrays) and the residents' outcomes."""
+    from ecosystem.flows import _desloop
+
     n_res = len(arr_t)
-    arr_t = [*arr_t, math.inf]  # arrivals all lie before the horizon; inf ends them
-    hop = [0] * n_res
-    outcome = [0] * n_res
-    r_end = [math.nan] * n_res
-    nan = math.nan
-    inf = math.inf
+    st = np.zeros(_desloop.STATE_SIZE, dtype=np.int64)
+    cap = max(1024, 2 * n_res)
+    visit = {"v_act": np.zeros(cap, np.int64), "v_res": np.zeros(cap, np.int64),
+             "v_arr": np.zeros(cap), "v_start": np.zeros(cap), "v_end": np.zeros(cap),
+             "q_next": np.zeros(cap, np.int64)}
+    n_heap = int(servers.sum()) + 1
+    heap_t, heap_v = np.zeros(n_heap), np.zeros(n_heap, np.int64)
+    busy = np.zeros(n, np.int64)
+    q_head, q_tail = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+    hop = np.zeros(n_res, np.int64)
+    outcome = np.zeros(n_res, np.int64)
+    r_end = np.full(n_res, np.nan)
     unit = units()
-    up = 0
-    block = len(unit)
-    uni = rng.random(_BLOCK).tolist()
-    uq = 0
-    nxt_i = 0
-    t_next = arr_t[0]
-    patient = patience is not None
-    p_time = patience if patient else inf
-    aband = 0
-    nv = 0
-    add_act, add_res, add_arr = v_act.append, v_res.append, v_arr.append
-    add_start, add_end = v_start.append, v_end.append
+    uni = rng.random(_BLOCK)
     while True:
-        if heap[0][0] < t_next:
-            t, v, a, i = pop(heap)
-            if v < 0:  # the horizon
-                break
-            v_end[v] = t
-            q = queues[a]
-            while q:  # the next in the queue starts (after removing the impatient)
-                w = q.popleft()
-                if patient and t - v_arr[w] > p_time:
-                    left = v_arr[w] + p_time
-                    v_end[w] = left
-                    j = v_res[w]
-                    outcome[j] = 5
-                    r_end[j] = left
-                    aband += 1
-                    continue
-                v_start[w] = t
-                if up == block:
-                    unit = units()
-                    up = 0
-                push(heap, (t + mean[a] * unit[up], w, a, v_res[w]))
-                up += 1
-                break
-            else:
-                busy[a] -= 1
-            # route the resident who finished
-            if uq == _BLOCK:
-                uni = rng.random(_BLOCK).tolist()
-                uq = 0
-            u = uni[uq]
-            uq += 1
-            r = resolve[a * n_needs + arr_k[i]]
-            if u < r:
-                outcome[i] = 1
-                r_end[i] = t
-                continue
-            off = arr_off[i]
-            lo_a = ptr[a] + off
-            hi_a = ptr[a + 1] + off
-            if lo_a == hi_a:
-                outcome[i] = 2
-                r_end[i] = t
-                continue
-            h = hop[i]
-            if h >= max_hops:
-                outcome[i] = 4
-                r_end[i] = t
-                continue
-            j = bisect_right(cum, (u - r) / (1.0 - r), lo_a, hi_a)
-            if j == hi_a:
-                outcome[i] = 3
-                r_end[i] = t
-                continue
-            hop[i] = h + 1
-            a = nxt[j]
-        else:
-            if t_next >= horizon:  # only the inf that ends the arrivals (or an empty run)
-                break
-            t = t_next
-            i = nxt_i
-            a = arr_a[i]
-            nxt_i += 1
-            t_next = arr_t[nxt_i]
-        # resident i arrives at actor a at time t
-        v = nv
-        nv += 1
-        add_act(a)
-        add_res(i)
-        add_arr(t)
-        add_end(nan)
-        if busy[a] < servers[a]:
-            busy[a] += 1
-            add_start(t)
-            if up == block:
-                unit = units()
-                up = 0
-            push(heap, (t + mean[a] * unit[up], v, a, i))
-            up += 1
-        else:
-            add_start(nan)
-            q = queues[a]
-            if q is None:
-                q = queues[a] = deque()
-            q.append(v)
-    in_service = sum(busy)
-    queued = sum(len(q) for q in queues if q)
-    return {"v_act": v_act, "v_res": v_res, "v_arr": v_arr, "v_start": v_start,
-            "v_end": v_end, "outcome": outcome, "r_end": r_end, "arrived": nxt_i,
-            "in_service": in_service, "queued": queued, "abandoned_in_loop": aband}
+        status = _desloop.event_loop(
+            st, arr_t, arr_a, arr_k, n_needs, horizon, servers, mean, resolve, seg, cum, nxt,
+            max_hops, patience is not None, math.inf if patience is None else patience,
+            unit, uni, heap_t, heap_v, busy, q_head, q_tail, visit["q_next"], visit["v_act"],
+            visit["v_res"], visit["v_arr"], visit["v_start"], visit["v_end"], hop, outcome,
+            r_end)
+        if status == _desloop.DONE:
+            break
+        if status == _desloop.NEED_VISITS:
+            visit = {k: np.concatenate([x, np.zeros_like(x)]) for k, x in visit.items()}
+            continue
+        # Random numbers ran short: the rest of a block moves to the front of a new one.
+        if st[2] + 2 > len(unit):
+            unit = np.concatenate([unit[st[2]:], units()])
+            st[2] = 0
+        if st[3] + 1 > len(uni):
+            uni = np.concatenate([uni[st[3]:], rng.random(_BLOCK)])
+            st[3] = 0
+    nv = int(st[0])
+    out = {k: x[:nv] for k, x in visit.items() if k != "q_next"}
+    queued = int((np.isnan(out["v_start"]) & np.isnan(out["v_end"])).sum())
+    return {**out, "outcome": outcome, "r_end": r_end, "arrived": int(st[1]),
+            "in_service": int(busy.sum()), "queued": queued, "abandoned_in_loop": int(st[5])}
 
 
 def _t_half(values: np.ndarray, level: float) -> np.ndarray:
@@ -559,7 +478,9 @@ def _t_half(values: np.ndarray, level: float) -> np.ndarray:
         mean = np.nansum(np.where(ok, values, 0.0), axis=1) / b
         dev = np.where(ok, values - mean[:, None], 0.0)
         sd = np.sqrt((dev * dev).sum(axis=1) / (b - 1))
-        q = stats.t.ppf(0.5 + level / 2, np.maximum(b - 1, 1))
+        # one quantile per distinct number of batches (at most BATCHES), not per row
+        df, inverse = np.unique(np.maximum(b - 1, 1), return_inverse=True)
+        q = stats.t.ppf(0.5 + level / 2, df)[inverse]
         half = np.where(b >= 2, q * sd / np.sqrt(b), np.nan)
     return half
 
@@ -624,13 +545,9 @@ def _summarise(model, sim, *, horizon, warmup, level, servers, mu, stable, patie
                res_need, res_nb, res_t0, nb_names, record, needs) -> QueueResult:
     eco = model.ecosystem
     n = eco.n_actors
-    act = np.fromiter(sim["v_act"], dtype=np.int64, count=len(sim["v_act"]))
-    res = np.fromiter(sim["v_res"], dtype=np.int64, count=len(sim["v_res"]))
-    arr = np.fromiter(sim["v_arr"], dtype=np.float64, count=len(sim["v_arr"]))
-    start = np.fromiter(sim["v_start"], dtype=np.float64, count=len(sim["v_start"]))
-    end = np.fromiter(sim["v_end"], dtype=np.float64, count=len(sim["v_end"]))
-    outcome = np.fromiter(sim["outcome"], dtype=np.int64, count=len(sim["outcome"]))
-    r_end = np.fromiter(sim["r_end"], dtype=np.float64, count=len(sim["r_end"]))
+    act, res, arr = sim["v_act"], sim["v_res"], sim["v_arr"]
+    start, end = sim["v_start"], sim["v_end"]
+    outcome, r_end = sim["outcome"], sim["r_end"]
     n_res = len(outcome)
     arrived = int(sim["arrived"])
     # Residents still queued at the horizon whose patience ran out before it: abandoned then.
