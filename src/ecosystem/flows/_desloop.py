@@ -76,17 +76,20 @@ def _pop(heap_t: Array, heap_v: Array, size: int) -> None:
 @_jit
 def event_loop(  # noqa: C901 - the whole event in one frame
         st: Array, arr_t: Array, arr_a: Array, arr_k: Array, n_needs: int, horizon: float,
-        servers: Array, mean: Array, resolve: Array, seg: Array, cum: Array, nxt: Array,
-        max_hops: int, patient: bool, p_time: float, unit: Array, uni: Array, heap_t: Array,
-        heap_v: Array, busy: Array, q_head: Array, q_tail: Array, q_next: Array, v_act: Array,
-        v_res: Array, v_arr: Array, v_start: Array, v_end: Array, hop: Array, outcome: Array,
-        r_end: Array) -> int:
+        station: Array, mean: Array, seg: Array, tab: Array, max_hops: int, patient: bool,
+        p_time: float, unit: Array, uni: Array, heap_t: Array, heap_v: Array, q_next: Array,
+        v_act: Array, v_res: Array, v_arr: Array, v_start: Array, v_end: Array, hop: Array,
+        outcome: Array, r_end: Array) -> int:
     """Run events until the horizon (returns :data:`DONE`) or until random numbers or visit
     slots run short (returns :data:`NEED_RANDOM` or :data:`NEED_VISITS`, state saved in ``st``).
 
     Events: the earliest service completion (heap of (end, visit), ties by visit) or the next
     external arrival; a completion starts the next in that actor's FIFO queue (after removing
     residents whose patience ran out) and routes the resident on with one uniform draw.
+    ``station[a]`` holds actor a's busy servers, servers, and first and last visit in its
+    queue (-1: none), side by side so that an event reads one cache line per actor; the
+    routing table ``tab[seg[key]:seg[key + 1]]`` is described in
+    :func:`ecosystem.flows.des._referral_tables`.
     """
     nv = st[0]
     nxt_i = st[1]
@@ -122,11 +125,11 @@ def event_loop(  # noqa: C901 - the whole event in one frame
             i = v_res[v]
             v_end[v] = t
             started = False
-            while q_head[a] >= 0:  # the next in the queue starts (after the impatient leave)
-                w = q_head[a]
-                q_head[a] = q_next[w]
-                if q_head[a] < 0:
-                    q_tail[a] = -1
+            while station[a, 2] >= 0:  # the next in the queue starts (the impatient leave)
+                w = station[a, 2]
+                station[a, 2] = q_next[w]
+                if q_next[w] < 0:
+                    station[a, 3] = -1
                 if patient and t - v_arr[w] > p_time:
                     left = v_arr[w] + p_time
                     v_end[w] = left
@@ -142,18 +145,18 @@ def event_loop(  # noqa: C901 - the whole event in one frame
                 started = True
                 break
             if not started:
-                busy[a] -= 1
+                station[a, 0] -= 1
             # route the resident who finished
             u = uni[uq]
             uq += 1
             key = a * n_needs + arr_k[i]
-            r = resolve[key]
-            if u < r:
+            lo = seg[key]
+            hi = seg[key + 1]
+            if u < tab[lo, 0]:
                 outcome[i] = 1
                 r_end[i] = t
                 continue
-            lo = seg[key]
-            hi = seg[key + 1]
+            lo += 1
             if lo == hi:
                 outcome[i] = 2
                 r_end[i] = t
@@ -163,10 +166,9 @@ def event_loop(  # noqa: C901 - the whole event in one frame
                 outcome[i] = 4
                 r_end[i] = t
                 continue
-            x = (u - r) / (1.0 - r)
-            while lo < hi:  # first stored pair whose cumulative probability exceeds x
+            while lo < hi:  # first pair whose cumulative probability exceeds u
                 mid = (lo + hi) >> 1
-                if x < cum[mid]:
+                if u < tab[mid, 0]:
                     hi = mid
                 else:
                     lo = mid + 1
@@ -175,7 +177,7 @@ def event_loop(  # noqa: C901 - the whole event in one frame
                 r_end[i] = t
                 continue
             hop[i] = h + 1
-            a = nxt[lo]
+            a = int(tab[lo, 1])
         else:
             if t_next >= horizon:
                 break
@@ -190,8 +192,8 @@ def event_loop(  # noqa: C901 - the whole event in one frame
         v_res[v] = i
         v_arr[v] = t
         v_end[v] = nan
-        if busy[a] < servers[a]:
-            busy[a] += 1
+        if station[a, 0] < station[a, 1]:
+            station[a, 0] += 1
             v_start[v] = t
             _push(heap_t, heap_v, size, t + mean[a] * unit[up], v)
             size += 1
@@ -199,11 +201,11 @@ def event_loop(  # noqa: C901 - the whole event in one frame
         else:
             v_start[v] = nan
             q_next[v] = -1
-            if q_tail[a] >= 0:
-                q_next[q_tail[a]] = v
+            if station[a, 3] >= 0:
+                q_next[station[a, 3]] = v
             else:
-                q_head[a] = v
-            q_tail[a] = v
+                station[a, 2] = v
+            station[a, 3] = v
     st[0] = nv
     st[1] = nxt_i
     st[2] = up

@@ -230,13 +230,10 @@ def simulate_queue(
         t_all = np.zeros(0)
         a_all = k_all = s_all = np.zeros(0, dtype=np.int64)
 
-    # ---- routing as flat lists: resolve r(a, n) at a * needs + k; the cumulative referral
-    # probabilities of need k at actor a at cum[off_k + ptr[a]:off_k + ptr[a + 1]]
-    seg, cum, nxt = _referral_tables(comp, len(needs))
+    seg, tab = _referral_tables(comp, len(needs))
     hops = model.max_hops
     sim = _run(arr_t=t_all, arr_a=a_all, arr_k=k_all, n_needs=len(needs), horizon=horizon,
-               servers=c_srv.astype(np.int64), mean=1.0 / mu,
-               resolve=np.ascontiguousarray(comp.resolve.T).ravel(), seg=seg, cum=cum, nxt=nxt,
+               servers=c_srv.astype(np.int64), mean=1.0 / mu, seg=seg, tab=tab,
                max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
                units=_units(rng, service, service_cv), rng=rng, n=n)
 
@@ -251,19 +248,22 @@ def simulate_queue(
                       record=record, needs=needs)
 
 
-def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per actor and need, the cumulative referral probabilities of the actor's stored pairs
-    and the target of each pair, actor-major: the segment of actor a and need k is
-    ``cum[seg[a * k_needs + k]:seg[a * k_needs + k + 1]]``.
+def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray]:
+    """What happens after a visit, per actor and need: ``(seg, tab)``.
 
-    Actor-major order keeps what one routing step reads (resolve, segment bounds, probabilities,
-    targets) close together in memory, so the loop's cost does not grow with the network.
+    The segment of actor a and need k is ``tab[seg[key]:seg[key + 1]]`` with
+    ``key = a * k_needs + k``: its first row holds the resolve probability r, the next rows the
+    cumulative probabilities of being resolved or referred to each stored pair's target (column
+    0) and that target (column 1). One uniform draw u resolves when u < r, is referred to the
+    first pair whose cumulative probability exceeds u, and is lost beyond the last one. The
+    segments are actor-major and each holds its targets beside its probabilities, so a routing
+    step reads two or three cache lines wherever the actor lies in a large network.
 
-    The probability that a resident with need k is referred from a to b is the model's
-    ``step`` entry M[a, b] (share of the tie weight times handover success), or, when the model
-    routes by need, ``ratio[k, a] M[a, b] suit[k, b]`` (``M[a, b]`` on fallback rows). The
-    rest of each row, up to 1, is a failed handover (lost); a row whose handovers never fail
-    ends at 2, so that no rounding can lose a resident there.
+    The probability that a resident with need k is referred from a to b is (1 - r) times the
+    model's ``step`` entry M[a, b] (share of the tie weight times handover success), or, when
+    the model routes by need, times ``ratio[k, a] M[a, b] suit[k, b]`` (``M[a, b]`` on
+    fallback rows). A row whose handovers never fail ends at 2, so that no rounding can lose a
+    resident there.
     """
     n, indptr, indices = comp.n, comp.indptr, comp.indices
     deg = np.diff(indptr)
@@ -273,14 +273,13 @@ def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray, n
     ratio = getattr(comp, "ratio", None)
     fallback = getattr(comp, "fallback", None)
     loss = np.asarray(comp.loss)
+    resolve = np.asarray(comp.resolve)
     last = indptr[1:][deg > 0] - 1
-    nnz = len(indices)
-    start = indptr[:-1] * k_needs  # first slot of each actor
-    within = np.arange(nnz) - indptr[rows]
-    cum = np.zeros(nnz * k_needs)
-    nxt = np.zeros(nnz * k_needs, dtype=np.int64)
-    seg = np.empty(n * k_needs + 1, dtype=np.int64)
-    seg[-1] = nnz * k_needs
+    size = np.repeat(deg + 1, k_needs)  # segment lengths, key order
+    seg = np.zeros(n * k_needs + 1, dtype=np.int64)
+    np.cumsum(size, out=seg[1:])
+    tab = np.zeros((int(seg[-1]), 2))
+    within = np.arange(len(indices)) - indptr[rows]
     for k in range(k_needs):
         if suit is None or ratio is None or fallback is None:
             p = base
@@ -288,14 +287,17 @@ def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray, n
             p = np.where(fallback[k, rows], base, ratio[k, rows] * base * suit[k, indices])
         cs = np.cumsum(p)
         cum_k = cs - np.repeat(np.concatenate([[0.0], cs])[indptr[:-1]], deg)
+        r = resolve[k]
+        cum_k = r[rows] + (1.0 - r[rows]) * cum_k
         loss_k = loss[k] if loss.ndim == 2 else loss
-        never = (loss_k[deg > 0] <= 0)
-        cum_k[last[never]] = 2.0
-        pos = start[rows] + k * deg[rows] + within
-        cum[pos] = cum_k
-        nxt[pos] = indices
-        seg[k:-1:k_needs] = start + k * deg
-    return seg, cum, nxt
+        cum_k[last[loss_k[deg > 0] <= 0]] = 2.0
+        first = seg[np.arange(n) * k_needs + k]
+        tab[first, 0] = r
+        tab[first, 1] = -1.0
+        pos = first[rows] + 1 + within
+        tab[pos, 0] = cum_k
+        tab[pos, 1] = indices
+    return seg, tab
 
 
 def _positive(value: object, name: str, func: str) -> float:
@@ -421,8 +423,8 @@ class _Seasonality:
 
 
 def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: int,
-         horizon: float, servers: np.ndarray, mean: np.ndarray, resolve: np.ndarray,
-         seg: np.ndarray, cum: np.ndarray, nxt: np.ndarray, max_hops: int,
+         horizon: float, servers: np.ndarray, mean: np.ndarray, seg: np.ndarray,
+         tab: np.ndarray, max_hops: int,
          patience: float | None, units: Callable[[], np.ndarray], rng: np.random.Generator,
          n: int) -> dict[str, Any]:
     """Drive the compiled event loop: refill random numbers and grow the per-visit log until
@@ -437,8 +439,9 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
              "q_next": np.zeros(cap, np.int64)}
     n_heap = int(servers.sum()) + 1
     heap_t, heap_v = np.zeros(n_heap), np.zeros(n_heap, np.int64)
-    busy = np.zeros(n, np.int64)
-    q_head, q_tail = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+    station = np.full((n, 4), -1, np.int64)  # busy, servers, first and last in queue
+    station[:, 0] = 0
+    station[:, 1] = servers
     hop = np.zeros(n_res, np.int64)
     outcome = np.zeros(n_res, np.int64)
     r_end = np.full(n_res, np.nan)
@@ -446,9 +449,9 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
     uni = rng.random(_BLOCK)
     while True:
         status = _desloop.event_loop(
-            st, arr_t, arr_a, arr_k, n_needs, horizon, servers, mean, resolve, seg, cum, nxt,
+            st, arr_t, arr_a, arr_k, n_needs, horizon, station, mean, seg, tab,
             max_hops, patience is not None, math.inf if patience is None else patience,
-            unit, uni, heap_t, heap_v, busy, q_head, q_tail, visit["q_next"], visit["v_act"],
+            unit, uni, heap_t, heap_v, visit["q_next"], visit["v_act"],
             visit["v_res"], visit["v_arr"], visit["v_start"], visit["v_end"], hop, outcome,
             r_end)
         if status == _desloop.DONE:
@@ -467,7 +470,8 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
     out = {k: x[:nv] for k, x in visit.items() if k != "q_next"}
     queued = int((np.isnan(out["v_start"]) & np.isnan(out["v_end"])).sum())
     return {**out, "outcome": outcome, "r_end": r_end, "arrived": int(st[1]),
-            "in_service": int(busy.sum()), "queued": queued, "abandoned_in_loop": int(st[5])}
+            "in_service": int(station[:, 0].sum()), "queued": queued,
+            "abandoned_in_loop": int(st[5])}
 
 
 def _t_half(values: np.ndarray, level: float) -> np.ndarray:

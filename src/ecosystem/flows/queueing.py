@@ -385,10 +385,18 @@ def _with_demand(model, demand: pd.DataFrame):
 
 
 def visits(model) -> np.ndarray:
-    """Needs x actors: expected visits per year (demand x expected visits per resident)."""
-    res = model.solve()
-    per = res.per_actor["visits"]
-    return per[list(model.needs)].to_numpy(dtype=np.float64).T
+    """Needs x actors: expected visits per year (demand x expected visits per resident).
+
+    Solved once per model (the model's demand and tables are fixed): :meth:`queueing` and
+    every :meth:`simulate_queue` replication of the same model share the solve. Read-only.
+    """
+    cache = model._compiled.cache
+    if "visits_per_year" not in cache:
+        per = model.solve().per_actor["visits"]
+        v = per[list(model.needs)].to_numpy(dtype=np.float64).T.copy()
+        v.flags.writeable = False
+        cache["visits_per_year"] = v
+    return cache["visits_per_year"]
 
 
 def queueing(model, *, servers=None, service_rate=None) -> QueueResult:
