@@ -154,6 +154,24 @@ def test_same_seed_same_numbers():
     assert not a.actors["mean_wait"].equals(c.actors["mean_wait"])
 
 
+def test_resuming_the_compiled_loop_changes_nothing(monkeypatch):
+    """The compiled loop stops when its visit log is full and resumes once it has grown;
+    where it stops must not change a number."""
+    from ecosystem.flows import des
+
+    model = ReferralModel(datasets.example(), demand=pd.Series({"debt": 300.0,
+                                                                "loneliness": 300.0}))
+    a = model.simulate_queue(3.0, seed=42, patience=0.01, record=True)
+    run = des._run
+    monkeypatch.setattr(des, "_run", lambda **kw: run(**{**kw, "capacity": 1}))
+    b = model.simulate_queue(3.0, seed=42, patience=0.01, record=True)
+    # The log starts at max(1,024, residents) slots, so it had to grow at least once.
+    assert len(a.record) > max(1024, int(a.counts["arrived"]))
+    pd.testing.assert_frame_equal(a.record, b.record)
+    pd.testing.assert_frame_equal(a.actors, b.actors)
+    pd.testing.assert_frame_equal(a.needs, b.needs)
+
+
 def test_per_neighbourhood_and_seasonality():
     eco = datasets.example()
     demand = pd.DataFrame({"debt": [150.0, 50.0]}, index=eco.neighbourhoods.index)

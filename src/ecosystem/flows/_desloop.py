@@ -8,8 +8,8 @@ arrays the same loop costs a few tens of nanoseconds per event at any size, and 
 dominated by the vectorised summary that follows.
 
 The loop is resumable: random numbers and the per-visit log live in arrays that Python
-refills or grows between calls, so the random stream depends only on the seed, never on block
-sizes chosen by the machine.
+refills (in blocks of a fixed size, so the random stream depends only on the seed) or grows
+(which changes nothing) between calls.
 """
 
 from __future__ import annotations

@@ -230,18 +230,23 @@ def simulate_queue(
         t_all = np.zeros(0)
         a_all = k_all = s_all = np.zeros(0, dtype=np.int64)
 
-    seg, tab = _referral_tables(comp, len(needs))
-    hops = model.max_hops
-    sim = _run(arr_t=t_all, arr_a=a_all, arr_k=k_all, n_needs=len(needs), horizon=horizon,
-               servers=c_srv.astype(np.int64), mean=1.0 / mu, seg=seg, tab=tab,
-               max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
-               units=_units(rng, service, service_cv), rng=rng, n=n)
-
-    # ---- analytic arrival rates, for the stability flag
+    # ---- analytic arrival rates: the stability flag, and the size of the visit log
     mean_factor = season.mean_factor()
     v = visits(model) if len(needs) else np.zeros((0, n))
     lam = (v * mean_factor[:, None]).sum(axis=0) if len(needs) else np.zeros(n)
     stable = mmc(lam, c_srv.astype(np.float64), mu)["stable"]
+    expected = float(lam.sum()) * horizon
+    capacity = int(1.1 * expected + 4 * math.sqrt(expected)) if math.isfinite(expected) else 0
+
+    if "des_tables" not in comp.cache:  # per model, shared by replications
+        comp.cache["des_tables"] = _referral_tables(comp, len(needs))
+    seg, tab = comp.cache["des_tables"]
+    hops = model.max_hops
+    sim = _run(arr_t=t_all, arr_a=a_all, arr_k=k_all, n_needs=len(needs), horizon=horizon,
+               servers=c_srv.astype(np.int64), mean=1.0 / mu, seg=seg, tab=tab,
+               max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
+               units=_units(rng, service, service_cv), rng=rng, n=n, capacity=capacity)
+
     return _summarise(model, sim, horizon=horizon, warmup=warmup, level=float(level),
                       servers=c_srv, mu=mu, stable=stable, patience=patience,
                       res_need=k_all, res_nb=s_all, res_t0=t_all, nb_names=nb_names,
@@ -424,16 +429,17 @@ class _Seasonality:
 
 def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: int,
          horizon: float, servers: np.ndarray, mean: np.ndarray, seg: np.ndarray,
-         tab: np.ndarray, max_hops: int,
-         patience: float | None, units: Callable[[], np.ndarray], rng: np.random.Generator,
-         n: int) -> dict[str, Any]:
-    """Drive the compiled event loop: refill random numbers and grow the per-visit log until
-    the horizon. Returns the per-visit log (trimmed arrays) and the residents' outcomes."""
+         tab: np.ndarray, max_hops: int, patience: float | None,
+         units: Callable[[], np.ndarray], rng: np.random.Generator, n: int,
+         capacity: int) -> dict[str, Any]:
+    """Drive the compiled event loop: refill random numbers and grow the per-visit log (first
+    ``capacity`` visits, the expected number and some) until the horizon. Returns the
+    per-visit log (trimmed arrays) and the residents' outcomes."""
     from ecosystem.flows import _desloop
 
     n_res = len(arr_t)
     st = np.zeros(_desloop.STATE_SIZE, dtype=np.int64)
-    cap = max(1024, 2 * n_res)
+    cap = max(1024, n_res, capacity)
     visit = {"v_act": np.zeros(cap, np.int64), "v_res": np.zeros(cap, np.int64),
              "v_arr": np.zeros(cap), "v_start": np.zeros(cap), "v_end": np.zeros(cap),
              "q_next": np.zeros(cap, np.int64)}
