@@ -85,11 +85,12 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
         ``max_hops=None`` only: the series is summed hop by hop for at most this many
         referrals (giving the hops distribution row by row); if residents are still walking
         then, the rest of the series :math:`v_K (I - Q_n)^{-1}` is solved by BiCGSTAB (per
-        need, all needs in one block) to a relative residual (2-norm) below ``tol`` and scaled
-        so that it conserves the residents, and the last row of the hops distribution holds
-        the probability of ``hop_detail`` or more referrals. If that scaling changes it by more than
-        :math:`\\sqrt{tol}` (a chain so nearly closed that the solve cannot be trusted), the
-        series is summed hop by hop to the end instead.
+        need, all needs in one block) to a residual (2-norm) below ``tol`` relative to one
+        resident (capped at :math:`10^{-3}\\sqrt{tol}` relative to the tail itself) and
+        scaled so that it conserves the residents, and the last row of the hops distribution
+        holds the probability of ``hop_detail`` or more referrals. If that scaling changes it
+        by more than :math:`\\sqrt{tol}` (a chain so nearly closed that the solve cannot be
+        trusted), the series is summed hop by hop to the end instead.
     by_neighbourhood
         Also compute :attr:`FlowResult.outcomes_by_neighbourhood`: the outcomes of the
         residents of each neighbourhood (one more series per neighbourhood).
@@ -470,86 +471,97 @@ def _tail(hop: _Hop, v: np.ndarray, *, tol: float, max_iter: int) -> np.ndarray 
 
     Doomed actors absorb (no outflow), so the system is non-singular; x there is the mass
     arriving at them. Every row is its own BiCGSTAB (van der Vorst 1992, as
-    ``scipy.sparse.linalg.bicgstab``: converged when ``||r|| <= tol ||b||``), but the rows
-    advance together: one sparse times dense-block product per step serves every need, and
-    the vector updates run on the whole block.
+    ``scipy.sparse.linalg.bicgstab``), converged when ``||r|| <= t ||b||`` with
+    ``t = min(tol / |b|_1, 1e-3 sqrt(tol))``: ``tol / |b|_1`` makes the residual small
+    relative to one resident (``|b|_1``, the residents still walking, is below 1), as the
+    hops before the tail are; the cap keeps the conservation check of :func:`_end_by_tail`
+    (a correction below ``sqrt(tol)``) meaningful when few residents are left. The rows
+    advance together (the vector updates run on the whole block); each row's product is one
+    sparse matrix-vector product (faster than one product with a dense block: its vector
+    stays in cache).
     """
     out = np.zeros_like(v)
-    live = np.flatnonzero(v.any(axis=1))
+    mass = np.abs(v).sum(axis=1)
+    live = np.flatnonzero(mass > 0)
     if not len(live):
         return out
     system = _Block(hop, live)
-    x = _block_bicgstab(system, np.ascontiguousarray(v[live].T), tol=tol, max_iter=max_iter)
+    rel = np.minimum(tol / mass[live], 1e-3 * np.sqrt(tol))
+    x = _block_bicgstab(system, v[live], tol=rel, max_iter=max_iter)
     if x is None:
         return None
-    out[live] = x.T
+    out[live] = x
     return out
 
 
 class _Block:
-    """``X -> X - Q(X)`` for a block of rows at once; X is actors x rows (one column per row,
-    so each actor's values for all rows share a cache line)."""
+    """``X -> X - Q(X)`` for a block of rows at once; X is rows x actors."""
 
     def __init__(self, hop: _Hop, rows: np.ndarray) -> None:
         self.m = hop.m
-        self.gain = np.ascontiguousarray(hop.gain[rows].T)
-        self.suit = None if hop.suit is None else np.ascontiguousarray(hop.suit[rows].T)
+        self.gain = hop.gain[rows]
+        self.suit = None if hop.suit is None else hop.suit[rows]
         spill = None if hop.spill is None else [hop.spill[j] for j in rows]
-        if spill is None or all(sp_ is None for sp_ in spill):
-            self.spill = None
-        else:
-            self.spill = np.column_stack([np.zeros(hop.m.shape[0]) if sp_ is None else sp_
-                                          for sp_ in spill])
+        self.spill = spill if spill is not None and any(x is not None for x in spill) else None
+        self._buf = np.empty(hop.m.shape[1])
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        y = self.m @ (x * self.gain)
-        if self.suit is not None:
-            y *= self.suit
-        if self.spill is not None:
-            y += self.m @ (x * self.spill)
-        return x - y
-
-
-def _colsum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->j", a, b)
+    def __call__(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        for j in range(x.shape[0]):
+            y = self.m @ np.multiply(x[j], self.gain[j], out=self._buf)
+            if self.suit is not None:
+                y *= self.suit[j]
+            if self.spill is not None and self.spill[j] is not None:
+                y += self.m @ np.multiply(x[j], self.spill[j], out=self._buf)
+            np.subtract(x[j], y, out=out[j])
+        return out
 
 
-def _block_bicgstab(op: _Block, b: np.ndarray, *, tol: float, max_iter: int
+def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", a, b)
+
+
+def _block_bicgstab(op: _Block, b: np.ndarray, *, tol: np.ndarray, max_iter: int
                     ) -> np.ndarray | None:
-    """Solve ``op(x) = b`` column by column (BiCGSTAB from x0 = b); None on a breakdown or
-    without convergence in ``max_iter`` steps."""
+    """Solve ``op(x) = b`` row by row (BiCGSTAB from x0 = b, row j converged when
+    ``||r_j|| <= tol_j ||b_j||``); None on a breakdown or without convergence in ``max_iter``
+    steps."""
     x = b.copy()
-    r = b - op(x)
+    r = b - op(x, np.empty_like(b))
     r_hat = r.copy()
-    goal = tol * np.sqrt(_colsum(b, b))
-    done = np.sqrt(_colsum(r, r)) <= goal
-    rho = alpha = omega = np.ones(b.shape[1])
+    goal = tol * np.sqrt(_rowdot(b, b))
+    done = np.sqrt(_rowdot(r, r)) <= goal
+    rho = alpha = omega = np.ones(b.shape[0])
     p = np.zeros_like(b)
     w = np.zeros_like(b)
+    s = np.empty_like(b)
+    t = np.empty_like(b)
     for _ in range(max_iter):
         if done.all():
             return x if np.isfinite(x).all() else None
         act = ~done
-        rho_new = _colsum(r_hat, r)
+        rho_new = _rowdot(r_hat, r)
         if (rho_new[act] == 0).any() or (omega[act] == 0).any():
             return None  # breakdown
         beta = np.divide(rho_new * alpha, rho * omega, out=np.zeros_like(rho), where=act)
-        p = r + beta * (p - omega * w)
-        w = op(p)
-        den = _colsum(r_hat, w)
+        p -= omega[:, None] * w  # p = r + beta (p - omega w)
+        p *= beta[:, None]
+        p += r
+        op(p, w)
+        den = _rowdot(r_hat, w)
         if (den[act] == 0).any():
             return None
         alpha = np.divide(rho_new, den, out=np.zeros_like(rho), where=act)
-        s = r - alpha * w
-        early = act & (np.sqrt(_colsum(s, s)) <= goal)  # converged half-way
-        t = op(s)
-        tt = _colsum(t, t)
-        omega = np.divide(_colsum(t, s), tt, out=np.zeros_like(rho), where=act & ~early & (tt > 0))
-        x += alpha * p + omega * s
-        r = s - omega * t
+        np.subtract(r, alpha[:, None] * w, out=s)
+        early = act & (np.sqrt(_rowdot(s, s)) <= goal)  # converged half-way
+        op(s, t)
+        tt = _rowdot(t, t)
+        omega = np.divide(_rowdot(t, s), tt, out=np.zeros_like(rho), where=act & ~early & (tt > 0))
+        x += alpha[:, None] * p
+        x += omega[:, None] * s
+        np.subtract(s, omega[:, None] * t, out=r)
         rho = np.where(act, rho_new, rho)
         omega = np.where(early | done, 1.0, omega)
-        done = done | early | (np.sqrt(_colsum(r, r)) <= goal)
+        done = done | early | (np.sqrt(_rowdot(r, r)) <= goal)
     return x if done.all() and np.isfinite(x).all() else None
 
 
