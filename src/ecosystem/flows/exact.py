@@ -42,7 +42,7 @@ slowly for that raises a :class:`ConfigError` saying so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -118,7 +118,7 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
     needs = np.arange(len(c.needs))
     series = _solve_rows(c, c.entry, needs, max_hops=model.max_hops, tol=tol,
                          max_iter=max_iter, hop_detail=hop_detail)
-    fractions = _fractions(c, series, needs)
+    fractions = series.fractions
     attempted, lost_to = _handovers(c, series, _kind_indicator(model))
     per_nb = None
     if by_neighbourhood:
@@ -175,6 +175,7 @@ class _Series:
     visits: _Visits | None = None  # the sums behind the loads (for the handovers table)
     finite_load: np.ndarray | None = None  # load before circulating actors were set to inf
     limited: bool = True  # the series stops at a hop limit (its last visits start nothing)
+    fractions: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # outcomes x rows
 
     def walking(self, j: int) -> np.ndarray:
         """Row ``j``: :math:`\\sum_{k<H} v_k`, the visits a referral may start from."""
@@ -255,7 +256,8 @@ def _solve_rows(c, start: np.ndarray, need_of: np.ndarray, *, max_hops: int | No
         series = _walk(c, start, need_of, max_hops=None, tol=tol, max_iter=max_iter,
                        hop_detail=hop_detail, use_tail=False)
     assert series is not None
-    defect = np.abs(_fractions(c, series, need_of)[_MAIN].sum(axis=0) - 1.0)
+    series.fractions = _fractions(c, series, need_of)
+    defect = np.abs(series.fractions[_MAIN].sum(axis=0) - 1.0)
     # Rounding allowance of sums over n actors and the hops: at 1,000,000 actors and 10 hops
     # the outcomes of a correct solve sum to 1 within about 2e-11.
     hops = len(series.hops)
@@ -598,7 +600,7 @@ def _by_neighbourhood(model, *, tol: float, max_iter: int, hop_detail: int) -> p
     if len(names):
         series = _solve_rows(c, start, need_of, max_hops=model.max_hops, tol=tol,
                              max_iter=max_iter, hop_detail=hop_detail)
-        fractions = _fractions(c, series, need_of)  # outcomes x (X * K)
+        fractions = series.fractions  # outcomes x (X * K)
     else:
         fractions = np.zeros((len(OUTCOMES), 0))
     entered = start.sum(axis=1)
