@@ -61,7 +61,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import scipy.sparse as sp
 
 from ecosystem._repr import clip, html_card, listing
 from ecosystem.core.ecosystem import Ecosystem
@@ -208,12 +207,14 @@ def _scale(scale: Any, where: str) -> tuple[str, ...] | None:
 
 
 def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | None,
-           decimal: str | None, encoding: str | None) -> tuple[pd.DataFrame, str, str]:
+           decimal: str | None, encoding: str | None,
+           categorical: bool = False) -> tuple[pd.DataFrame, str, str]:
     """(table, source name, decimal mark of its text numbers) of a DataFrame or file.
 
     A text file is read as :func:`~ecosystem.read_csv` reads its files (encoding, separator and
     decimal mark detected and written to ``notes``): the actors (sampling frame) exactly as
-    there, the responses with every column as text.
+    there, the responses with every column as text (``categorical``: as categoricals of the
+    texts, for the long layout's long columns of few distinct values).
     """
     if isinstance(obj, pd.DataFrame):
         return obj.reset_index(drop=True), f"{what} table", "."
@@ -231,7 +232,7 @@ def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | 
                              encoding=encoding, notes=notes)
         return frame, str(path), "."
     frame, _, dec = read_text_table(path, sep=sep, decimal=decimal, encoding=encoding,
-                                    notes=notes)
+                                    notes=notes, categorical=categorical)
     return frame, str(path), dec
 
 
@@ -346,7 +347,8 @@ class Survey:
         notes = Collector()
         read = {"sep": sep, "decimal": decimal, "encoding": encoding}
         frame = _frame_of(actors, schema, notes, **read)
-        table, source, dec = _table(responses, "responses", schema, notes, **read)
+        table, source, dec = _table(responses, "responses", schema, notes, **read,
+                                    categorical=layout == "long")
         ids = pd.Index(frame["id"])
         if layout == "wide":
             answers, info = _wide(table, respondent, qs, ids, source, dec)
@@ -716,25 +718,23 @@ def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
 def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_respondents: str,
             responded: np.ndarray, n: int) -> tuple[_Part, dict[str, int]]:
     pa_, pb_, at_ab, at_ba = _pairs(i, j, n)
-    x_ab = np.where(at_ab >= 0, x[at_ab], np.nan)  # the first actor's (a) answer about b
-    x_ba = np.where(at_ba >= 0, x[at_ba], np.nan)
-    # a respondent that gave no answer about a partner reported no tie with it
+    # the first actor's (a) answer about b, and b's about a; a respondent that gave no
+    # answer about a partner reported no tie with it (0); unknown only for a non-respondent
+    has_a, has_b = at_ab >= 0, at_ba >= 0
+    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(has_b, x[at_ba], 0.0)
     a_resp, b_resp = responded[pa_], responded[pb_]
-    x_ab = np.where(np.isnan(x_ab) & a_resp, 0.0, x_ab)
-    x_ba = np.where(np.isnan(x_ba) & b_resp, 0.0, x_ba)
     both_resp = a_resp & b_resp
-    pa, pb = np.nan_to_num(x_ab), np.nan_to_num(x_ba)
     pos_a, pos_b = pa > 0, pb > 0
-    n_pos = pos_a.astype(int) + pos_b.astype(int)
+    n_pos = pos_a.astype(np.int8) + pos_b
     tie, w = _rule(rule, pa, pb, pos_a, pos_b, n_pos)
     # a pair with one respondent: that respondent's report decides
-    single = np.where(np.isnan(x_ab), pb, pa)
+    single = np.where(has_a | a_resp, pa, pb)
     tie = np.where(both_resp, tie, (single > 0) & (non_respondents == "keep"))
     w = np.where(both_resp, w, single)
     reported = np.where(~both_resp, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
     stats = {"disagreements": int((both_resp & (n_pos == 1)).sum()),
              "rating_disagreements": int((both_resp & (n_pos == 2) & (pa != pb)).sum())}
-    keep = tie.astype(bool)
+    keep = np.flatnonzero(tie)
     return (pa_[keep], pb_[keep], w[keep].astype(float), reported[keep]), stats
 
 
@@ -743,25 +743,42 @@ def _pairs(i: np.ndarray, j: np.ndarray, n: int
     """The pairs answered about, each once and ordered by (a, b) with a < b: a, b, and the
     index of a's answer about b and of b's about a (-1: none).
 
-    The answers are the entries of a sparse n x n matrix at (a, b), the answer's index + 1 as
-    the real part when a answered, as the imaginary part when b did; building it in CSR form
-    groups a pair's two answers by a linear-time bucket sort. An answer given twice (which
-    reading refuses) keeps the last, as a dict would.
+    One sort of the answers by pair and direction puts a pair's answers next to each other
+    (a's first). An answer given twice (which reading refuses) keeps the last, as a dict
+    would.
     """
-    first = i < j
-    k = np.arange(1, len(i) + 1, dtype=float)
-    m = sp.coo_matrix((np.where(first, k, k * 1j), (np.where(first, i, j),
-                                                    np.where(first, j, i))), shape=(n, n)).tocsr()
-    m.sum_duplicates()  # sorts each row's columns and adds a pair's two answers into one
-    at_ab = m.data.real.astype(np.int64) - 1
-    at_ba = m.data.imag.astype(np.int64) - 1
-    if int((at_ab >= 0).sum() + (at_ba >= 0).sum()) != len(i):  # an answer given twice
-        keep = np.flatnonzero(~pd.Series(i * n + j).duplicated(keep="last").to_numpy())
-        pa_, pb_, at_ab, at_ba = _pairs(i[keep], j[keep], n)
-        return (pa_, pb_, np.where(at_ab >= 0, keep[at_ab], -1),
-                np.where(at_ba >= 0, keep[at_ba], -1))
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr))
-    return rows, m.indices.astype(np.int64), at_ab, at_ba
+    key = np.minimum(i, j) * n
+    key += np.maximum(i, j)
+    key <<= 1
+    key += i > j  # the low bit: the answer is b's about a
+    order, key = _sorted(key)
+    if len(key) > 1:
+        last = np.append(key[1:] != key[:-1], True)  # of the answers about one pair, one way
+        if not last.all():
+            order, key = order[last], key[last]
+    pair = key >> 1
+    first = np.flatnonzero(np.append(True, pair[1:] != pair[:-1])) if len(pair) else pair
+    end = np.append(first[1:] - 1, len(pair) - 1) if len(first) else first  # a pair's last
+    by_b = (key & 1).astype(bool)
+    at_ab = np.where(by_b[first], -1, order[first])  # a's answer sorts first, b's last
+    at_ba = np.where(by_b[end], order[end], -1)
+    a, b = np.divmod(pair[first], n)
+    return a, b, at_ab, at_ba
+
+
+def _sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, key[order]) for non-negative int64 keys, equal keys in their order.
+
+    Where the key and the index fit 63 bits together, one sort of ``key << bits | index``
+    (NumPy's fast unstable sort gives a stable order, as no two packed values are equal).
+    """
+    m = len(key)
+    bits = max(m - 1, 1).bit_length()
+    if not m or int(key.max()).bit_length() + bits > 62:
+        order = np.argsort(key, kind="stable")
+        return order, key[order]
+    packed = np.sort((key << bits) | np.arange(m, dtype=np.int64))
+    return packed & ((1 << bits) - 1), packed >> bits
 
 
 def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
@@ -788,16 +805,25 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
                                              type=pa.large_string()))
         if pos.null_count == 0:  # every value is an id as it stands
             return pos.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _codes(values)
     names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
     pos = ids.get_indexer(pd.Index(names))
-    if (pos < 0).any() or (codes < 0).any():
+    if (pos < 0).any() or (len(codes) and codes.min() < 0):
         bad = np.append(pos < 0, True)[codes]  # a missing value (code -1) is never an id
-        k = int(np.flatnonzero(bad)[0])
-        raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame (actors)"
-                              + suggest(str(values.iloc[k]), [str(i) for i in ids]),
-                              source=source, row=k, field=field)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame "
+                                  "(actors)" + suggest(str(values.iloc[k]), [str(i) for i in ids]),
+                                  source=source, row=k, field=field)
     return pos[codes].astype(np.int64, copy=False)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """(codes, distinct values) of a column, code -1 for a missing value: a categorical's
+    own codes and categories (the texts are not hashed again), else ``pd.factorize``'s."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    return pd.factorize(values, use_na_sentinel=True)
 
 
 def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
@@ -888,7 +914,7 @@ def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids:
                    qnames: list[str], source: str) -> None:
     """Refuse an answer given twice (same respondent, partner and question), naming both rows."""
     key = (who * len(ids) + partner) * len(qnames) + qcode
-    ordered = np.sort(key, kind="stable")  # stable: fast on the runs of one respondent
+    ordered = np.sort(key)
     if not (ordered[1:] == ordered[:-1]).any():
         return
     order = np.argsort(key, kind="stable")
@@ -904,7 +930,7 @@ def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Questio
                   source: str, decimal: str) -> tuple[np.ndarray, bool]:
     """Ratings of the answers in the long layout: each question's scale applied to the
     distinct answers it was given, one table lookup per answer."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _codes(values)
     width = len(uniques) + 1  # the last column: missing (code -1)
     combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
                              codes.min() < 0 else codes)
