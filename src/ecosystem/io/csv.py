@@ -147,11 +147,44 @@ def _parse_arrow(opened: _Opened, categorical: bool = False) -> pd.DataFrame | N
     if table.column_names != opened.names:
         return None
     if categorical:
-        table = pa.table([pc.dictionary_encode(c) for c in table.columns],
-                         names=[f"c{j}" for j in range(table.num_columns)])
+        return pd.DataFrame({f"\x00{j}": _categorical(c) for j, c in enumerate(table.columns)})
     frame = table.to_pandas()
     frame.columns = [f"\x00{j}" for j in range(len(opened.names))]
     return frame
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A text column as a categorical (a missing value code -1): each text hashed once, or
+    each run of equal texts once where the column holds long runs (a long survey lists one
+    respondent's answers together)."""
+    if _long_runs(column):
+        runs = [pc.run_end_encode(c) for c in column.chunks]
+        encoded = pc.dictionary_encode(pa.chunked_array([r.values for r in runs],
+                                                        type=column.type))
+        lengths = np.concatenate([np.diff(r.run_ends.to_numpy(), prepend=0) for r in runs])
+    else:
+        encoded, lengths = pc.dictionary_encode(column), None
+    if encoded.num_chunks == 0:
+        return pd.Categorical.from_codes(np.zeros(0, dtype=np.int32),
+                                         categories=pd.Index([], dtype="str"))
+    shared = {tuple(b.address if b is not None else 0 for b in c.dictionary.buffers())
+              for c in encoded.chunks}
+    if len(shared) > 1:  # one dictionary for every chunk, as the kernel gives it
+        encoded = encoded.unify_dictionaries()
+    codes = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    codes_np = codes.combine_chunks().fill_null(-1).to_numpy()
+    return pd.Categorical.from_codes(
+        codes_np if lengths is None else np.repeat(codes_np, lengths),
+        categories=pd.Index(encoded.chunk(0).dictionary.to_pandas(), dtype="str"),
+        validate=False)
+
+
+def _long_runs(column: pa.ChunkedArray, sample: int = 4096) -> bool:
+    """Whether the column's first ``sample`` texts come in runs of 8 or more on average."""
+    if len(column) < 4 * sample:
+        return False
+    head = column.slice(0, sample).combine_chunks()
+    return len(pc.run_end_encode(head).values) * 8 <= sample
 
 
 def _parse(opened: _Opened, dtype: Mapping[str, Any]) -> pd.DataFrame:

@@ -828,10 +828,12 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, Any]:
 
 def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
              q: np.ndarray, rating: np.ndarray) -> pd.DataFrame:
+    # the codes are positions the readers resolved (never outside), so not checked again
     return pd.DataFrame({
-        "respondent": pd.Categorical.from_codes(r, categories=ids),
-        "partner": pd.Categorical.from_codes(p, categories=ids),
-        "question": pd.Categorical.from_codes(q, categories=pd.Index(list(qs))),
+        "respondent": pd.Categorical.from_codes(r, categories=ids, validate=False),
+        "partner": pd.Categorical.from_codes(p, categories=ids, validate=False),
+        "question": pd.Categorical.from_codes(q, categories=pd.Index(list(qs)),
+                                              validate=False),
         "rating": rating})
 
 
