@@ -351,6 +351,12 @@ def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
                 f"integer {str(v)[:40]} does not fit a 64-bit integer column; pass "
                 f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
                 field=column, row=row, line=row + 2)
+    return _restore_text(values)
+
+
+def _restore_text(values: pd.Series) -> pd.Series:
+    """A text column with text written neutralised restored (other columns as they are)."""
+    dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):  # the distinct texts only
         return _unneutralise_categories(values)
     if isinstance(dtype, pd.StringDtype):  # vectorised: text columns are long

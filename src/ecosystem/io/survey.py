@@ -291,6 +291,10 @@ class Survey:
     schema: Schema | None = None
     source: str = "responses"
     read_notes: tuple[Note, ...] = ()
+    #: reading's sort of the answers by question and pair (see :func:`_by_pair`), indices
+    #: into ``answers``; None where not read from the long layout (or answers changed)
+    _by_pair: tuple[np.ndarray, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def read(cls, responses: Any, *, actors: Any, layout: str = "wide",
@@ -345,7 +349,7 @@ class Survey:
             raise ConfigError("read_survey(): actors= is needed: the sampling frame (the "
                               "organisations asked about, with id and kind)")
         notes = Collector()
-        read = {"sep": sep, "decimal": decimal, "encoding": encoding}
+        read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
         frame = _frame_of(actors, schema, notes, **read)
         table, source, dec = _table(responses, "responses", schema, notes, **read,
                                     categorical=layout == "long")
@@ -359,13 +363,17 @@ class Survey:
         info.pop("numeric_columns", None)
         r_pos = answers["respondent"].cat.codes.to_numpy()
         answered = np.bincount(r_pos, minlength=len(ids)) > 0
-        who = frozenset(ids[answered]) | info.pop("silent_respondents", frozenset())
+        who = frozenset(ids[answered].tolist()) | info.pop("silent_respondents", frozenset())
         self_rows = r_pos == answers["partner"].cat.codes.to_numpy()
         info["self_answers_ignored"] = int((self_rows & answers["rating"].notna()).sum())
+        by_pair = info.pop("_by_pair", None)
         if self_rows.any():
             answers = answers[~self_rows].reset_index(drop=True)
+            by_pair = None if by_pair is None else _without_rows(by_pair, self_rows)
         info["empty_answers"] = int(answers["rating"].isna().sum())
-        return cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
+        survey = cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
+        object.__setattr__(survey, "_by_pair", by_pair)
+        return survey
 
     def _describe(self) -> str:
         empty = int(self.answers["rating"].isna().sum())
@@ -435,17 +443,16 @@ class Survey:
                               "'drop'")
         schema = self.schema or Schema.default()
         responded = self._responded()
-        n = len(self.frame)
         parts: list[tuple[np.ndarray, ...]] = []
         stats = {"disagreements": 0, "rating_disagreements": 0}
         for q in self.questions.values():
             if q.tie_kind is None:
                 continue
-            i, j, x = self._ratings(q, threshold)
             if q.tie_kind in schema.mutual_tie_kinds:
-                part, st = _mutual(i, j, x, symmetrize, non_respondents, responded, n)
+                pairs, x = self._pairs(q, threshold)
+                part, st = _mutual(pairs, x, symmetrize, non_respondents, responded)
             else:
-                part, st = _directed(i, j, x, non_respondents, responded)
+                part, st = _directed(*self._ratings(q, threshold), non_respondents, responded)
             for k in stats:
                 stats[k] += st.get(k, 0)
             parts.append((*part, np.full(len(part[0]), len(parts), dtype=np.int64)))
@@ -473,12 +480,26 @@ class Survey:
         return (a["respondent"].cat.codes.to_numpy()[m].astype(np.int64),
                 a["partner"].cat.codes.to_numpy()[m].astype(np.int64), x)
 
+    def _pairs(self, q: Question, threshold: float | str | None) -> tuple[_Pairs, np.ndarray]:
+        """(pairs answered about in ``q`` (see :func:`_pairs`), ratings with empty as 0 they
+        index): from reading's sort of the answers where there is one."""
+        if self._by_pair is None:
+            i, j, x = self._ratings(q, threshold)
+            return _pairs(i, j, len(self.frame)), x
+        n = len(self.frame)
+        order, key = self._by_pair
+        base = list(self.questions).index(q.name) * (n * n) * 2
+        lo, hi = np.searchsorted(key, [base, base + n * n * 2])
+        x = np.nan_to_num(self.answers["rating"].to_numpy(dtype=float), nan=0.0)
+        if threshold is not None:
+            x = np.where(x < _threshold(threshold, q), 0.0, x)
+        return _group_pairs(order[lo:hi], key[lo:hi] - base, n), x
+
     def _responded(self) -> np.ndarray:
         """Boolean per frame row: did the organisation respond."""
-        mask = np.zeros(len(self.frame), dtype=bool)
-        pos = pd.Index(self.frame["id"]).get_indexer(pd.Index(sorted(self.respondents)))
-        mask[pos[pos >= 0]] = True
-        return mask
+        who = self.respondents
+        return np.fromiter((i in who for i in self.frame["id"].tolist()), dtype=bool,
+                           count=len(self.frame))
 
     def _attributes(self, src: np.ndarray, tgt: np.ndarray, mutual: np.ndarray
                     ) -> dict[str, np.ndarray]:
@@ -704,6 +725,8 @@ def _counts(codes: np.ndarray, names: pd.Index) -> pd.Series:
     order = sorted(range(len(present)), key=lambda k: (-counts[present[k]], first[k]))
     return pd.Series(counts[present[order]], index=names[present[order]])
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: a, b, index of a's answer about b, of b's about a (-1: none): see :func:`_pairs`
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
@@ -715,9 +738,11 @@ def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
     return (i[keep], j[keep], x[keep].astype(float), np.full(m, 2, dtype=np.int8)), {}
 
 
-def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_respondents: str,
-            responded: np.ndarray, n: int) -> tuple[_Part, dict[str, int]]:
-    pa_, pb_, at_ab, at_ba = _pairs(i, j, n)
+def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
+            responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
+    """Ties of a mutual kind from the ``pairs`` answered about and the ratings ``x`` their
+    indices point to, by ``rule``; and the disagreement counts."""
+    pa_, pb_, at_ab, at_ba = pairs
     # the first actor's (a) answer about b, and b's about a; a respondent that gave no
     # answer about a partner reported no tie with it (0); unknown only for a non-respondent
     has_a, has_b = at_ab >= 0, at_ba >= 0
@@ -738,8 +763,7 @@ def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_responde
     return (pa_[keep], pb_[keep], w[keep].astype(float), reported[keep]), stats
 
 
-def _pairs(i: np.ndarray, j: np.ndarray, n: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _pairs(i: np.ndarray, j: np.ndarray, n: int) -> _Pairs:
     """The pairs answered about, each once and ordered by (a, b) with a < b: a, b, and the
     index of a's answer about b and of b's about a (-1: none).
 
@@ -747,11 +771,34 @@ def _pairs(i: np.ndarray, j: np.ndarray, n: int
     (a's first). An answer given twice (which reading refuses) keeps the last, as a dict
     would.
     """
+    return _group_pairs(*_by_pair(i, j, n), n)
+
+
+def _by_pair(i: np.ndarray, j: np.ndarray, n: int, q: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(order, sorted keys) of answers ``i`` about ``j`` (of question ``q``) by question,
+    pair (a, b) with a <= b, and direction (the key's low bit: the answer is b's about a);
+    answers with equal keys in their order. Equal neighbours are an answer given twice."""
     key = np.minimum(i, j) * n
     key += np.maximum(i, j)
+    if q is not None:
+        key += q * (n * n)
     key <<= 1
-    key += i > j  # the low bit: the answer is b's about a
-    order, key = _sorted(key)
+    key += i > j
+    return _sorted(key)
+
+
+def _without_rows(by_pair: tuple[np.ndarray, np.ndarray], drop: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_by_pair`'s sort with the rows ``drop`` (a mask) removed and the rest
+    numbered again."""
+    order, key = by_pair
+    keep = ~drop[order]
+    return (np.cumsum(~drop) - 1)[order[keep]], key[keep]
+
+
+def _group_pairs(order: np.ndarray, key: np.ndarray, n: int) -> _Pairs:
+    """:func:`_pairs` of answers sorted by :func:`_by_pair` (one question's, base 0)."""
     if len(key) > 1:
         last = np.append(key[1:] != key[:-1], True)  # of the answers about one pair, one way
         if not last.all():
@@ -905,11 +952,13 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     who = _positions(table[respondent], ids, "respondent", source, respondent)
     partner = _positions(table["partner"], ids, "partner", source, "partner")
     qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
-    _answered_once(who, partner, qcode, ids, list(qs), source)
+    by_pair = _by_pair(who, partner, len(ids), qcode)
+    if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
+        _answered_once(who, partner, qcode, ids, list(qs), source)
     ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal)
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
-        "numeric_columns": ["value"]}
+        "numeric_columns": ["value"], "_by_pair": by_pair}
 
 
 def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
@@ -1092,7 +1141,7 @@ def read_ego_survey(
     """
     schema = schema or Schema.default()
     notes = Collector()
-    read = {"sep": sep, "decimal": decimal, "encoding": encoding}
+    read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
     frame = _frame_of(actors, schema, notes, **read)
     table, source, dec = _table(responses, "responses", schema, notes, **read)
     kind = schema.tie_kind(tie_kind)
