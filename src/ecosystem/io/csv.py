@@ -128,7 +128,8 @@ def _parse_arrow(opened: _Opened, categorical: bool = False) -> pd.DataFrame | N
     """Every column as text by pyarrow, or None where its reading could differ from pandas'.
 
     Without a quote character in the file no value can hold a line break, so pyarrow's
-    faster parse that splits the file at any line break reads it the same.
+    faster parse that splits the file at any line break reads it the same. The bytes are
+    valid UTF-8 (decoded, or ASCII, when the file was read), so values are not checked again.
     """
     if len(opened.names) < 2:  # pandas skips a line of spaces as blank; pyarrow reads a value
         return None
@@ -141,7 +142,8 @@ def _parse_arrow(opened: _Opened, categorical: bool = False) -> pd.DataFrame | N
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(opened.names, pa.string() if categorical
                                            else pa.large_string()), null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True))
+                strings_can_be_null=True, quoted_strings_can_be_null=True,
+                check_utf8=False))  # read_text gave valid UTF-8 (checked or re-encoded)
     except (pa.ArrowException, ValueError):
         return None
     if table.column_names != opened.names:

@@ -490,7 +490,8 @@ class Survey:
         order, key = self._by_pair
         base = list(self.questions).index(q.name) * (n * n) * 2
         lo, hi = np.searchsorted(key, [base, base + n * n * 2])
-        x = np.nan_to_num(self.answers["rating"].to_numpy(dtype=float), nan=0.0)
+        x = self.answers["rating"].to_numpy(dtype=float, copy=True)
+        x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
         if threshold is not None:
             x = np.where(x < _threshold(threshold, q), 0.0, x)
         return _group_pairs(order[lo:hi], key[lo:hi] - base, n), x
