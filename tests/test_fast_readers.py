@@ -168,3 +168,109 @@ def test_from_positions_refuses_positions_outside_the_actors():
 def test_from_positions_refuses_columns_of_different_lengths():
     with pytest.raises(es.core.errors.ValidationError, match="different lengths"):
         es.Ecosystem._from_positions(ACTORS, np.array([0, 1]), np.array([1]), {})
+
+
+# ------------------------------------------------------------------ categorical text tables
+def _text_tables(path):
+    """(categorical table as text, text table) of one file, or the two errors."""
+    out = []
+    for categorical in (True, False):
+        try:
+            frame, _, _ = csvmod.read_text_table(path, sep=None, decimal=None, encoding=None,
+                                                 notes=Collector(), categorical=categorical)
+            if categorical:
+                assert all(isinstance(d, pd.CategoricalDtype) for d in frame.dtypes)
+                frame = frame.astype("str")
+            out.append(frame)
+        except EcosystemError as exc:
+            out.append((type(exc).__name__, str(exc)))
+    return out
+
+
+@given(st.lists(st.lists(_CELL, min_size=2, max_size=3), min_size=1, max_size=6),
+       st.booleans())
+def test_categorical_text_table_holds_the_same_texts(tmp_path_factory, rows, quote):
+    width = len(rows[0])
+    rows = [(r + [""] * width)[:width] for r in rows]
+
+    def cell(c):
+        return '"' + c.replace('"', '""') + '"' if quote or any(x in c for x in ',"\n\r') \
+            else c
+    text = ",".join(f"k{j}" for j in range(width)) + "\n" + "\n".join(
+        ",".join(cell(c) for c in r) for r in rows) + "\n"
+    path = tmp_path_factory.mktemp("t") / "t.csv"
+    path.write_bytes(text.encode("utf-8"))
+    cat, plain = _text_tables(path)
+    if isinstance(plain, tuple):
+        assert cat == plain
+    else:
+        pd.testing.assert_frame_equal(cat, plain)
+
+
+@pytest.mark.parametrize("run", [1, 3, 50])
+def test_categorical_text_table_of_long_runs(tmp_path, run):
+    """Runs of equal texts (hashed once per run) over several of pyarrow's blocks, with empty
+    cells and neutralised text inside runs, read as the text table reads them."""
+    rng = np.random.default_rng(run)
+    n = 150_000
+    words = np.array(["org 1", "org2 ", "'=org3", "org4", ""], dtype=object)
+    first = np.repeat(words[rng.integers(0, 5, n // run + 1)], run)[:n]
+    second = words[rng.integers(0, 5, n)]
+    text = "a,b\n" + "\n".join(f"{x},{y}" for x, y in zip(first, second, strict=True)) + "\n"
+    path = tmp_path / "runs.csv"
+    path.write_text(text)
+    cat, plain = _text_tables(path)
+    pd.testing.assert_frame_equal(cat, plain)
+    assert plain["a"].isna().any() and (plain["a"] == "=org3").any()
+
+
+# ------------------------------------------------------------------ pairs of answers
+@given(st.integers(1, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)),
+                                   max_size=30))
+def test_pairs_equal_a_dict_of_the_answers(n, answers):
+    """Each pair once, in (a, b) order, with the index of each side's last answer."""
+    from ecosystem.io.survey import _pairs
+
+    answers = [(i % n, j % n) for i, j in answers if i % n != j % n]
+    i = np.array([a[0] for a in answers], dtype=np.int64)
+    j = np.array([a[1] for a in answers], dtype=np.int64)
+    last: dict[tuple[int, int], int] = {}
+    for k, (s, t) in enumerate(answers):
+        last[s, t] = k
+    pairs = sorted({(min(s, t), max(s, t)) for s, t in answers})
+    want = [[a for a, _ in pairs], [b for _, b in pairs],
+            [last.get((a, b), -1) for a, b in pairs], [last.get((b, a), -1) for a, b in pairs]]
+    got = _pairs(i, j, n)
+    assert [g.tolist() for g in got] == want
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_long_read_pairs_equal_pairs_of_the_answers(seed):
+    """The pairs reading sorted (self-answers left out) give the ecosystems the answers
+    alone give (a Survey whose answers were replaced pairs them again)."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"id": [f"o{k}" for k in range(12)], "kind": "huisarts"})
+    keys = {(int(r), int(p), str(q)) for r, p, q in zip(
+        rng.integers(0, 12, 150), rng.integers(0, 12, 150),
+        rng.choice(["contact", "verwijzen", "vertrouwen"], 150), strict=True)}
+    long = pd.DataFrame([(f"o{r}", f"o{p}", q, str(rng.choice(
+        ["nooit", "soms", "vaak", "altijd", ""] if q == "contact" else
+        ["nee", "ja"] if q == "verwijzen" else ["1", "2.5", ""])))
+        for r, p, q in sorted(keys)], columns=["respondent", "partner", "question", "value"])
+    long = long.sample(frac=1, random_state=seed).reset_index(drop=True)
+    questions = {"contact": {"tie_kind": "collaboration",
+                             "scale": ["nooit", "soms", "vaak", "altijd"]},
+                 "verwijzen": {"tie_kind": "referral", "scale": ["nee", "ja"]},
+                 "vertrouwen": {"attribute": "trust"}}
+    survey = es.Survey.read(long, actors=frame, layout="long", questions=questions)
+    assert survey._by_pair is not None and survey.notes["self_answers_ignored"] > 0
+    again = replace(survey, answers=survey.answers)
+    assert again._by_pair is None
+    for rule in ("reciprocated", "union", "max", "min", "mean"):
+        for threshold in (None, 2):
+            one = survey.ecosystem(symmetrize=rule, threshold=threshold)
+            two = again.ecosystem(symmetrize=rule, threshold=threshold)
+            pd.testing.assert_frame_equal(one.ties, two.ties)
+            assert one.provenance[-1] == two.provenance[-1]

@@ -465,9 +465,10 @@ def _check_tie_pairs(src: np.ndarray, tgt: np.ndarray, kind: pd.Series, n: int, 
     a = np.where(mutual, np.minimum(src, tgt), src).astype(np.int64)
     b = np.where(mutual, np.maximum(src, tgt), tgt).astype(np.int64)
     key = (codes * max(n, 1) + a) * max(n, 1) + b
-    dup = pd.Series(key).duplicated(keep=False).to_numpy() & valid
-    if not dup.any():
+    ordered = np.sort(key if valid.all() else key[valid])  # a sort: no hashing on success
+    if not (ordered[1:] == ordered[:-1]).any():
         return
+    dup = pd.Series(key).duplicated(keep=False).to_numpy() & valid
     firsts = dup & ~pd.Series(key).duplicated(keep="first").to_numpy()
     for r0 in _rows(firsts):
         same = np.flatnonzero(dup & (key == key[int(r0)]))

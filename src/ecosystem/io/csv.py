@@ -99,7 +99,8 @@ def _frame(
 
 
 def read_text_table(path: PathLike, *, sep: str | None, decimal: str | None,
-                    encoding: str | None, notes: Collector) -> tuple[pd.DataFrame, Path, str]:
+                    encoding: str | None, notes: Collector, categorical: bool = False
+                    ) -> tuple[pd.DataFrame, Path, str]:
     """A CSV file with every column as text, read as :func:`read_csv` reads its files.
 
     The same encoding, separator and decimal-mark choices (written to ``notes``) and the same
@@ -108,32 +109,84 @@ def read_text_table(path: PathLike, *, sep: str | None, decimal: str | None,
     by it, several times faster; any other goes through the parser :func:`read_csv` uses, so
     it reads, or is refused, exactly as there. Returns the frame, the path and the decimal
     mark chosen (numbers in the text are the caller's to parse).
+
+    ``categorical=True`` gives every column as a :class:`pandas.Categorical` of the same
+    texts (categories: the distinct texts, a missing cell code -1), for callers that work
+    on the distinct values of long columns; the texts are hashed once, by pyarrow.
     """
     opened = _open(path, sep=sep, decimal=decimal, encoding=encoding, notes=notes)
-    frame = _parse_arrow(opened)
+    frame = _parse_arrow(opened, categorical=categorical)
     if frame is None:
-        return _parse(opened, dict.fromkeys(opened.names, "str")), opened.path, opened.decimal
+        frame = _parse(opened, dict.fromkeys(opened.names, "str"))
+        if categorical:
+            frame = frame.astype("category")
+        return frame, opened.path, opened.decimal
     return _finish(frame, opened), opened.path, opened.decimal
 
 
-def _parse_arrow(opened: _Opened) -> pd.DataFrame | None:
-    """Every column as text by pyarrow, or None where its reading could differ from pandas'."""
+def _parse_arrow(opened: _Opened, categorical: bool = False) -> pd.DataFrame | None:
+    """Every column as text by pyarrow, or None where its reading could differ from pandas'.
+
+    Without a quote character in the file no value can hold a line break, so pyarrow's
+    faster parse that splits the file at any line break reads it the same. The bytes are
+    valid UTF-8 (decoded, or ASCII, when the file was read), so values are not checked again.
+    """
     if len(opened.names) < 2:  # pandas skips a line of spaces as blank; pyarrow reads a value
         return None
+    data = opened.decoded.utf8
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(opened.decoded.utf8),
-            parse_options=pa_csv.ParseOptions(delimiter=opened.sep, newlines_in_values=True),
+            pa.py_buffer(data),
+            parse_options=pa_csv.ParseOptions(delimiter=opened.sep,
+                                              newlines_in_values=b'"' in data),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(opened.names, pa.large_string()), null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True))
+                column_types=dict.fromkeys(opened.names, pa.string() if categorical
+                                           else pa.large_string()), null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True,
+                check_utf8=False))  # read_text gave valid UTF-8 (checked or re-encoded)
     except (pa.ArrowException, ValueError):
         return None
     if table.column_names != opened.names:
         return None
+    if categorical:
+        return pd.DataFrame({f"\x00{j}": _categorical(c) for j, c in enumerate(table.columns)})
     frame = table.to_pandas()
     frame.columns = [f"\x00{j}" for j in range(len(opened.names))]
     return frame
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A text column as a categorical (a missing value code -1): each text hashed once, or
+    each run of equal texts once where the column holds long runs (a long survey lists one
+    respondent's answers together)."""
+    if _long_runs(column):
+        runs = [pc.run_end_encode(c) for c in column.chunks]
+        encoded = pc.dictionary_encode(pa.chunked_array([r.values for r in runs],
+                                                        type=column.type))
+        lengths = np.concatenate([np.diff(r.run_ends.to_numpy(), prepend=0) for r in runs])
+    else:
+        encoded, lengths = pc.dictionary_encode(column), None
+    if encoded.num_chunks == 0:
+        return pd.Categorical.from_codes(np.zeros(0, dtype=np.int32),
+                                         categories=pd.Index([], dtype="str"))
+    shared = {tuple(b.address if b is not None else 0 for b in c.dictionary.buffers())
+              for c in encoded.chunks}
+    if len(shared) > 1:  # one dictionary for every chunk, as the kernel gives it
+        encoded = encoded.unify_dictionaries()
+    codes = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    codes_np = codes.combine_chunks().fill_null(-1).to_numpy()
+    return pd.Categorical.from_codes(
+        codes_np if lengths is None else np.repeat(codes_np, lengths),
+        categories=pd.Index(encoded.chunk(0).dictionary.to_pandas(), dtype="str"),
+        validate=False)
+
+
+def _long_runs(column: pa.ChunkedArray, sample: int = 4096) -> bool:
+    """Whether the column's first ``sample`` texts come in runs of 8 or more on average."""
+    if len(column) < 4 * sample:
+        return False
+    head = column.slice(0, sample).combine_chunks()
+    return len(pc.run_end_encode(head).values) * 8 <= sample
 
 
 def _parse(opened: _Opened, dtype: Mapping[str, Any]) -> pd.DataFrame:
@@ -300,6 +353,14 @@ def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
                 f"integer {str(v)[:40]} does not fit a 64-bit integer column; pass "
                 f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
                 field=column, row=row, line=row + 2)
+    return _restore_text(values)
+
+
+def _restore_text(values: pd.Series) -> pd.Series:
+    """A text column with text written neutralised restored (other columns as they are)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):  # the distinct texts only
+        return _unneutralise_categories(values)
     if isinstance(dtype, pd.StringDtype):  # vectorised: text columns are long
         if _any_apostrophe(values):
             marked = values.str.match(_NEUTRALISED.pattern, na=False).to_numpy(dtype=bool)
@@ -312,6 +373,22 @@ def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
                      for v in plain]
             values = pd.Series(fixed, index=values.index, dtype=values.dtype)
     return values
+
+
+def _unneutralise_categories(values: pd.Series) -> pd.Series:
+    """A categorical text column with its neutralised categories restored (two categories
+    that become one text are merged)."""
+    cats = pd.Series(values.cat.categories)
+    if not len(cats) or not _any_apostrophe(cats):
+        return values
+    marked = cats.str.match(_NEUTRALISED.pattern, na=False).to_numpy(dtype=bool)
+    if not marked.any():
+        return values
+    remap, uniques = pd.factorize(cats.where(~marked, cats.str.slice(1)))
+    codes = values.cat.codes.to_numpy()
+    codes = np.where(codes < 0, -1, remap[codes])
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques)),
+                     index=values.index, name=values.name)
 
 
 def _any_apostrophe(values: pd.Series) -> bool:

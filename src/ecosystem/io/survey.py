@@ -61,7 +61,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import scipy.sparse as sp
 
 from ecosystem._repr import clip, html_card, listing
 from ecosystem.core.ecosystem import Ecosystem
@@ -208,12 +207,14 @@ def _scale(scale: Any, where: str) -> tuple[str, ...] | None:
 
 
 def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | None,
-           decimal: str | None, encoding: str | None) -> tuple[pd.DataFrame, str, str]:
+           decimal: str | None, encoding: str | None,
+           categorical: bool = False) -> tuple[pd.DataFrame, str, str]:
     """(table, source name, decimal mark of its text numbers) of a DataFrame or file.
 
     A text file is read as :func:`~ecosystem.read_csv` reads its files (encoding, separator and
     decimal mark detected and written to ``notes``): the actors (sampling frame) exactly as
-    there, the responses with every column as text.
+    there, the responses with every column as text (``categorical``: as categoricals of the
+    texts, for the long layout's long columns of few distinct values).
     """
     if isinstance(obj, pd.DataFrame):
         return obj.reset_index(drop=True), f"{what} table", "."
@@ -231,7 +232,7 @@ def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | 
                              encoding=encoding, notes=notes)
         return frame, str(path), "."
     frame, _, dec = read_text_table(path, sep=sep, decimal=decimal, encoding=encoding,
-                                    notes=notes)
+                                    notes=notes, categorical=categorical)
     return frame, str(path), dec
 
 
@@ -290,6 +291,10 @@ class Survey:
     schema: Schema | None = None
     source: str = "responses"
     read_notes: tuple[Note, ...] = ()
+    #: reading's sort of the answers by question and pair (see :func:`_by_pair`), indices
+    #: into ``answers``; None where not read from the long layout (or answers changed)
+    _by_pair: tuple[np.ndarray, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def read(cls, responses: Any, *, actors: Any, layout: str = "wide",
@@ -344,9 +349,10 @@ class Survey:
             raise ConfigError("read_survey(): actors= is needed: the sampling frame (the "
                               "organisations asked about, with id and kind)")
         notes = Collector()
-        read = {"sep": sep, "decimal": decimal, "encoding": encoding}
+        read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
         frame = _frame_of(actors, schema, notes, **read)
-        table, source, dec = _table(responses, "responses", schema, notes, **read)
+        table, source, dec = _table(responses, "responses", schema, notes, **read,
+                                    categorical=layout == "long")
         ids = pd.Index(frame["id"])
         if layout == "wide":
             answers, info = _wide(table, respondent, qs, ids, source, dec)
@@ -357,13 +363,17 @@ class Survey:
         info.pop("numeric_columns", None)
         r_pos = answers["respondent"].cat.codes.to_numpy()
         answered = np.bincount(r_pos, minlength=len(ids)) > 0
-        who = frozenset(ids[answered]) | info.pop("silent_respondents", frozenset())
+        who = frozenset(ids[answered].tolist()) | info.pop("silent_respondents", frozenset())
         self_rows = r_pos == answers["partner"].cat.codes.to_numpy()
         info["self_answers_ignored"] = int((self_rows & answers["rating"].notna()).sum())
+        by_pair = info.pop("_by_pair", None)
         if self_rows.any():
             answers = answers[~self_rows].reset_index(drop=True)
+            by_pair = None if by_pair is None else _without_rows(by_pair, self_rows)
         info["empty_answers"] = int(answers["rating"].isna().sum())
-        return cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
+        survey = cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
+        object.__setattr__(survey, "_by_pair", by_pair)
+        return survey
 
     def _describe(self) -> str:
         empty = int(self.answers["rating"].isna().sum())
@@ -433,17 +443,16 @@ class Survey:
                               "'drop'")
         schema = self.schema or Schema.default()
         responded = self._responded()
-        n = len(self.frame)
         parts: list[tuple[np.ndarray, ...]] = []
         stats = {"disagreements": 0, "rating_disagreements": 0}
         for q in self.questions.values():
             if q.tie_kind is None:
                 continue
-            i, j, x = self._ratings(q, threshold)
             if q.tie_kind in schema.mutual_tie_kinds:
-                part, st = _mutual(i, j, x, symmetrize, non_respondents, responded, n)
+                pairs, x = self._pairs(q, threshold)
+                part, st = _mutual(pairs, x, symmetrize, non_respondents, responded)
             else:
-                part, st = _directed(i, j, x, non_respondents, responded)
+                part, st = _directed(*self._ratings(q, threshold), non_respondents, responded)
             for k in stats:
                 stats[k] += st.get(k, 0)
             parts.append((*part, np.full(len(part[0]), len(parts), dtype=np.int64)))
@@ -471,12 +480,27 @@ class Survey:
         return (a["respondent"].cat.codes.to_numpy()[m].astype(np.int64),
                 a["partner"].cat.codes.to_numpy()[m].astype(np.int64), x)
 
+    def _pairs(self, q: Question, threshold: float | str | None) -> tuple[_Pairs, np.ndarray]:
+        """(pairs answered about in ``q`` (see :func:`_pairs`), ratings with empty as 0 they
+        index): from reading's sort of the answers where there is one."""
+        if self._by_pair is None:
+            i, j, x = self._ratings(q, threshold)
+            return _pairs(i, j, len(self.frame)), x
+        n = len(self.frame)
+        order, key = self._by_pair
+        base = list(self.questions).index(q.name) * (n * n) * 2
+        lo, hi = np.searchsorted(key, [base, base + n * n * 2])
+        x = self.answers["rating"].to_numpy(dtype=float, copy=True)
+        x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
+        if threshold is not None:
+            x = np.where(x < _threshold(threshold, q), 0.0, x)
+        return _group_pairs(order[lo:hi], key[lo:hi] - base, n), x
+
     def _responded(self) -> np.ndarray:
         """Boolean per frame row: did the organisation respond."""
-        mask = np.zeros(len(self.frame), dtype=bool)
-        pos = pd.Index(self.frame["id"]).get_indexer(pd.Index(sorted(self.respondents)))
-        mask[pos[pos >= 0]] = True
-        return mask
+        who = self.respondents
+        return np.fromiter((i in who for i in self.frame["id"].tolist()), dtype=bool,
+                           count=len(self.frame))
 
     def _attributes(self, src: np.ndarray, tgt: np.ndarray, mutual: np.ndarray
                     ) -> dict[str, np.ndarray]:
@@ -702,6 +726,8 @@ def _counts(codes: np.ndarray, names: pd.Index) -> pd.Series:
     order = sorted(range(len(present)), key=lambda k: (-counts[present[k]], first[k]))
     return pd.Series(counts[present[order]], index=names[present[order]])
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: a, b, index of a's answer about b, of b's about a (-1: none): see :func:`_pairs`
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
@@ -713,55 +739,94 @@ def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
     return (i[keep], j[keep], x[keep].astype(float), np.full(m, 2, dtype=np.int8)), {}
 
 
-def _mutual(i: np.ndarray, j: np.ndarray, x: np.ndarray, rule: str, non_respondents: str,
-            responded: np.ndarray, n: int) -> tuple[_Part, dict[str, int]]:
-    pa_, pb_, at_ab, at_ba = _pairs(i, j, n)
-    x_ab = np.where(at_ab >= 0, x[at_ab], np.nan)  # the first actor's (a) answer about b
-    x_ba = np.where(at_ba >= 0, x[at_ba], np.nan)
-    # a respondent that gave no answer about a partner reported no tie with it
+def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
+            responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
+    """Ties of a mutual kind from the ``pairs`` answered about and the ratings ``x`` their
+    indices point to, by ``rule``; and the disagreement counts."""
+    pa_, pb_, at_ab, at_ba = pairs
+    # the first actor's (a) answer about b, and b's about a; a respondent that gave no
+    # answer about a partner reported no tie with it (0); unknown only for a non-respondent
+    has_a, has_b = at_ab >= 0, at_ba >= 0
+    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(has_b, x[at_ba], 0.0)
     a_resp, b_resp = responded[pa_], responded[pb_]
-    x_ab = np.where(np.isnan(x_ab) & a_resp, 0.0, x_ab)
-    x_ba = np.where(np.isnan(x_ba) & b_resp, 0.0, x_ba)
     both_resp = a_resp & b_resp
-    pa, pb = np.nan_to_num(x_ab), np.nan_to_num(x_ba)
     pos_a, pos_b = pa > 0, pb > 0
-    n_pos = pos_a.astype(int) + pos_b.astype(int)
+    n_pos = pos_a.astype(np.int8) + pos_b
     tie, w = _rule(rule, pa, pb, pos_a, pos_b, n_pos)
     # a pair with one respondent: that respondent's report decides
-    single = np.where(np.isnan(x_ab), pb, pa)
+    single = np.where(has_a | a_resp, pa, pb)
     tie = np.where(both_resp, tie, (single > 0) & (non_respondents == "keep"))
     w = np.where(both_resp, w, single)
     reported = np.where(~both_resp, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
     stats = {"disagreements": int((both_resp & (n_pos == 1)).sum()),
              "rating_disagreements": int((both_resp & (n_pos == 2) & (pa != pb)).sum())}
-    keep = tie.astype(bool)
+    keep = np.flatnonzero(tie)
     return (pa_[keep], pb_[keep], w[keep].astype(float), reported[keep]), stats
 
 
-def _pairs(i: np.ndarray, j: np.ndarray, n: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _pairs(i: np.ndarray, j: np.ndarray, n: int) -> _Pairs:
     """The pairs answered about, each once and ordered by (a, b) with a < b: a, b, and the
     index of a's answer about b and of b's about a (-1: none).
 
-    The answers are the entries of a sparse n x n matrix at (a, b), the answer's index + 1 as
-    the real part when a answered, as the imaginary part when b did; building it in CSR form
-    groups a pair's two answers by a linear-time bucket sort. An answer given twice (which
-    reading refuses) keeps the last, as a dict would.
+    One sort of the answers by pair and direction puts a pair's answers next to each other
+    (a's first). An answer given twice (which reading refuses) keeps the last, as a dict
+    would.
     """
-    first = i < j
-    k = np.arange(1, len(i) + 1, dtype=float)
-    m = sp.coo_matrix((np.where(first, k, k * 1j), (np.where(first, i, j),
-                                                    np.where(first, j, i))), shape=(n, n)).tocsr()
-    m.sum_duplicates()  # sorts each row's columns and adds a pair's two answers into one
-    at_ab = m.data.real.astype(np.int64) - 1
-    at_ba = m.data.imag.astype(np.int64) - 1
-    if int((at_ab >= 0).sum() + (at_ba >= 0).sum()) != len(i):  # an answer given twice
-        keep = np.flatnonzero(~pd.Series(i * n + j).duplicated(keep="last").to_numpy())
-        pa_, pb_, at_ab, at_ba = _pairs(i[keep], j[keep], n)
-        return (pa_, pb_, np.where(at_ab >= 0, keep[at_ab], -1),
-                np.where(at_ba >= 0, keep[at_ba], -1))
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr))
-    return rows, m.indices.astype(np.int64), at_ab, at_ba
+    return _group_pairs(*_by_pair(i, j, n), n)
+
+
+def _by_pair(i: np.ndarray, j: np.ndarray, n: int, q: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(order, sorted keys) of answers ``i`` about ``j`` (of question ``q``) by question,
+    pair (a, b) with a <= b, and direction (the key's low bit: the answer is b's about a);
+    answers with equal keys in their order. Equal neighbours are an answer given twice."""
+    key = np.minimum(i, j) * n
+    key += np.maximum(i, j)
+    if q is not None:
+        key += q * (n * n)
+    key <<= 1
+    key += i > j
+    return _sorted(key)
+
+
+def _without_rows(by_pair: tuple[np.ndarray, np.ndarray], drop: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_by_pair`'s sort with the rows ``drop`` (a mask) removed and the rest
+    numbered again."""
+    order, key = by_pair
+    keep = ~drop[order]
+    return (np.cumsum(~drop) - 1)[order[keep]], key[keep]
+
+
+def _group_pairs(order: np.ndarray, key: np.ndarray, n: int) -> _Pairs:
+    """:func:`_pairs` of answers sorted by :func:`_by_pair` (one question's, base 0)."""
+    if len(key) > 1:
+        last = np.append(key[1:] != key[:-1], True)  # of the answers about one pair, one way
+        if not last.all():
+            order, key = order[last], key[last]
+    pair = key >> 1
+    first = np.flatnonzero(np.append(True, pair[1:] != pair[:-1])) if len(pair) else pair
+    end = np.append(first[1:] - 1, len(pair) - 1) if len(first) else first  # a pair's last
+    by_b = (key & 1).astype(bool)
+    at_ab = np.where(by_b[first], -1, order[first])  # a's answer sorts first, b's last
+    at_ba = np.where(by_b[end], order[end], -1)
+    a, b = np.divmod(pair[first], n)
+    return a, b, at_ab, at_ba
+
+
+def _sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, key[order]) for non-negative int64 keys, equal keys in their order.
+
+    Where the key and the index fit 63 bits together, one sort of ``key << bits | index``
+    (NumPy's fast unstable sort gives a stable order, as no two packed values are equal).
+    """
+    m = len(key)
+    bits = max(m - 1, 1).bit_length()
+    if not m or int(key.max()).bit_length() + bits > 62:
+        order = np.argsort(key, kind="stable")
+        return order, key[order]
+    packed = np.sort((key << bits) | np.arange(m, dtype=np.int64))
+    return packed & ((1 << bits) - 1), packed >> bits
 
 
 def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
@@ -788,24 +853,35 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
                                              type=pa.large_string()))
         if pos.null_count == 0:  # every value is an id as it stands
             return pos.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _codes(values)
     names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
     pos = ids.get_indexer(pd.Index(names))
-    if (pos < 0).any() or (codes < 0).any():
+    if (pos < 0).any() or (len(codes) and codes.min() < 0):
         bad = np.append(pos < 0, True)[codes]  # a missing value (code -1) is never an id
-        k = int(np.flatnonzero(bad)[0])
-        raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame (actors)"
-                              + suggest(str(values.iloc[k]), [str(i) for i in ids]),
-                              source=source, row=k, field=field)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame "
+                                  "(actors)" + suggest(str(values.iloc[k]), [str(i) for i in ids]),
+                                  source=source, row=k, field=field)
     return pos[codes].astype(np.int64, copy=False)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """(codes, distinct values) of a column, code -1 for a missing value: a categorical's
+    own codes and categories (the texts are not hashed again), else ``pd.factorize``'s."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    return pd.factorize(values, use_na_sentinel=True)
 
 
 def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
              q: np.ndarray, rating: np.ndarray) -> pd.DataFrame:
+    # the codes are positions the readers resolved (never outside), so not checked again
     return pd.DataFrame({
-        "respondent": pd.Categorical.from_codes(r, categories=ids),
-        "partner": pd.Categorical.from_codes(p, categories=ids),
-        "question": pd.Categorical.from_codes(q, categories=pd.Index(list(qs))),
+        "respondent": pd.Categorical.from_codes(r, categories=ids, validate=False),
+        "partner": pd.Categorical.from_codes(p, categories=ids, validate=False),
+        "question": pd.Categorical.from_codes(q, categories=pd.Index(list(qs)),
+                                              validate=False),
         "rating": rating})
 
 
@@ -877,18 +953,20 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     who = _positions(table[respondent], ids, "respondent", source, respondent)
     partner = _positions(table["partner"], ids, "partner", source, "partner")
     qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
-    _answered_once(who, partner, qcode, ids, list(qs), source)
+    by_pair = _by_pair(who, partner, len(ids), qcode)
+    if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
+        _answered_once(who, partner, qcode, ids, list(qs), source)
     ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal)
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
-        "numeric_columns": ["value"]}
+        "numeric_columns": ["value"], "_by_pair": by_pair}
 
 
 def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
                    qnames: list[str], source: str) -> None:
     """Refuse an answer given twice (same respondent, partner and question), naming both rows."""
     key = (who * len(ids) + partner) * len(qnames) + qcode
-    ordered = np.sort(key, kind="stable")  # stable: fast on the runs of one respondent
+    ordered = np.sort(key)
     if not (ordered[1:] == ordered[:-1]).any():
         return
     order = np.argsort(key, kind="stable")
@@ -904,7 +982,7 @@ def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Questio
                   source: str, decimal: str) -> tuple[np.ndarray, bool]:
     """Ratings of the answers in the long layout: each question's scale applied to the
     distinct answers it was given, one table lookup per answer."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _codes(values)
     width = len(uniques) + 1  # the last column: missing (code -1)
     combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
                              codes.min() < 0 else codes)
@@ -1064,7 +1142,7 @@ def read_ego_survey(
     """
     schema = schema or Schema.default()
     notes = Collector()
-    read = {"sep": sep, "decimal": decimal, "encoding": encoding}
+    read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
     frame = _frame_of(actors, schema, notes, **read)
     table, source, dec = _table(responses, "responses", schema, notes, **read)
     kind = schema.tie_kind(tie_kind)
