@@ -495,13 +495,23 @@ def _t_half(values: np.ndarray, level: float) -> np.ndarray:
     return half
 
 
+def _per_batch(group: np.ndarray, batch: np.ndarray, n_groups: int,
+               weights: np.ndarray | None = None) -> np.ndarray:
+    """Groups x batches: the count (or the sum of ``weights``) per group and batch.
+
+    Keyed batch-major: observations come in time order, so the bins being filled at any
+    moment are one batch's, a small part of the table on a large network.
+    """
+    flat = np.bincount(batch * n_groups + group, weights=weights,
+                       minlength=n_groups * BATCHES)
+    return flat.reshape(BATCHES, n_groups).T.astype(np.float64)
+
+
 def _grouped(values: np.ndarray, group: np.ndarray, batch: np.ndarray, n_groups: int,
              level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Mean per group, its batch-means bounds, and the number of observations."""
-    key = group * BATCHES + batch
-    size = n_groups * BATCHES
-    cnt = np.bincount(key, minlength=size).reshape(n_groups, BATCHES).astype(np.float64)
-    tot = np.bincount(key, weights=values, minlength=size).reshape(n_groups, BATCHES)
+    cnt = _per_batch(group, batch, n_groups)
+    tot = _per_batch(group, batch, n_groups, values)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = tot.sum(axis=1) / cnt.sum(axis=1)
         per = np.where(cnt > 0, tot / np.where(cnt > 0, cnt, 1.0), np.nan)
@@ -525,8 +535,7 @@ def _integrated(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups:
     inside = (first == last) & (first >= 0) & (first < BATCHES)
     # Most intervals lie inside one batch: one bincount; the few that cross a batch edge (or
     # the warm-up) are clipped batch by batch.
-    per = np.bincount(group[inside] * BATCHES + first[inside], weights=(end - start)[inside],
-                      minlength=n_groups * BATCHES).reshape(n_groups, BATCHES).astype(np.float64)
+    per = _per_batch(group[inside], first[inside], n_groups, (end - start)[inside])
     cross = ~inside & (last >= 0) & (first < BATCHES)
     s, e, g = start[cross], end[cross], group[cross]
     for k in range(BATCHES):
@@ -543,8 +552,7 @@ def _counted(times: np.ndarray, group: np.ndarray, n_groups: int, edges: np.ndar
     """Rate per group (events per year) of the given event times, with batch-means bounds."""
     batch = _batch_of(times, edges)
     keep = (batch >= 0) & (batch < BATCHES)
-    cnt = np.bincount(group[keep] * BATCHES + batch[keep],
-                      minlength=n_groups * BATCHES).reshape(n_groups, BATCHES)
+    cnt = _per_batch(group[keep], batch[keep], n_groups)
     per = cnt / np.diff(edges)[None, :]
     mean = per.mean(axis=1)
     half = _t_half(per, level)
