@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -229,6 +228,8 @@ class FlowBatch:
             self._entry_parts(model)
         if self.routing == "need":
             self._routing_parts(model)
+        self._sets_needs(model)
+        self._states: dict[int, _State] = {}
 
     # ------------------------------------------------------------------ set-up
     def _handover_parts(self, model: ReferralModel) -> None:
@@ -279,6 +280,22 @@ class FlowBatch:
             for data in (p * (1.0 - alpha), np.where(same, p * beta, 0.0),
                          np.where(same, 0.0, p * beta)))
 
+    def _sets_needs(self, model: ReferralModel) -> None:
+        """The needs whose columns a parameter set changes: resolve values (``cont``), entry
+        distribution and (need-aware routing) suitability, the rest of the routing columns."""
+        def needs_of(group: str) -> np.ndarray:
+            return np.unique(np.array([self.needs.index(str(a.need)) for a in self.assumptions
+                                       if a.group == group], dtype=np.int64))
+
+        self._resolve_needs, self._entry_needs = needs_of("resolve"), needs_of("entry")
+        self._suit_needs = np.zeros(0, dtype=np.int64)
+        if model.routing == "need" and any(a.group == "suitability_floor"
+                                           for a in self.assumptions):
+            self._suit_needs = np.arange(self.k)
+        elif model.routing == "need" and model.suitability_table is None:
+            self._suit_needs = self._resolve_needs  # suitability = resolve + floor
+        self._regain_needs = np.setdiff1d(self._resolve_needs, self._suit_needs)
+
     def _routing_parts(self, model: ReferralModel) -> None:
         """Need-aware routing: w/W and w/W (1 - h) in M's orientation and the suitability."""
         c = model._compiled
@@ -286,8 +303,6 @@ class FlowBatch:
         out_w = np.bincount(rows, c.weight, minlength=self.n)
         share = c.weight / out_w[rows] if len(rows) else np.zeros(0)
         self._share = sp.csr_array((share, c.indices, c.indptr), shape=(self.n, self.n))
-        self._fail = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
-                                  shape=(self.n, self.n))
         self._floor = model.suitability_floor
         table = model.suitability_table
         self._suit_base = None if table is None else np.ascontiguousarray(
@@ -333,15 +348,21 @@ class FlowBatch:
             raise RuntimeError("FlowBatch's entry distribution differs from the flow model's; "
                                "FlowBatch needs updating")
 
-    def _distribution(self, w: np.ndarray) -> np.ndarray:
-        """n x K entry distribution from raw weights (NaN where a need's weights sum to 0)."""
+    def _distribution(self, w: np.ndarray, needs: np.ndarray | None = None) -> np.ndarray:
+        """Entry distribution from raw weights (NaN where a column's weights sum to 0).
+
+        ``w`` is n x columns; ``needs`` gives each column's need (default: column j is need
+        j), for the neighbourhood demand. Every column is computed on its own.
+        """
         with np.errstate(invalid="ignore", divide="ignore"):
             sums = w.sum(axis=0)
             plain = w / np.where(sums > 0, sums, np.nan)
             if self._nb is None:
                 return plain
             g, code, shared, d = self._nb
-            reach = g @ w + w[shared].sum(axis=0)[None, :]  # X x K
+            if needs is not None:
+                d = d[:, needs]
+            reach = g @ w + w[shared].sum(axis=0)[None, :]  # X x columns
             if ((reach <= 0) & (d > 0)).any():
                 return np.full_like(w, np.nan)
             scale = np.divide(d, reach, out=np.zeros_like(d), where=reach > 0)
@@ -399,25 +420,26 @@ class FlowBatch:
     def _block(self, x: np.ndarray, by_kind: bool, handovers: bool = False
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         s, k = len(x), self.k
-        p = self._parameters(x)
+        st = self._state(s)
+        p = self._parameters(st, x)
         step_t, loss = self._step(p)
-        route = self._route(p, loss) if self.routing == "need" else None
-        load, last = self._propagate(step_t, p["entry"], p["cont"], p["hops"], k, route)
-        # lost = sum_{k<H} (v_k o c) . loss; exceeded = sum_a (v_H o c)
-        cont = p["cont"]
-        tail = last * cont
-        walked = load * cont - tail
-        if route is not None:
-            lost = (route[3] * walked).sum(axis=0)
-        elif loss is None:
-            lost = (self._loss0 @ walked - np.repeat(p["hs"], k) * (self._loss_same @ walked)
-                    - np.repeat(p["hc"], k) * (self._loss_cross @ walked))
+        load, last = self._propagate(step_t, st, p["hops"])
+        moved = np.subtract(load, last, out=st.work)  # sum_{k<H} v_k: where referrals start
+        failed = None
+        if self.routing == "need" or handovers:
+            failed = self._failed(p, st, moved)
+        if self.routing == "need":
+            assert failed is not None
+            lost = failed.sum(axis=0)
         else:
-            lost = loss @ walked
-        exceeded = tail.sum(axis=0)
-        resolved_at = load * p["resolve"]
+            walked = moved * st.cont
+            lost = (loss @ walked if loss is not None else
+                    self._loss0 @ walked - np.repeat(p["hs"], k) * (self._loss_same @ walked)
+                    - np.repeat(p["hc"], k) * (self._loss_cross @ walked))
+        exceeded = np.einsum("ij,ij->j", last, st.cont)  # sum_a v_H c
+        resolved_at = np.multiply(load, st.resolve, out=st.work)
         by_domain = self.groups_t @ resolved_at  # (domains + sink) x cols
-        appr = self.appr[:, np.tile(np.arange(k), s)]
+        appr = st.appr
         appropriate = (appr * by_domain[:-1]).sum(axis=0)
         elsewhere = by_domain[:-1].sum(axis=0) - appropriate
         medicalised = by_domain[self.medical] * ~appr[self.medical]
@@ -430,13 +452,17 @@ class FlowBatch:
             kk = (self._kind_ind() @ resolved_at).reshape(len(self.kinds), s, k).transpose(
                 1, 0, 2)
         if handovers:
-            hh = self._handovers(p, load, walked, route)
+            assert failed is not None
+            hh = self._handovers(s, st, load, failed)
         return fr, mean, kk, hh
 
     def _kind_ind(self) -> sp.csr_array:
         """kinds x actors: 1 where the actor is of the kind."""
-        return sp.csr_array((np.ones(self.n), (self.kind_code, np.arange(self.n))),
-                            shape=(len(self.kinds), self.n))
+        if "kind_ind" not in self._cache:
+            self._cache["kind_ind"] = (sp.csr_array(
+                (np.ones(self.n), (self.kind_code, np.arange(self.n))),
+                shape=(len(self.kinds), self.n)),)
+        return self._cache["kind_ind"][0]
 
     def _fail_t(self) -> tuple[sp.csr_array, ...]:
         """:math:`F^\\top` with :math:`F[a, b] = (w_{ab} / W_a)(1 - h_{ab})`: one matrix, or
@@ -471,16 +497,14 @@ class FlowBatch:
         one.data[:] = f0.data - hs * fs.data - hc * fc.data
         return one
 
-    def _handovers(self, p: dict[str, np.ndarray], load: np.ndarray, walked: np.ndarray,
-                   route: tuple[Any, ...] | None) -> np.ndarray:
-        r"""s x 2 x kinds x K: referral attempts to actors of each kind and the failed ones.
+    def _failed(self, p: dict[str, np.ndarray], st: _State, moved: np.ndarray) -> np.ndarray:
+        r"""n x (s K): failed handovers at each target, per resident with the need.
 
-        With :math:`u = \sum_{k<H} v_k \circ c` (``walked``), the attempts from :math:`a`
-        to :math:`b` are :math:`u(a) p(a, b)` and the failures :math:`u(a) p(a, b)
-        (1 - h_{ab})`. Failures at :math:`b`: :math:`F^\top u` (weights routing), or
-        :math:`s \circ F^\top (u \circ \rho) + F^\top (u [\text{fallback}])` (need-aware
-        routing). Successes at :math:`b` are the visits after a referral, ``load - entry``;
-        attempts = successes + failures. Both summed over the actors of each kind.
+        With :math:`u = \sum_{k<H} v_k` (``moved``) the referrals from :math:`a` to :math:`b`
+        are :math:`u(a) c(a) p(a, b)` and the failed ones these times :math:`(1 - h_{ab})`.
+        At :math:`b`: :math:`F^\top (u \circ c)` (weights routing), or
+        :math:`s \circ F^\top (u \circ c \rho) + F^\top (u \circ c [\text{fallback}])`
+        (need-aware routing). Summed over :math:`b`, the lost share.
         """
         s, k = len(p["hs"]), self.k
         fail_t = self._fail_t()
@@ -494,30 +518,62 @@ class FlowBatch:
                 out -= (fail_t[1] @ y) * hs_col + (fail_t[2] @ y) * hc_col
             return out
 
-        if route is None:
-            failed = failing(walked)
-        else:
-            _, suit, _, _, ratio, fallback = route
-            failed = failing(walked * ratio) * suit
-            if fallback is not None:
-                failed += failing(walked * fallback)
+        failed = failing(np.multiply(moved, st.gain, out=st.u))
+        if st.suit is not None:
+            failed *= st.suit
+            if st.spill is not None and st.spill_any:
+                failed += failing(np.multiply(moved, st.spill, out=st.u))
+        return failed
+
+    def _handovers(self, s: int, st: _State, load: np.ndarray, failed: np.ndarray
+                   ) -> np.ndarray:
+        """s x 2 x kinds x K: referral attempts to actors of each kind and the failed ones.
+
+        Failures at each target from :meth:`_failed`; successes are the visits after a
+        referral, ``load - entry``; attempts = successes + failures. Both summed over the
+        actors of each kind.
+        """
         np.clip(failed, 0.0, None, out=failed)
         ind = self._kind_ind()
         lost = ind @ failed
-        attempted = ind @ (load - p["entry"]) + lost
+        attempted = ind @ (load - st.entry) + lost
         out = np.stack([attempted, lost])  # 2 x kinds x (s K)
-        return out.reshape(2, len(self.kinds), s, k).transpose(2, 0, 1, 3)
+        return out.reshape(2, len(self.kinds), s, self.k).transpose(2, 0, 1, 3)
 
-    def _parameters(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """The block's arrays: resolve, cont and entry (n x s K), hops, hs, hc (s)."""
-        s, k = len(x), self.k
-        resolve = self.resolve0.copy() if s == 1 else np.tile(self.resolve0, (1, s))
-        cont = self.cont0.copy() if s == 1 else np.tile(self.cont0, (1, s))
+    # ------------------------------------------------------------------ the block's arrays
+    def _columns(self, needs: np.ndarray, s: int) -> np.ndarray:
+        """The columns of ``needs`` in a block of ``s`` sets (set i, need j: column i K + j)."""
+        return (np.arange(s)[:, None] * self.k + needs[None, :]).ravel()
+
+    def _state(self, s: int) -> _State:
+        """The arrays of a block of ``s`` sets at the base values (kept between blocks)."""
+        if s in self._states:
+            return self._states[s]
+        if len(self._states) >= 2:  # the batch size and one ragged end at most
+            self._states.clear()
+        tile = (1, s)
+        resolve, cont = np.tile(self.resolve0, tile), np.tile(self.cont0, tile)
+        shape = resolve.shape
+        st = _State(resolve=resolve, cont=cont, entry=np.tile(self.entry0, tile),
+                    gain=cont, u=np.empty(shape), work=np.empty(shape), load=np.empty(shape),
+                    appr=self.appr[:, np.tile(np.arange(self.k), s)])
+        if self.routing == "need":
+            st.gain, st.suit, st.ratio = np.empty(shape), np.empty(shape), np.empty(shape)
+            st.spill, st.fallback = np.zeros(shape), np.zeros(shape)
+            st.fallback_cols = np.zeros(shape[1], dtype=bool)
+            every = np.arange(shape[1])
+            self._reroute(st, every, np.full(s, self._floor))
+        self._states[s] = st
+        return st
+
+    def _parameters(self, st: _State, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Write the block's values into ``st`` (only the cells the assumptions set) and return
+        hops, hs, hc and floor (per set)."""
+        s = len(x)
         hops = np.full(s, -1 if self.hops0 is None else self.hops0, dtype=np.int64)
         hs = np.full(s, self.model.handover_same)
         hc = np.full(s, self.model.handover_cross)
         floor = np.full(s, self._floor)
-        weights = None
         for j, a in enumerate(self.assumptions):
             v = x[:, j]
             if a.group == "handover":
@@ -528,24 +584,63 @@ class FlowBatch:
                 floor[:] = v
             elif a.group == "resolve":
                 rows = self._masks[str(a.kind)]
-                at = np.ix_(rows, np.arange(s) * k + self.needs.index(str(a.need)))
-                resolve[at] = v[None, :]
-                cont[at] = (1.0 - v)[None, :] * self.open[rows][:, None]
-            elif a.group == "entry":
-                if weights is None:
-                    weights = np.tile(self.weights0, (1, s))
-                rows = self._masks[str(a.kind)]
-                cols = np.arange(s) * k + self.needs.index(str(a.need))
-                weights[np.ix_(rows, cols)] = v[None, :]
-        if weights is None:
-            entry = self.entry0 if s == 1 else np.tile(self.entry0, (1, s))
-        else:
-            entry = np.hstack([self._distribution(weights[:, i * k:(i + 1) * k])
-                               for i in range(s)])
+                at = np.ix_(rows, self._columns(np.array([self.needs.index(str(a.need))]), s))
+                st.resolve[at] = v[None, :]
+                st.cont[at] = (1.0 - v)[None, :] * self.open[rows][:, None]
         if (hops < 0).any():  # pragma: no cover - callers route max_hops=None elsewhere
             raise ValueError("FlowBatch needs a finite max_hops")
-        return {"resolve": resolve, "cont": cont, "entry": entry, "hops": hops, "hs": hs,
-                "hc": hc, "floor": floor}
+        if len(self._entry_needs):
+            self._entry_columns(st, x)
+        if self.routing == "need":
+            self._reroute(st, self._columns(self._suit_needs, s), floor)
+            self._regain(st, self._columns(self._regain_needs, s))
+        return {"hops": hops, "hs": hs, "hc": hc, "floor": floor}
+
+    def _entry_columns(self, st: _State, x: np.ndarray) -> None:
+        """The entry distribution of the needs an ``entry.*`` assumption sets, per set."""
+        s, needs = len(x), self._entry_needs
+        w = np.tile(self.weights0[:, needs], (1, s))
+        sets = np.arange(s) * len(needs)
+        for j, a in enumerate(self.assumptions):
+            if a.group == "entry":
+                col = sets + int(np.searchsorted(needs, self.needs.index(str(a.need))))
+                w[np.ix_(self._masks[str(a.kind)], col)] = x[:, j][None, :]
+        st.entry[:, self._columns(needs, s)] = self._distribution(w, np.tile(needs, s))
+
+    def _reroute(self, st: _State, cols: np.ndarray, floor: np.ndarray) -> None:
+        r"""Need-aware routing of columns ``cols``: suitability :math:`s`, :math:`\rho = W_a /
+        \sum_c w_{ac} s(c)` (0 on fallback rows, where every neighbour has :math:`s = 0`), the
+        fallback rows, then :meth:`_regain`."""
+        if not len(cols):
+            return
+        assert st.suit is not None and st.ratio is not None and st.fallback is not None
+        assert st.fallback_cols is not None
+        need = cols % self.k
+        if self._suit_base is None:
+            suit = st.resolve[:, cols] + floor[cols // self.k][None, :]
+        else:
+            suit = self._suit_base[:, need]
+        if self._suit_given is not None:
+            suit = np.where(self._suit_given[:, need], self._suit_values[:, need], suit)
+        row_s = self._share @ suit  # S(a) / W_a per column
+        ordinary = row_s > 0
+        st.suit[:, cols] = suit
+        st.ratio[:, cols] = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
+        fallback = ~ordinary & (self.open > 0)[:, None]
+        st.fallback[:, cols] = fallback
+        st.fallback_cols[cols] = fallback.any(axis=0)
+        self._regain(st, cols)
+
+    def _regain(self, st: _State, cols: np.ndarray) -> None:
+        """``gain = c rho`` and ``spill = c [fallback]`` of columns ``cols``."""
+        if not len(cols) or st.suit is None:
+            return
+        assert st.ratio is not None and st.spill is not None and st.fallback is not None
+        assert st.fallback_cols is not None
+        cont = st.cont[:, cols]
+        st.gain[:, cols] = cont * st.ratio[:, cols]
+        st.spill[:, cols] = cont * st.fallback[:, cols]
+        st.spill_any = bool(st.fallback_cols.any())
 
     def _step(self, p: dict[str, np.ndarray]
               ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray | None]:
@@ -567,67 +662,29 @@ class FlowBatch:
 
         return step_t, None
 
-    def _route(self, p: dict[str, np.ndarray], loss: np.ndarray | None
-               ) -> tuple[Any, ...]:
-        """Need-aware routing per column: (gain c rho, suitability, weights-only part or None,
-        loss, rho, fallback rows as 0/1 or None), all n x (s K)."""
-        s, k = len(p["hs"]), self.k
-        if self._suit_base is None:
-            suit = p["resolve"] + np.repeat(p["floor"], k)[None, :]
-        else:
-            suit = self._suit_base if s == 1 else np.tile(self._suit_base, (1, s))
-        if self._suit_given is not None:
-            given = np.tile(self._suit_given, (1, s))
-            suit = np.where(given, np.tile(self._suit_values, (1, s)), suit)
-        row_s = self._share @ suit  # S(a) / W_a per column
-        ordinary = row_s > 0
-        ratio = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
-        if loss is not None:  # one handover pair for the block
-            row_f = self._fail @ suit if not self.varies_handover else (
-                self._fail_parts[0] @ suit - p["hs"][0] * (self._fail_parts[1] @ suit)
-                - p["hc"][0] * (self._fail_parts[2] @ suit))
-            by_weight = np.broadcast_to(loss[:, None], row_s.shape)
-        else:
-            hs_col, hc_col = np.repeat(p["hs"], k), np.repeat(p["hc"], k)
-            row_f = (self._fail_parts[0] @ suit - (self._fail_parts[1] @ suit) * hs_col
-                     - (self._fail_parts[2] @ suit) * hc_col)
-            by_weight = (self._loss0[:, None] - np.outer(self._loss_same, hs_col)
-                         - np.outer(self._loss_cross, hc_col))
-        lossmat = np.where(ordinary, np.clip(row_f * ratio, 0.0, 1.0),
-                           np.clip(by_weight, 0.0, 1.0))
-        lossmat[self.sink] = 0.0
-        cont = p["cont"]
-        fallback = ~ordinary & (self.open > 0)[:, None]
-        spill = cont * fallback if fallback.any() else None
-        return (cont * ratio, suit, spill, lossmat, ratio,
-                fallback.astype(np.float64) if spill is not None else None)
-
-    @staticmethod
-    def _propagate(step_t: Callable[[np.ndarray], np.ndarray], entry: np.ndarray,
-                   cont: np.ndarray, hops: np.ndarray, k: int,
-                   route: tuple[Any, ...] | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+    def _propagate(self, step_t: Callable[[np.ndarray], np.ndarray], st: _State,
+                   hops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Expected visits (load) and the visits after each column's last referral."""
         h_max = int(hops.max())
-        load = entry.copy()
-        v = entry
+        load = st.load
+        np.copyto(load, st.entry)
 
         def advance(v: np.ndarray) -> np.ndarray:
-            if route is None:
-                return step_t(v * cont)
-            gain, suit, spill = route[:3]
-            y = step_t(v * gain) * suit
-            if spill is not None:  # rows where every neighbour has suitability 0
-                y += step_t(v * spill)
+            y = step_t(np.multiply(v, st.gain, out=st.u))
+            if st.suit is not None:
+                y *= st.suit
+                if st.spill is not None and st.spill_any:  # every neighbour has s = 0
+                    y += step_t(np.multiply(v, st.spill, out=st.u))
             return y
 
+        v = st.entry
         if (hops == h_max).all():  # one hop limit for the whole block
             for _ in range(h_max):
                 v = advance(v)
                 load += v
             return load, v
-        hop_col = np.repeat(hops, k)  # each column stops at its own limit
-        v = entry.copy()
+        hop_col = np.repeat(hops, self.k)  # each column stops at its own limit
+        v = st.entry.copy()
         last = np.zeros_like(v)
         for step in range(h_max + 1):
             done = hop_col == step
@@ -638,3 +695,29 @@ class FlowBatch:
                 v = advance(v)
                 load += v
         return load, last
+
+
+@dataclass
+class _State:
+    """The arrays of a block of ``s`` parameter sets, n x (s K) (set i, need j: column
+    i K + j), at the base values except the cells the assumptions set: ``resolve``, ``cont``
+    (:math:`(1 - r)` where a resident is referred on), ``entry``; under need-aware routing the
+    suitability ``suit``, ``ratio`` (:math:`\\rho`), ``fallback`` (0/1), ``gain``
+    (:math:`c \\rho`; ``cont`` itself under weights routing) and ``spill``
+    (:math:`c [\\text{fallback}]`); ``u``, ``work`` and ``load`` are scratch space; ``appr``
+    is the domains x (s K) appropriateness."""
+
+    resolve: np.ndarray
+    cont: np.ndarray
+    entry: np.ndarray
+    gain: np.ndarray
+    u: np.ndarray
+    work: np.ndarray
+    load: np.ndarray
+    appr: np.ndarray
+    suit: np.ndarray | None = None
+    ratio: np.ndarray | None = None
+    fallback: np.ndarray | None = None
+    spill: np.ndarray | None = None
+    fallback_cols: np.ndarray | None = None
+    spill_any: bool = False
