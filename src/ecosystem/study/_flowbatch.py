@@ -200,6 +200,7 @@ class FlowBatch:
         self.sink = c.sink
         self.sink_f = c.sink.astype(np.float64)
         self.open = (~c.sink).astype(np.float64)  # 1 where an unresolved resident is referred
+        self._open_b = ~c.sink
         self.cont0 = np.ascontiguousarray((1.0 - self.resolve0) * self.open[:, None])
         self.mix = c.mix
         appr = c.domain_appropriate  # domains x K
@@ -208,7 +209,10 @@ class FlowBatch:
         groups = np.zeros((self.n, len(DOMAINS) + 1))
         groups[np.arange(self.n), c.domain] = 1.0
         groups[:, -1] = c.sink
-        self.groups_t = np.ascontiguousarray(groups.T)
+        # Sparse: a dense product with n inner terms goes to the threaded BLAS, whose
+        # threads wait on each other on a busy machine (and here per parameter set).
+        self.groups_t = sp.csr_array(groups.T)
+        self._sink_row = sp.csr_array(self.sink_f[None, :])
         self.hops0 = model.max_hops
         self._cache: dict[str, tuple[sp.csr_array, ...]] = {}
         self._masks: dict[str, np.ndarray] = {}
@@ -342,7 +346,9 @@ class FlowBatch:
             g = sp.csr_array((np.ones(int(inside.sum())), (code[inside],
                                                            np.flatnonzero(inside))),
                              shape=(len(names), self.n))
-            self._nb = (g, code, shared, demand.to_numpy(dtype=np.float64))
+            # Row of each actor in [scale; 0; sum of scale]: its neighbourhood's, none, shared.
+            at = np.where(shared, len(names) + 1, np.where(inside, code, len(names)))
+            self._nb = (g, at, np.flatnonzero(shared), demand.to_numpy(dtype=np.float64))
         check = self._distribution(self.weights0)
         if not np.allclose(check, self.entry0, rtol=1e-12, atol=1e-15):  # pragma: no cover
             raise RuntimeError("FlowBatch's entry distribution differs from the flow model's; "
@@ -355,22 +361,22 @@ class FlowBatch:
         j), for the neighbourhood demand. Every column is computed on its own.
         """
         with np.errstate(invalid="ignore", divide="ignore"):
-            sums = w.sum(axis=0)
-            plain = w / np.where(sums > 0, sums, np.nan)
+            sums = _colsum(w)
             if self._nb is None:
-                return plain
-            g, code, shared, d = self._nb
+                return w / np.where(sums > 0, sums, np.nan)
+            g, at, shared, d = self._nb
             if needs is not None:
                 d = d[:, needs]
-            reach = g @ w + w[shared].sum(axis=0)[None, :]  # X x columns
+            reach = g @ w + _colsum(w[shared])[None, :]  # X x columns
             if ((reach <= 0) & (d > 0)).any():
                 return np.full_like(w, np.nan)
             scale = np.divide(d, reach, out=np.zeros_like(d), where=reach > 0)
-            factor = np.zeros_like(w)
-            factor[code >= 0] = scale[code[code >= 0]]
-            factor[shared] = scale.sum(axis=0)
+            factor = np.vstack([scale, np.zeros(len(sums)), scale.sum(axis=0)])[at]
             total = d.sum(axis=0)
             mixed = w * factor / np.where(total > 0, total, 1.0)
+            if (total > 0).all():
+                return mixed
+            plain = w / np.where(sums > 0, sums, np.nan)
             return np.where(total[None, :] > 0, mixed, plain)
 
     # ------------------------------------------------------------------ evaluation
@@ -430,12 +436,13 @@ class FlowBatch:
             failed = self._failed(p, st, moved)
         if self.routing == "need":
             assert failed is not None
-            lost = failed.sum(axis=0)
+            lost = _colsum(failed)
         else:
             walked = moved * st.cont
-            lost = (loss @ walked if loss is not None else
-                    self._loss0 @ walked - np.repeat(p["hs"], k) * (self._loss_same @ walked)
-                    - np.repeat(p["hc"], k) * (self._loss_cross @ walked))
+            lost = (_dot(loss, walked) if loss is not None else
+                    _dot(self._loss0, walked) - np.repeat(p["hs"], k) * _dot(self._loss_same,
+                                                                              walked)
+                    - np.repeat(p["hc"], k) * _dot(self._loss_cross, walked))
         exceeded = np.einsum("ij,ij->j", last, st.cont)  # sum_a v_H c
         resolved_at = np.multiply(load, st.resolve, out=st.work)
         by_domain = self.groups_t @ resolved_at  # (domains + sink) x cols
@@ -443,10 +450,10 @@ class FlowBatch:
         appropriate = (appr * by_domain[:-1]).sum(axis=0)
         elsewhere = by_domain[:-1].sum(axis=0) - appropriate
         medicalised = by_domain[self.medical] * ~appr[self.medical]
-        stuck = self.sink_f @ load - by_domain[-1]
+        stuck = (self._sink_row @ load)[0] - by_domain[-1]
         fr = np.vstack([appropriate, elsewhere, medicalised, stuck, lost, exceeded])
         fr = fr.reshape(len(OUTCOMES), s, k).transpose(1, 0, 2)
-        mean = (load.sum(axis=0) - 1.0).reshape(s, k)
+        mean = (_colsum(load) - 1.0).reshape(s, k)
         kk = hh = None
         if by_kind:
             kk = (self._kind_ind() @ resolved_at).reshape(len(self.kinds), s, k).transpose(
@@ -626,21 +633,28 @@ class FlowBatch:
         ordinary = row_s > 0
         st.suit[:, cols] = suit
         st.ratio[:, cols] = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
-        fallback = ~ordinary & (self.open > 0)[:, None]
-        st.fallback[:, cols] = fallback
-        st.fallback_cols[cols] = fallback.any(axis=0)
-        self._regain(st, cols)
+        fallback = (~ordinary & self._open_b[:, None]).astype(np.float64)
+        now = _colsum(fallback) > 0  # columns with fallback rows (before: fallback_cols)
+        dirty = now | st.fallback_cols[cols]
+        if dirty.any():
+            st.fallback[:, cols[dirty]] = fallback[:, dirty]
+        self._regain(st, cols, spill=dirty)
+        st.fallback_cols[cols] = now
+        st.spill_any = bool(st.fallback_cols.any())
 
-    def _regain(self, st: _State, cols: np.ndarray) -> None:
-        """``gain = c rho`` and ``spill = c [fallback]`` of columns ``cols``."""
+    def _regain(self, st: _State, cols: np.ndarray, spill: np.ndarray | None = None) -> None:
+        """``gain = c rho`` and ``spill = c [fallback]`` of columns ``cols`` (``spill``: of
+        these the columns whose spill may change; default: those with fallback rows)."""
         if not len(cols) or st.suit is None:
             return
         assert st.ratio is not None and st.spill is not None and st.fallback is not None
         assert st.fallback_cols is not None
         cont = st.cont[:, cols]
         st.gain[:, cols] = cont * st.ratio[:, cols]
-        st.spill[:, cols] = cont * st.fallback[:, cols]
-        st.spill_any = bool(st.fallback_cols.any())
+        spill = st.fallback_cols[cols] if spill is None else spill
+        if spill.any():
+            at = cols[spill]
+            st.spill[:, at] = cont[:, spill] * st.fallback[:, at]
 
     def _step(self, p: dict[str, np.ndarray]
               ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray | None]:
@@ -695,6 +709,17 @@ class FlowBatch:
                 v = advance(v)
                 load += v
         return load, last
+
+
+def _colsum(a: np.ndarray) -> np.ndarray:
+    """Column sums of an n x columns array (einsum: neither numpy's slow strided reduction
+    along axis 0 nor the threaded BLAS)."""
+    return np.einsum("ij->j", a)
+
+
+def _dot(v: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``v @ a`` for an n-vector and an n x columns array, single-threaded (see _colsum)."""
+    return np.einsum("i,ij->j", v, a)
 
 
 @dataclass
