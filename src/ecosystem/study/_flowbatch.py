@@ -53,6 +53,8 @@ __all__ = ["BLOCK_ELEMENTS", "FlowBatch", "Outputs"]
 BLOCK_ELEMENTS = 100_000
 #: Most parameter sets in one block (a power of 2).
 BLOCK_SETS = 256
+#: Actors per partial sum of the outcome totals by domain.
+SUM_BLOCK = 256
 
 
 @dataclass(frozen=True)
@@ -206,12 +208,19 @@ class FlowBatch:
         appr = c.domain_appropriate  # domains x K
         self.appr = appr
         self.medical = DOMAINS.index("medical")
-        groups = np.zeros((self.n, len(DOMAINS) + 1))
-        groups[np.arange(self.n), c.domain] = 1.0
-        groups[:, -1] = c.sink
-        # Sparse: a dense product with n inner terms goes to the threaded BLAS, whose
-        # threads wait on each other on a busy machine (and here per parameter set).
-        self.groups_t = sp.csr_array(groups.T)
+        # (domains + sink) x actors as a sparse matrix: a dense product with n inner terms goes
+        # to the threaded BLAS, whose threads wait on each other on a busy machine (here per
+        # parameter set). Its rows are split into blocks of SUM_BLOCK actors whose partial
+        # sums are added afterwards: rounding as of SUM_BLOCK + n / SUM_BLOCK terms, not n.
+        blocks = -(-self.n // SUM_BLOCK)
+        block = np.arange(self.n) // SUM_BLOCK
+        sinks = np.flatnonzero(c.sink)
+        rows = np.concatenate([c.domain.astype(np.int64) * blocks + block,
+                               len(DOMAINS) * blocks + block[sinks]])
+        cols = np.concatenate([np.arange(self.n), sinks])
+        self.groups_t = sp.csr_array((np.ones(len(rows)), (rows, cols)),
+                                     shape=((len(DOMAINS) + 1) * blocks, self.n))
+        self._blocks = blocks
         self._sink_row = sp.csr_array(self.sink_f[None, :])
         self.hops0 = model.max_hops
         self._cache: dict[str, tuple[sp.csr_array, ...]] = {}
@@ -233,6 +242,8 @@ class FlowBatch:
         if self.routing == "need":
             self._routing_parts(model)
         self._sets_needs(model)
+        if self.routing == "need" and self._suit_base is None:
+            self._routing_sums()
         self._states: dict[int, _State] = {}
 
     # ------------------------------------------------------------------ set-up
@@ -322,6 +333,33 @@ class FlowBatch:
                 values[:, j] = np.where(given[:, j], vals, 0.0)
         self._suit_given = given if given.any() else None
         self._suit_values = values
+
+    def _routing_sums(self) -> None:
+        r"""The routing row sums as a linear form in the sampled values.
+
+        With the default suitability (resolve + floor where no actor column gives it), column
+        :math:`j`'s :math:`S(a) / W_a = \sum_b (w_{ab} / W_a) s(b)` is
+        :math:`P_j + f Q_j + \sum_x v_x B_x`: :math:`P` from the cells no sampled value
+        sets, :math:`Q` from the cells the floor :math:`f` applies to, :math:`B_x` from the
+        cells assumption :math:`x` sets to :math:`v_x` (+ f).
+        """
+        given = (np.zeros((self.n, self.k), dtype=bool) if self._suit_given is None
+                 else self._suit_given)
+        sampled = np.zeros((self.n, self.k), dtype=bool)
+        terms = []
+        for j, a in enumerate(self.assumptions):
+            if a.group == "resolve":
+                need = self.needs.index(str(a.need))
+                cells = np.zeros(self.n)
+                rows = self._masks[str(a.kind)]
+                cells[rows[~given[rows, need]]] = 1.0
+                sampled[rows, need] = True
+                terms.append((j, need, self._share @ cells))
+        free = ~given & ~sampled
+        base = np.where(free, self.resolve0, 0.0) + np.where(given, self._suit_values, 0.0)
+        self._sum_p = self._share @ base
+        self._sum_q = self._share @ (~given).astype(np.float64)
+        self._sum_terms = terms
 
     def _entry_parts(self, model: ReferralModel) -> None:
         """Raw entry weights (kind table + actor columns) and the neighbourhood structure."""
@@ -445,7 +483,8 @@ class FlowBatch:
                     - np.repeat(p["hc"], k) * _dot(self._loss_cross, walked))
         exceeded = np.einsum("ij,ij->j", last, st.cont)  # sum_a v_H c
         resolved_at = np.multiply(load, st.resolve, out=st.work)
-        by_domain = self.groups_t @ resolved_at  # (domains + sink) x cols
+        by_domain = (self.groups_t @ resolved_at).reshape(
+            len(DOMAINS) + 1, self._blocks, -1).sum(axis=1)  # (domains + sink) x cols
         appr = st.appr
         appropriate = (appr * by_domain[:-1]).sum(axis=0)
         elsewhere = by_domain[:-1].sum(axis=0) - appropriate
@@ -569,7 +608,7 @@ class FlowBatch:
             st.spill, st.fallback = np.zeros(shape), np.zeros(shape)
             st.fallback_cols = np.zeros(shape[1], dtype=bool)
             every = np.arange(shape[1])
-            self._reroute(st, every, np.full(s, self._floor))
+            self._reroute(st, every, self._full_sums(st, every, np.full(s, self._floor)))
         self._states[s] = st
         return st
 
@@ -598,8 +637,11 @@ class FlowBatch:
             raise ValueError("FlowBatch needs a finite max_hops")
         if len(self._entry_needs):
             self._entry_columns(st, x)
+        if self.routing == "need" and len(self._suit_needs):
+            self._resuit(st, x, floor)
+            cols = self._columns(self._suit_needs, s)
+            self._reroute(st, cols, self._row_sums(x, floor))
         if self.routing == "need":
-            self._reroute(st, self._columns(self._suit_needs, s), floor)
             self._regain(st, self._columns(self._regain_needs, s))
         return {"hops": hops, "hs": hs, "hc": hc, "floor": floor}
 
@@ -614,14 +656,14 @@ class FlowBatch:
                 w[np.ix_(self._masks[str(a.kind)], col)] = x[:, j][None, :]
         st.entry[:, self._columns(needs, s)] = self._distribution(w, np.tile(needs, s))
 
-    def _reroute(self, st: _State, cols: np.ndarray, floor: np.ndarray) -> None:
-        r"""Need-aware routing of columns ``cols``: suitability :math:`s`, :math:`\rho = W_a /
-        \sum_c w_{ac} s(c)` (0 on fallback rows, where every neighbour has :math:`s = 0`), the
-        fallback rows, then :meth:`_regain`."""
-        if not len(cols):
-            return
-        assert st.suit is not None and st.ratio is not None and st.fallback is not None
-        assert st.fallback_cols is not None
+    def _full_sums(self, st: _State, cols: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """Suitability of columns ``cols`` written into ``st`` and the row sums
+        :math:`S(a) / W_a` computed from it (the block's first state)."""
+        return self._share @ self._full_suit(st, cols, floor)
+
+    def _full_suit(self, st: _State, cols: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """Suitability of columns ``cols`` (n x columns), also written into ``st``."""
+        assert st.suit is not None
         need = cols % self.k
         if self._suit_base is None:
             suit = st.resolve[:, cols] + floor[cols // self.k][None, :]
@@ -629,28 +671,68 @@ class FlowBatch:
             suit = self._suit_base[:, need]
         if self._suit_given is not None:
             suit = np.where(self._suit_given[:, need], self._suit_values[:, need], suit)
-        row_s = self._share @ suit  # S(a) / W_a per column
-        ordinary = row_s > 0
         st.suit[:, cols] = suit
-        st.ratio[:, cols] = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
+        return suit
+
+    def _resuit(self, st: _State, x: np.ndarray, floor: np.ndarray) -> None:
+        """Write the sampled suitabilities (value + floor) into ``st``: every column if the
+        floor varies, else only the cells the resolve assumptions set."""
+        assert st.suit is not None
+        s = len(x)
+        if len(self._suit_needs) == self.k:  # the floor varies: every column changes
+            self._full_suit(st, np.arange(s * self.k), floor)
+            return
+        given = self._suit_given
+        for j, need, _ in self._sum_terms:
+            rows = self._masks[str(self.assumptions[j].kind)]
+            if given is not None:
+                rows = rows[~given[rows, need]]
+            at = np.ix_(rows, self._columns(np.array([need]), s))
+            st.suit[at] = (x[:, j] + floor)[None, :]
+
+    def _row_sums(self, x: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """n x (s m): :math:`S(a) / W_a` of the suitability needs' columns (see
+        :meth:`_routing_sums`)."""
+        needs, m = self._suit_needs, len(self._suit_needs)
+        s = len(x)
+        out = np.tile(self._sum_p[:, needs], (1, s))
+        out += np.tile(self._sum_q[:, needs], (1, s)) * np.repeat(floor, m)[None, :]
+        for j, need, b in self._sum_terms:
+            at = int(np.searchsorted(needs, need))
+            out[:, at::m] += b[:, None] * x[:, j][None, :]
+        return out
+
+    def _reroute(self, st: _State, cols: np.ndarray, row_s: np.ndarray) -> None:
+        r"""Need-aware routing of columns ``cols`` from their row sums :math:`S(a) / W_a`:
+        :math:`\rho = W_a / S(a)` (0 on fallback rows, where every neighbour has
+        :math:`s = 0`), the fallback rows, then :meth:`_regain`."""
+        if not len(cols):
+            return
+        assert st.ratio is not None and st.fallback is not None
+        assert st.fallback_cols is not None
+        ordinary = row_s > 0
+        ratio = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
+        st.ratio[:, cols] = ratio
         fallback = (~ordinary & self._open_b[:, None]).astype(np.float64)
         now = _colsum(fallback) > 0  # columns with fallback rows (before: fallback_cols)
         dirty = now | st.fallback_cols[cols]
         if dirty.any():
             st.fallback[:, cols[dirty]] = fallback[:, dirty]
-        self._regain(st, cols, spill=dirty)
+        self._regain(st, cols, spill=dirty, ratio=ratio)
         st.fallback_cols[cols] = now
         st.spill_any = bool(st.fallback_cols.any())
 
-    def _regain(self, st: _State, cols: np.ndarray, spill: np.ndarray | None = None) -> None:
+    def _regain(self, st: _State, cols: np.ndarray, spill: np.ndarray | None = None,
+                ratio: np.ndarray | None = None) -> None:
         """``gain = c rho`` and ``spill = c [fallback]`` of columns ``cols`` (``spill``: of
-        these the columns whose spill may change; default: those with fallback rows)."""
+        these the columns whose spill may change, default: those with fallback rows;
+        ``ratio``: rho of these columns if at hand)."""
         if not len(cols) or st.suit is None:
             return
         assert st.ratio is not None and st.spill is not None and st.fallback is not None
         assert st.fallback_cols is not None
         cont = st.cont[:, cols]
-        st.gain[:, cols] = cont * st.ratio[:, cols]
+        st.gain[:, cols] = cont * (st.ratio[:, cols] if ratio is None else ratio)
         spill = st.fallback_cols[cols] if spill is None else spill
         if spill.any():
             at = cols[spill]
@@ -692,6 +774,8 @@ class FlowBatch:
             return y
 
         v = st.entry
+        if (hops == h_max).all() and st.suit is not None and not st.spill_any and h_max:
+            return self._propagate_scaled(step_t, st, h_max)
         if (hops == h_max).all():  # one hop limit for the whole block
             for _ in range(h_max):
                 v = advance(v)
@@ -708,6 +792,26 @@ class FlowBatch:
             if step < h_max:
                 v = advance(v)
                 load += v
+        return load, last
+
+    @staticmethod
+    def _propagate_scaled(step_t: Callable[[np.ndarray], np.ndarray], st: _State, hops: int
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        r""":meth:`_propagate` for one hop limit ``hops`` >= 1 under need-aware routing
+        without fallback rows: :math:`v_k = s \circ w_k` with :math:`w_{k+1} = M^\top (w_k
+        \circ s c \rho)`, one elementwise product per hop, and the load
+        :math:`e + s \circ \sum_{k \ge 1} w_k`."""
+        assert st.suit is not None
+        scaled = np.multiply(st.suit, st.gain, out=st.work)
+        w = step_t(np.multiply(st.entry, st.gain, out=st.u))
+        total = w  # a fresh array: the sum of w_1 .. w_H
+        for _ in range(hops - 1):
+            w = step_t(np.multiply(w, scaled, out=st.u))
+            total += w
+        last = w * st.suit  # v_H (before the sum is scaled in place: w may be the sum)
+        load = st.load
+        np.copyto(load, st.entry)
+        load += np.multiply(total, st.suit, out=total)
         return load, last
 
 
