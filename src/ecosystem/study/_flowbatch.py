@@ -11,17 +11,30 @@ once and each parameter set changes only arrays:
   :math:`\alpha` carries ties with their own ``handover`` value), so a new handover pair only
   rewrites the data array of :math:`M^\top` and the per-actor loss
   :math:`\ell(a) = \sum_b (w_{ab}/W_a)(1 - h_{ab})`;
-- a sampled ``resolve.<kind>.<need>`` overwrites one need's row at the kind's actors;
-- a sampled ``entry.<kind>.<need>`` overwrites the raw entry weights, which are normalised again
-  (per neighbourhood with a neighbourhood demand table);
+- the arrays of a block (actors x (sets x needs): resolve, continuation, entry, and under
+  need-aware routing suitability, :math:`\rho`, gain and fallback) are kept from block to
+  block at the base values, and a parameter set rewrites only the cells its assumptions set:
+  a sampled ``resolve.<kind>.<need>`` the need's column at the kind's actors; a sampled
+  ``entry.<kind>.<need>`` the raw entry weights of that need, which are normalised again (per
+  neighbourhood with a neighbourhood demand table) for that need's column only;
 - parameter sets that share the step matrix (no handover varies) are propagated together as one
   actors x (sets x needs) block, one sparse product per referral for the whole batch;
-- under need-aware routing (``routing="need"``) each column also gets its suitability
+- under need-aware routing (``routing="need"``) each column also has its suitability
   :math:`s` (the sampled resolve values + the floor, or the model's table, with the actor
-  columns ``suitability_<need>`` over them), the per-column row sums
-  :math:`\rho = W_a / \sum_c w_{ac} s(c)` and loss, and a referral is
-  :math:`v \to s \circ M^\top (v \circ c \rho)` (plus the weights-only part on rows where
-  every neighbour has suitability 0), as in :mod:`ecosystem.flows.exact`.
+  columns ``suitability_<need>`` over them) and row sums :math:`\rho = W_a / \sum_c w_{ac}
+  s(c)`; a referral is :math:`v \to s \circ M^\top (v \circ c \rho)` (plus the weights-only
+  part on rows where every neighbour has suitability 0), as in :mod:`ecosystem.flows.exact`.
+  With the default suitability, :math:`\sum_c (w_{ac} / W_a) s(c)` is a linear form in the
+  sampled resolve values and the floor (:meth:`FlowBatch._routing_sums`), so only the columns
+  of the needs a resolve assumption names are recomputed, without a sparse product, unless
+  the floor varies;
+- the lost share is the sum of the failed handovers
+  :math:`s \circ F^\top (u \circ c \rho)` (:math:`F[a, b] = (w_{ab}/W_a)(1 - h_{ab})`,
+  :math:`u` the visits that may refer on), one sparse product per set that also gives the
+  ``handovers`` table.
+
+Sums over the actors avoid dense products with the actors as inner dimension, which go to the
+threaded BLAS (per parameter set, its threads wait on each other on a busy machine).
 
 The recursion is the one of :func:`ecosystem.flows.exact.solve` for a finite ``max_hops``
 (:math:`V_{k+1} = M^\top (V_k \circ C)`), giving the same outcome fractions to rounding; tests
