@@ -110,6 +110,20 @@ class Outputs:
         return share_lost(lost, attempted)
 
 
+def _affine_handover(model: ReferralModel, hx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """alpha, beta of h = alpha + beta h_x per stored pair (``hx``: the base model's default
+    per pair), from models with other defaults: alpha with both 0, beta from the base (or with
+    both 1 where a default of 0 hides it)."""
+    opts = model_options(model)
+    alpha = ReferralModel(model.ecosystem, **{**opts, "handover_same": 0.0,
+                                              "handover_cross": 0.0})._compiled.handover
+    if (hx > 0).all():
+        return alpha, (model._compiled.handover - alpha) / hx
+    h1 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 1.0,
+                                           "handover_cross": 1.0})._compiled.handover
+    return alpha, h1 - alpha
+
+
 def model_options(model: ReferralModel) -> dict:
     """Keyword arguments that rebuild ``model`` on another ecosystem (tables in full)."""
     spec = model._spec
@@ -263,20 +277,13 @@ class FlowBatch:
     def _handover_parts(self, model: ReferralModel) -> None:
         """alpha, beta of h = alpha + beta h_x per pair, in the order of M^T's data."""
         c = model._compiled
-        opts = model_options(model)
-        h0 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 0.0,
-                                               "handover_cross": 0.0})._compiled.handover
         rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
         same = c.domain[rows] == c.domain[c.indices]
-        # h = alpha + beta h_x: alpha from a model with both defaults 0, beta from the base
-        alpha = h0
         hx = np.where(same, model.handover_same, model.handover_cross)
-        if (hx > 0).all():
-            beta = (c.handover - alpha) / np.where(hx > 0, hx, 1.0)
-        else:  # a default of 0 hides beta in the base: one more model with defaults 1
-            h1 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 1.0,
-                                                   "handover_cross": 1.0})._compiled.handover
-            beta = h1 - h0
+        if model.ecosystem.ties.get("handover", pd.Series(dtype=float)).isna().all():
+            alpha, beta = np.zeros(len(hx)), np.ones(len(hx))  # every pair by the defaults
+        else:
+            alpha, beta = _affine_handover(model, hx)
         expect = alpha + beta * hx
         if not np.allclose(expect, c.handover, rtol=0, atol=1e-12):  # pragma: no cover
             raise RuntimeError("the flow model's handover is not affine in handover_same and "
