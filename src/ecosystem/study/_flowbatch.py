@@ -377,8 +377,13 @@ class FlowBatch:
                 terms.append((j, need, self._share @ cells))
         free = ~given & ~sampled
         base = np.where(free, self.resolve0, 0.0) + np.where(given, self._suit_values, 0.0)
-        self._sum_p = self._share @ base
-        self._sum_q = self._share @ (~given).astype(np.float64)
+        needs = self._suit_needs  # need-major: one row per need
+        self._sum_p = np.ascontiguousarray((self._share @ base)[:, needs].T)
+        self._sum_q: np.ndarray | None = np.ascontiguousarray(
+            (self._share @ (~given).astype(np.float64))[:, needs].T)
+        if len(needs) < self.k:  # the floor does not vary: P + f Q once
+            self._sum_p += self._floor * self._sum_q
+            self._sum_q = None
         self._sum_terms = terms
 
     def _entry_parts(self, model: ReferralModel) -> None:
@@ -628,7 +633,8 @@ class FlowBatch:
             st.spill, st.fallback = np.zeros(shape), np.zeros(shape)
             st.fallback_cols = np.zeros(shape[1], dtype=bool)
             every = np.arange(shape[1])
-            self._reroute(st, every, self._full_sums(st, every, np.full(s, self._floor)))
+            sums = self._full_sums(st, every, np.full(s, self._floor))
+            self._reroute(st, every, np.ascontiguousarray(sums.T), keep=True)
         self._states[s] = st
         return st
 
@@ -711,33 +717,41 @@ class FlowBatch:
             st.suit[at] = (x[:, j] + floor)[None, :]
 
     def _row_sums(self, x: np.ndarray, floor: np.ndarray) -> np.ndarray:
-        """n x (s m): :math:`S(a) / W_a` of the suitability needs' columns (see
-        :meth:`_routing_sums`)."""
-        needs, m = self._suit_needs, len(self._suit_needs)
-        s = len(x)
-        out = np.tile(self._sum_p[:, needs], (1, s))
-        out += np.tile(self._sum_q[:, needs], (1, s)) * np.repeat(floor, m)[None, :]
+        """(s m) x n: :math:`S(a) / W_a` of the suitability needs' columns, one row per column
+        (see :meth:`_routing_sums`)."""
+        m, s = len(self._suit_needs), len(x)
+        out = np.tile(self._sum_p, (s, 1))
+        if self._sum_q is not None:
+            out += np.tile(self._sum_q, (s, 1)) * np.repeat(floor, m)[:, None]
         for j, need, b in self._sum_terms:
-            at = int(np.searchsorted(needs, need))
-            out[:, at::m] += b[:, None] * x[:, j][None, :]
+            at = int(np.searchsorted(self._suit_needs, need))
+            out[at::m] += x[:, j][:, None] * b[None, :]
         return out
 
-    def _reroute(self, st: _State, cols: np.ndarray, row_s: np.ndarray) -> None:
-        r"""Need-aware routing of columns ``cols`` from their row sums :math:`S(a) / W_a`:
-        :math:`\rho = W_a / S(a)` (0 on fallback rows, where every neighbour has
-        :math:`s = 0`), the fallback rows, then :meth:`_regain`."""
+    def _reroute(self, st: _State, cols: np.ndarray, row_s: np.ndarray, keep: bool = False
+                 ) -> None:
+        r"""Need-aware routing of columns ``cols`` from their row sums :math:`S(a) / W_a`
+        (``row_s``: one row per column): :math:`\rho = W_a / S(a)` (0 on fallback rows, where
+        every neighbour has :math:`s = 0`), the fallback rows, then :meth:`_regain`.
+        ``keep``: also store :math:`\rho` (the block's first state; :meth:`_regain` reads it
+        later only for columns that are never rerouted).
+
+        Column by column: with few columns an n x columns array has a short inner loop."""
         if not len(cols):
             return
         assert st.ratio is not None and st.fallback is not None
         assert st.fallback_cols is not None
         ordinary = row_s > 0
-        ratio = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
-        st.ratio[:, cols] = ratio
-        fallback = (~ordinary & self._open_b[:, None]).astype(np.float64)
-        now = _colsum(fallback) > 0  # columns with fallback rows (before: fallback_cols)
+        ratio = 1.0 / np.where(ordinary, row_s, 1.0)
+        ratio[~ordinary] = 0.0
+        fallback = ~ordinary & self._open_b[None, :]
+        now = fallback.any(axis=1)  # columns with fallback rows (before: fallback_cols)
         dirty = now | st.fallback_cols[cols]
-        if dirty.any():
-            st.fallback[:, cols[dirty]] = fallback[:, dirty]
+        for i, c in enumerate(cols):
+            if keep:  # read again only for the columns of _regain_needs, never rerouted
+                st.ratio[:, c] = ratio[i]
+            if dirty[i]:
+                st.fallback[:, c] = fallback[i]
         self._regain(st, cols, spill=dirty, ratio=ratio)
         st.fallback_cols[cols] = now
         st.spill_any = bool(st.fallback_cols.any())
@@ -746,17 +760,17 @@ class FlowBatch:
                 ratio: np.ndarray | None = None) -> None:
         """``gain = c rho`` and ``spill = c [fallback]`` of columns ``cols`` (``spill``: of
         these the columns whose spill may change, default: those with fallback rows;
-        ``ratio``: rho of these columns if at hand)."""
+        ``ratio``: rho of these columns, one row per column, if at hand)."""
         if not len(cols) or st.suit is None:
             return
         assert st.ratio is not None and st.spill is not None and st.fallback is not None
         assert st.fallback_cols is not None
-        cont = st.cont[:, cols]
-        st.gain[:, cols] = cont * (st.ratio[:, cols] if ratio is None else ratio)
         spill = st.fallback_cols[cols] if spill is None else spill
-        if spill.any():
-            at = cols[spill]
-            st.spill[:, at] = cont[:, spill] * st.fallback[:, at]
+        for i, c in enumerate(cols):
+            cont = st.cont[:, c]
+            st.gain[:, c] = cont * (st.ratio[:, c] if ratio is None else ratio[i])
+            if spill[i]:
+                st.spill[:, c] = cont * st.fallback[:, c]
 
     def _step(self, p: dict[str, np.ndarray]
               ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray | None]:
