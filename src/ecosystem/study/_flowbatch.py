@@ -272,6 +272,7 @@ class FlowBatch:
         if self.routing == "need" and self._suit_base is None:
             self._routing_sums()
         self._states: dict[int, _State] = {}
+        self._index: dict[tuple, np.ndarray] = {}  # index arrays by block size (_columns)
 
     # ------------------------------------------------------------------ set-up
     def _handover_parts(self, model: ReferralModel) -> None:
@@ -614,7 +615,19 @@ class FlowBatch:
     # ------------------------------------------------------------------ the block's arrays
     def _columns(self, needs: np.ndarray, s: int) -> np.ndarray:
         """The columns of ``needs`` in a block of ``s`` sets (set i, need j: column i K + j)."""
-        return (np.arange(s)[:, None] * self.k + needs[None, :]).ravel()
+        key = ("columns", needs.tobytes(), s)
+        if key not in self._index:
+            self._index[key] = (np.arange(s)[:, None] * self.k + needs[None, :]).ravel()
+        return self._index[key]
+
+    def _cells(self, rows: np.ndarray, need: int, s: int, tag: str) -> np.ndarray:
+        """Flat positions in an n x (s K) array of ``rows`` x need ``need``'s columns (row by
+        row, then set by set), kept under ``tag``."""
+        key = ("cells", tag, need, s)
+        if key not in self._index:
+            cols = self._columns(np.array([need]), s)
+            self._index[key] = (rows[:, None] * (s * self.k) + cols[None, :]).ravel()
+        return self._index[key]
 
     def _state(self, s: int) -> _State:
         """The arrays of a block of ``s`` sets at the base values (kept between blocks)."""
@@ -622,6 +635,7 @@ class FlowBatch:
             return self._states[s]
         if len(self._states) >= 2:  # the batch size and one ragged end at most
             self._states.clear()
+            self._index.clear()
         tile = (1, s)
         resolve, cont = np.tile(self.resolve0, tile), np.tile(self.cont0, tile)
         shape = resolve.shape
@@ -656,9 +670,9 @@ class FlowBatch:
                 floor[:] = v
             elif a.group == "resolve":
                 rows = self._masks[str(a.kind)]
-                at = np.ix_(rows, self._columns(np.array([self.needs.index(str(a.need))]), s))
-                st.resolve[at] = v[None, :]
-                st.cont[at] = (1.0 - v)[None, :] * self.open[rows][:, None]
+                at = self._cells(rows, self.needs.index(str(a.need)), s, str(a.kind))
+                st.resolve.reshape(-1)[at] = np.tile(v, len(rows))
+                st.cont.reshape(-1)[at] = np.outer(self.open[rows], 1.0 - v).ravel()
         if (hops < 0).any():  # pragma: no cover - callers route max_hops=None elsewhere
             raise ValueError("FlowBatch needs a finite max_hops")
         if len(self._entry_needs):
@@ -675,11 +689,17 @@ class FlowBatch:
         """The entry distribution of the needs an ``entry.*`` assumption sets, per set."""
         s, needs = len(x), self._entry_needs
         w = np.tile(self.weights0[:, needs], (1, s))
-        sets = np.arange(s) * len(needs)
+        m = len(needs)
         for j, a in enumerate(self.assumptions):
             if a.group == "entry":
-                col = sets + int(np.searchsorted(needs, self.needs.index(str(a.need))))
-                w[np.ix_(self._masks[str(a.kind)], col)] = x[:, j][None, :]
+                key = ("entry cells", j, s)
+                if key not in self._index:
+                    rows = self._masks[str(a.kind)]
+                    col = np.arange(s) * m + int(np.searchsorted(needs, self.needs.index(
+                        str(a.need))))
+                    self._index[key] = (rows[:, None] * (s * m) + col[None, :]).ravel()
+                at = self._index[key]
+                w.reshape(-1)[at] = np.tile(x[:, j], len(at) // s)
         st.entry[:, self._columns(needs, s)] = self._distribution(w, np.tile(needs, s))
 
     def _full_sums(self, st: _State, cols: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -710,11 +730,12 @@ class FlowBatch:
             return
         given = self._suit_given
         for j, need, _ in self._sum_terms:
-            rows = self._masks[str(self.assumptions[j].kind)]
+            kind = str(self.assumptions[j].kind)
+            rows = self._masks[kind]
             if given is not None:
                 rows = rows[~given[rows, need]]
-            at = np.ix_(rows, self._columns(np.array([need]), s))
-            st.suit[at] = (x[:, j] + floor)[None, :]
+            at = self._cells(rows, need, s, "suitability " + kind)
+            st.suit.reshape(-1)[at] = np.tile(x[:, j] + floor, len(rows))
 
     def _row_sums(self, x: np.ndarray, floor: np.ndarray) -> np.ndarray:
         """(s m) x n: :math:`S(a) / W_a` of the suitability needs' columns, one row per column
