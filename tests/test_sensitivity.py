@@ -213,10 +213,13 @@ def test_batch_paths_equal_hand_built_models(low_eco, routing, sets, monkeypatch
     ties["handover"] = np.where(rng.random(len(ties)) < 0.4,
                                 rng.uniform(0.2, 0.95, len(ties)), np.nan)
     opts: dict = {}
-    if routing == "need+columns":
+    if routing in ("need+columns", "need+floor"):
         actors["suitability_debt"] = np.where(rng.random(len(actors)) < 0.3,
                                               rng.choice([0.0, 0.5, 2.0], len(actors)),
                                               np.nan)
+        # given at actors whose resolve value is sampled: the column wins over resolve + floor
+        actors.loc[actors["kind"] == "social_team", "suitability_debt"] = 2.0
+        actors["suitability_loneliness"] = np.where(actors["kind"] == "welfare", 0.0, np.nan)
     if routing == "table":
         kinds, needs = list(low_eco.schema.actor_kinds), list(low_eco.schema.needs)
         values = rng.exponential(1.0, (len(kinds), len(needs)))
@@ -239,7 +242,8 @@ def test_batch_paths_equal_hand_built_models(low_eco, routing, sets, monkeypatch
     x[::3, 2:5] = 0.0  # resolve 0 ...
     if routing.startswith("need"):
         x[::3, -1] = 0.0  # ... with floor 0: referrers with no suitable neighbour
-    fixed = {"need": ("suitability_floor", "max_hops"), "need+columns": ("max_hops",),
+    fixed = {"need": ("suitability_floor", "max_hops"),
+             "need+columns": ("suitability_floor", "max_hops"),
              "table": ("max_hops",)}.get(routing, ())  # these at their base values
     keep = [j for j, a in enumerate(ass) if a.group not in fixed]
     ass, x = [ass[j] for j in keep], x[:, keep]
@@ -255,7 +259,7 @@ def test_batch_paths_equal_hand_built_models(low_eco, routing, sets, monkeypatch
     np.testing.assert_allclose(got.mean_hops, ref.mean_hops, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(got.by_kind, ref.by_kind, rtol=0, atol=1e-13)
     np.testing.assert_allclose(got.handovers, ref.handovers, rtol=1e-12, atol=1e-13)
-    if routing in ("need+floor", "need+columns", "table"):  # some rows fell back
+    if routing in ("need+floor", "table"):  # some rows fell back
         assert any(mod._compiled.fallback.any() for mod in models)
     # the arrays kept between blocks hold no state of earlier sets: each row alone, the same
     alone = np.concatenate([batch.evaluate(x[i:i + 1], offset=i).fractions
