@@ -172,6 +172,101 @@ def test_resolve_replaces_actor_columns_and_handover_keeps_tie_values():
         assert row["value"] == pytest.approx(ref, abs=1e-14)
 
 
+def _hand_built(eco: Ecosystem, demand: pd.DataFrame, opts: dict, values: dict
+                ) -> ReferralModel:
+    """One parameter set's model built by hand (not by apply()): a sampled resolve or entry
+    value replaces the kind's table value and the actor column at every actor of the kind."""
+    actors = eco.actors.copy()
+    tables = {"resolve": ecosystem.flows.default_resolve(eco.schema),
+              "entry": ecosystem.flows.default_entry(eco.schema)}
+    kw = dict(opts)
+    for name, v in values.items():
+        group, _, rest = name.partition(".")
+        if group in tables:
+            kind, need = rest.split(".")
+            tables[group].loc[kind, need] = v
+            col = f"{group}_{need}"
+            if col in actors.columns:
+                actors.loc[actors["kind"] == kind, col] = v
+        else:
+            kw[name] = v
+    own = Ecosystem(actors, eco.ties, schema=eco.schema, neighbourhoods=eco.neighbourhoods)
+    return ReferralModel(own, resolve=tables["resolve"], entry=tables["entry"], demand=demand,
+                         **kw)
+
+
+@pytest.mark.parametrize("sets", [1, 4], ids=["one set a block", "four sets a block"])
+@pytest.mark.parametrize("routing", ["need", "need+floor", "need+columns", "table", "weight"])
+def test_batch_paths_equal_hand_built_models(low_eco, routing, sets, monkeypatch):
+    # Every evaluation path of the batch solver (the arrays kept between blocks, the routing
+    # row sums as a linear form, the entry columns, one product per hop) against a model
+    # built by hand per sample and solve(): actor resolve columns that an assumption
+    # overrides at its kind, tie handover values, two assumptions on one need, resolve 0
+    # with floor 0 (rows that fall back to the weights), hop limits 0 .. 9.
+    import ecosystem.study._flowbatch as fb
+
+    monkeypatch.setattr(fb, "BLOCK_ELEMENTS", sets * low_eco.n_actors * 10)
+    rng = np.random.default_rng(3)
+    actors, ties = low_eco.actors.copy(), low_eco.ties.copy()
+    actors["resolve_loneliness"] = np.where(rng.random(len(actors)) < 0.5,
+                                            rng.uniform(0, 1, len(actors)), np.nan)
+    ties["handover"] = np.where(rng.random(len(ties)) < 0.4,
+                                rng.uniform(0.2, 0.95, len(ties)), np.nan)
+    opts: dict = {}
+    if routing in ("need+columns", "need+floor"):
+        actors["suitability_debt"] = np.where(rng.random(len(actors)) < 0.3,
+                                              rng.choice([0.0, 0.5, 2.0], len(actors)),
+                                              np.nan)
+        # given at actors whose resolve value is sampled: the column wins over resolve + floor
+        actors.loc[actors["kind"] == "social_team", "suitability_debt"] = 2.0
+        actors["suitability_loneliness"] = np.where(actors["kind"] == "welfare", 0.0, np.nan)
+    if routing == "table":
+        kinds, needs = list(low_eco.schema.actor_kinds), list(low_eco.schema.needs)
+        values = rng.exponential(1.0, (len(kinds), len(needs)))
+        values[rng.random(values.shape) < 0.6] = 0.0
+        opts["suitability"] = pd.DataFrame(values, index=kinds, columns=needs)
+    if routing == "weight":
+        opts["routing"] = "weight"
+    eco = Ecosystem(actors, ties, schema=low_eco.schema, neighbourhoods=low_eco.neighbourhoods)
+    demand = demand_of(eco)
+    names = ["handover_same", "handover_cross", "resolve.gp.loneliness",
+             "resolve.welfare.loneliness", "resolve.social_team.debt", "entry.gp.loneliness",
+             "max_hops"]
+    if routing.startswith("need"):
+        names.append("suitability_floor")
+    ass = [parse(n) for n in names]
+    m = 8
+    x = np.column_stack([rng.uniform(0, 4, m) if a.group == "entry" else
+                         rng.integers(0, 10, m).astype(float) if a.group == "max_hops" else
+                         rng.uniform(0, 1, m) for a in ass])
+    x[::3, 2:5] = 0.0  # resolve 0 ...
+    if routing.startswith("need"):
+        x[::3, -1] = 0.0  # ... with floor 0: referrers with no suitable neighbour
+    fixed = {"need": ("suitability_floor", "max_hops"),
+             "need+columns": ("suitability_floor", "max_hops"),
+             "table": ("max_hops",)}.get(routing, ())  # these at their base values
+    keep = [j for j, a in enumerate(ass) if a.group not in fixed]
+    ass, x = [ass[j] for j in keep], x[:, keep]
+    base = ReferralModel(eco, demand=demand, **opts)
+    batch = fb.FlowBatch(base, ass)
+    assert batch.batch_size() == sets
+    got = batch.evaluate(x, by_kind=True, handovers=True)
+    models = [_hand_built(eco, demand, opts, {a.name: (int(v) if a.group == "max_hops" else v)
+                                              for a, v in zip(ass, row, strict=True)})
+              for row in x]
+    ref = outputs_of(models, kinds=batch.kinds, handovers=True)
+    np.testing.assert_allclose(got.fractions, ref.fractions, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(got.mean_hops, ref.mean_hops, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(got.by_kind, ref.by_kind, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(got.handovers, ref.handovers, rtol=1e-12, atol=1e-13)
+    if routing in ("need+floor", "table"):  # some rows fell back
+        assert any(mod._compiled.fallback.any() for mod in models)
+    # the arrays kept between blocks hold no state of earlier sets: each row alone, the same
+    alone = np.concatenate([batch.evaluate(x[i:i + 1], offset=i).fractions
+                            for i in range(len(x))])
+    np.testing.assert_allclose(alone, got.fractions, rtol=0, atol=1e-15)
+
+
 @settings(max_examples=15)
 @given(hs=st.floats(0, 1), hc=st.floats(0, 1), r=st.floats(0, 1), w=st.floats(0, 5),
        hops=st.integers(0, 12))

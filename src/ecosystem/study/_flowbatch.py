@@ -11,17 +11,30 @@ once and each parameter set changes only arrays:
   :math:`\alpha` carries ties with their own ``handover`` value), so a new handover pair only
   rewrites the data array of :math:`M^\top` and the per-actor loss
   :math:`\ell(a) = \sum_b (w_{ab}/W_a)(1 - h_{ab})`;
-- a sampled ``resolve.<kind>.<need>`` overwrites one need's row at the kind's actors;
-- a sampled ``entry.<kind>.<need>`` overwrites the raw entry weights, which are normalised again
-  (per neighbourhood with a neighbourhood demand table);
+- the arrays of a block (actors x (sets x needs): resolve, continuation, entry, and under
+  need-aware routing suitability, :math:`\rho`, gain and fallback) are kept from block to
+  block at the base values, and a parameter set rewrites only the cells its assumptions set:
+  a sampled ``resolve.<kind>.<need>`` the need's column at the kind's actors; a sampled
+  ``entry.<kind>.<need>`` the raw entry weights of that need, which are normalised again (per
+  neighbourhood with a neighbourhood demand table) for that need's column only;
 - parameter sets that share the step matrix (no handover varies) are propagated together as one
   actors x (sets x needs) block, one sparse product per referral for the whole batch;
-- under need-aware routing (``routing="need"``) each column also gets its suitability
+- under need-aware routing (``routing="need"``) each column also has its suitability
   :math:`s` (the sampled resolve values + the floor, or the model's table, with the actor
-  columns ``suitability_<need>`` over them), the per-column row sums
-  :math:`\rho = W_a / \sum_c w_{ac} s(c)` and loss, and a referral is
-  :math:`v \to s \circ M^\top (v \circ c \rho)` (plus the weights-only part on rows where
-  every neighbour has suitability 0), as in :mod:`ecosystem.flows.exact`.
+  columns ``suitability_<need>`` over them) and row sums :math:`\rho = W_a / \sum_c w_{ac}
+  s(c)`; a referral is :math:`v \to s \circ M^\top (v \circ c \rho)` (plus the weights-only
+  part on rows where every neighbour has suitability 0), as in :mod:`ecosystem.flows.exact`.
+  With the default suitability, :math:`\sum_c (w_{ac} / W_a) s(c)` is a linear form in the
+  sampled resolve values and the floor (:meth:`FlowBatch._routing_sums`), so only the columns
+  of the needs a resolve assumption names are recomputed, without a sparse product, unless
+  the floor varies;
+- the lost share is the sum of the failed handovers
+  :math:`s \circ F^\top (u \circ c \rho)` (:math:`F[a, b] = (w_{ab}/W_a)(1 - h_{ab})`,
+  :math:`u` the visits that may refer on), one sparse product per set that also gives the
+  ``handovers`` table.
+
+Sums over the actors avoid dense products with the actors as inner dimension, which go to the
+threaded BLAS (per parameter set, its threads wait on each other on a busy machine).
 
 The recursion is the one of :func:`ecosystem.flows.exact.solve` for a finite ``max_hops``
 (:math:`V_{k+1} = M^\top (V_k \circ C)`), giving the same outcome fractions to rounding; tests
@@ -35,7 +48,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +66,8 @@ __all__ = ["BLOCK_ELEMENTS", "FlowBatch", "Outputs"]
 BLOCK_ELEMENTS = 100_000
 #: Most parameter sets in one block (a power of 2).
 BLOCK_SETS = 256
+#: Actors per partial sum of the outcome totals by domain.
+SUM_BLOCK = 256
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,20 @@ class Outputs:
         else:
             attempted, lost = attempted @ self.mix, lost @ self.mix
         return share_lost(lost, attempted)
+
+
+def _affine_handover(model: ReferralModel, hx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """alpha, beta of h = alpha + beta h_x per stored pair (``hx``: the base model's default
+    per pair), from models with other defaults: alpha with both 0, beta from the base (or with
+    both 1 where a default of 0 hides it)."""
+    opts = model_options(model)
+    alpha = ReferralModel(model.ecosystem, **{**opts, "handover_same": 0.0,
+                                              "handover_cross": 0.0})._compiled.handover
+    if (hx > 0).all():
+        return alpha, (model._compiled.handover - alpha) / hx
+    h1 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 1.0,
+                                           "handover_cross": 1.0})._compiled.handover
+    return alpha, h1 - alpha
 
 
 def model_options(model: ReferralModel) -> dict:
@@ -201,15 +229,26 @@ class FlowBatch:
         self.sink = c.sink
         self.sink_f = c.sink.astype(np.float64)
         self.open = (~c.sink).astype(np.float64)  # 1 where an unresolved resident is referred
+        self._open_b = ~c.sink
         self.cont0 = np.ascontiguousarray((1.0 - self.resolve0) * self.open[:, None])
         self.mix = c.mix
         appr = c.domain_appropriate  # domains x K
         self.appr = appr
         self.medical = DOMAINS.index("medical")
-        groups = np.zeros((self.n, len(DOMAINS) + 1))
-        groups[np.arange(self.n), c.domain] = 1.0
-        groups[:, -1] = c.sink
-        self.groups_t = np.ascontiguousarray(groups.T)
+        # (domains + sink) x actors as a sparse matrix: a dense product with n inner terms goes
+        # to the threaded BLAS, whose threads wait on each other on a busy machine (here per
+        # parameter set). Its rows are split into blocks of SUM_BLOCK actors whose partial
+        # sums are added afterwards: rounding as of SUM_BLOCK + n / SUM_BLOCK terms, not n.
+        blocks = -(-self.n // SUM_BLOCK)
+        block = np.arange(self.n) // SUM_BLOCK
+        sinks = np.flatnonzero(c.sink)
+        rows = np.concatenate([c.domain.astype(np.int64) * blocks + block,
+                               len(DOMAINS) * blocks + block[sinks]])
+        cols = np.concatenate([np.arange(self.n), sinks])
+        self.groups_t = sp.csr_array((np.ones(len(rows)), (rows, cols)),
+                                     shape=((len(DOMAINS) + 1) * blocks, self.n))
+        self._blocks = blocks
+        self._sink_row = sp.csr_array(self.sink_f[None, :])
         self.hops0 = model.max_hops
         self._cache: dict[str, tuple[sp.csr_array, ...]] = {}
         self._masks: dict[str, np.ndarray] = {}
@@ -229,25 +268,23 @@ class FlowBatch:
             self._entry_parts(model)
         if self.routing == "need":
             self._routing_parts(model)
+        self._sets_needs(model)
+        if self.routing == "need" and self._suit_base is None:
+            self._routing_sums()
+        self._states: dict[int, _State] = {}
+        self._index: dict[tuple, np.ndarray] = {}  # index arrays by block size (_columns)
 
     # ------------------------------------------------------------------ set-up
     def _handover_parts(self, model: ReferralModel) -> None:
         """alpha, beta of h = alpha + beta h_x per pair, in the order of M^T's data."""
         c = model._compiled
-        opts = model_options(model)
-        h0 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 0.0,
-                                               "handover_cross": 0.0})._compiled.handover
         rows = np.repeat(np.arange(self.n), np.diff(c.indptr))
         same = c.domain[rows] == c.domain[c.indices]
-        # h = alpha + beta h_x: alpha from a model with both defaults 0, beta from the base
-        alpha = h0
         hx = np.where(same, model.handover_same, model.handover_cross)
-        if (hx > 0).all():
-            beta = (c.handover - alpha) / np.where(hx > 0, hx, 1.0)
-        else:  # a default of 0 hides beta in the base: one more model with defaults 1
-            h1 = ReferralModel(model.ecosystem, **{**opts, "handover_same": 1.0,
-                                                   "handover_cross": 1.0})._compiled.handover
-            beta = h1 - h0
+        if model.ecosystem.ties.get("handover", pd.Series(dtype=float)).isna().all():
+            alpha, beta = np.zeros(len(hx)), np.ones(len(hx))  # every pair by the defaults
+        else:
+            alpha, beta = _affine_handover(model, hx)
         expect = alpha + beta * hx
         if not np.allclose(expect, c.handover, rtol=0, atol=1e-12):  # pragma: no cover
             raise RuntimeError("the flow model's handover is not affine in handover_same and "
@@ -279,6 +316,22 @@ class FlowBatch:
             for data in (p * (1.0 - alpha), np.where(same, p * beta, 0.0),
                          np.where(same, 0.0, p * beta)))
 
+    def _sets_needs(self, model: ReferralModel) -> None:
+        """The needs whose columns a parameter set changes: resolve values (``cont``), entry
+        distribution and (need-aware routing) suitability, the rest of the routing columns."""
+        def needs_of(group: str) -> np.ndarray:
+            return np.unique(np.array([self.needs.index(str(a.need)) for a in self.assumptions
+                                       if a.group == group], dtype=np.int64))
+
+        self._resolve_needs, self._entry_needs = needs_of("resolve"), needs_of("entry")
+        self._suit_needs = np.zeros(0, dtype=np.int64)
+        if model.routing == "need" and any(a.group == "suitability_floor"
+                                           for a in self.assumptions):
+            self._suit_needs = np.arange(self.k)
+        elif model.routing == "need" and model.suitability_table is None:
+            self._suit_needs = self._resolve_needs  # suitability = resolve + floor
+        self._regain_needs = np.setdiff1d(self._resolve_needs, self._suit_needs)
+
     def _routing_parts(self, model: ReferralModel) -> None:
         """Need-aware routing: w/W and w/W (1 - h) in M's orientation and the suitability."""
         c = model._compiled
@@ -286,8 +339,6 @@ class FlowBatch:
         out_w = np.bincount(rows, c.weight, minlength=self.n)
         share = c.weight / out_w[rows] if len(rows) else np.zeros(0)
         self._share = sp.csr_array((share, c.indices, c.indptr), shape=(self.n, self.n))
-        self._fail = sp.csr_array((share * (1.0 - c.handover), c.indices, c.indptr),
-                                  shape=(self.n, self.n))
         self._floor = model.suitability_floor
         table = model.suitability_table
         self._suit_base = None if table is None else np.ascontiguousarray(
@@ -303,6 +354,38 @@ class FlowBatch:
                 values[:, j] = np.where(given[:, j], vals, 0.0)
         self._suit_given = given if given.any() else None
         self._suit_values = values
+
+    def _routing_sums(self) -> None:
+        r"""The routing row sums as a linear form in the sampled values.
+
+        With the default suitability (resolve + floor where no actor column gives it), column
+        :math:`j`'s :math:`S(a) / W_a = \sum_b (w_{ab} / W_a) s(b)` is
+        :math:`P_j + f Q_j + \sum_x v_x B_x`: :math:`P` from the cells no sampled value
+        sets, :math:`Q` from the cells the floor :math:`f` applies to, :math:`B_x` from the
+        cells assumption :math:`x` sets to :math:`v_x` (+ f).
+        """
+        given = (np.zeros((self.n, self.k), dtype=bool) if self._suit_given is None
+                 else self._suit_given)
+        sampled = np.zeros((self.n, self.k), dtype=bool)
+        terms = []
+        for j, a in enumerate(self.assumptions):
+            if a.group == "resolve":
+                need = self.needs.index(str(a.need))
+                cells = np.zeros(self.n)
+                rows = self._masks[str(a.kind)]
+                cells[rows[~given[rows, need]]] = 1.0
+                sampled[rows, need] = True
+                terms.append((j, need, self._share @ cells))
+        free = ~given & ~sampled
+        base = np.where(free, self.resolve0, 0.0) + np.where(given, self._suit_values, 0.0)
+        needs = self._suit_needs  # need-major: one row per need
+        self._sum_p = np.ascontiguousarray((self._share @ base)[:, needs].T)
+        self._sum_q: np.ndarray | None = np.ascontiguousarray(
+            (self._share @ (~given).astype(np.float64))[:, needs].T)
+        if len(needs) < self.k:  # the floor does not vary: P + f Q once
+            self._sum_p += self._floor * self._sum_q
+            self._sum_q = None
+        self._sum_terms = terms
 
     def _entry_parts(self, model: ReferralModel) -> None:
         """Raw entry weights (kind table + actor columns) and the neighbourhood structure."""
@@ -327,29 +410,37 @@ class FlowBatch:
             g = sp.csr_array((np.ones(int(inside.sum())), (code[inside],
                                                            np.flatnonzero(inside))),
                              shape=(len(names), self.n))
-            self._nb = (g, code, shared, demand.to_numpy(dtype=np.float64))
+            # Row of each actor in [scale; 0; sum of scale]: its neighbourhood's, none, shared.
+            at = np.where(shared, len(names) + 1, np.where(inside, code, len(names)))
+            self._nb = (g, at, np.flatnonzero(shared), demand.to_numpy(dtype=np.float64))
         check = self._distribution(self.weights0)
         if not np.allclose(check, self.entry0, rtol=1e-12, atol=1e-15):  # pragma: no cover
             raise RuntimeError("FlowBatch's entry distribution differs from the flow model's; "
                                "FlowBatch needs updating")
 
-    def _distribution(self, w: np.ndarray) -> np.ndarray:
-        """n x K entry distribution from raw weights (NaN where a need's weights sum to 0)."""
+    def _distribution(self, w: np.ndarray, needs: np.ndarray | None = None) -> np.ndarray:
+        """Entry distribution from raw weights (NaN where a column's weights sum to 0).
+
+        ``w`` is n x columns; ``needs`` gives each column's need (default: column j is need
+        j), for the neighbourhood demand. Every column is computed on its own.
+        """
         with np.errstate(invalid="ignore", divide="ignore"):
-            sums = w.sum(axis=0)
-            plain = w / np.where(sums > 0, sums, np.nan)
+            sums = _colsum(w)
             if self._nb is None:
-                return plain
-            g, code, shared, d = self._nb
-            reach = g @ w + w[shared].sum(axis=0)[None, :]  # X x K
+                return w / np.where(sums > 0, sums, np.nan)
+            g, at, shared, d = self._nb
+            if needs is not None:
+                d = d[:, needs]
+            reach = g @ w + _colsum(w[shared])[None, :]  # X x columns
             if ((reach <= 0) & (d > 0)).any():
                 return np.full_like(w, np.nan)
             scale = np.divide(d, reach, out=np.zeros_like(d), where=reach > 0)
-            factor = np.zeros_like(w)
-            factor[code >= 0] = scale[code[code >= 0]]
-            factor[shared] = scale.sum(axis=0)
+            factor = np.vstack([scale, np.zeros(len(sums)), scale.sum(axis=0)])[at]
             total = d.sum(axis=0)
             mixed = w * factor / np.where(total > 0, total, 1.0)
+            if (total > 0).all():
+                return mixed
+            plain = w / np.where(sums > 0, sums, np.nan)
             return np.where(total[None, :] > 0, mixed, plain)
 
     # ------------------------------------------------------------------ evaluation
@@ -399,44 +490,51 @@ class FlowBatch:
     def _block(self, x: np.ndarray, by_kind: bool, handovers: bool = False
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         s, k = len(x), self.k
-        p = self._parameters(x)
+        st = self._state(s)
+        p = self._parameters(st, x)
         step_t, loss = self._step(p)
-        route = self._route(p, loss) if self.routing == "need" else None
-        load, last = self._propagate(step_t, p["entry"], p["cont"], p["hops"], k, route)
-        # lost = sum_{k<H} (v_k o c) . loss; exceeded = sum_a (v_H o c)
-        cont = p["cont"]
-        tail = last * cont
-        walked = load * cont - tail
-        if route is not None:
-            lost = (route[3] * walked).sum(axis=0)
-        elif loss is None:
-            lost = (self._loss0 @ walked - np.repeat(p["hs"], k) * (self._loss_same @ walked)
-                    - np.repeat(p["hc"], k) * (self._loss_cross @ walked))
+        load, last = self._propagate(step_t, st, p["hops"])
+        moved = np.subtract(load, last, out=st.work)  # sum_{k<H} v_k: where referrals start
+        failed = None
+        if self.routing == "need" or handovers:
+            failed = self._failed(p, st, moved)
+        if self.routing == "need":
+            assert failed is not None
+            lost = _colsum(failed)
         else:
-            lost = loss @ walked
-        exceeded = tail.sum(axis=0)
-        resolved_at = load * p["resolve"]
-        by_domain = self.groups_t @ resolved_at  # (domains + sink) x cols
-        appr = self.appr[:, np.tile(np.arange(k), s)]
+            walked = moved * st.cont
+            lost = (_dot(loss, walked) if loss is not None else
+                    _dot(self._loss0, walked) - np.repeat(p["hs"], k) * _dot(self._loss_same,
+                                                                              walked)
+                    - np.repeat(p["hc"], k) * _dot(self._loss_cross, walked))
+        exceeded = np.einsum("ij,ij->j", last, st.cont)  # sum_a v_H c
+        resolved_at = np.multiply(load, st.resolve, out=st.work)
+        by_domain = (self.groups_t @ resolved_at).reshape(
+            len(DOMAINS) + 1, self._blocks, -1).sum(axis=1)  # (domains + sink) x cols
+        appr = st.appr
         appropriate = (appr * by_domain[:-1]).sum(axis=0)
         elsewhere = by_domain[:-1].sum(axis=0) - appropriate
         medicalised = by_domain[self.medical] * ~appr[self.medical]
-        stuck = self.sink_f @ load - by_domain[-1]
+        stuck = (self._sink_row @ load)[0] - by_domain[-1]
         fr = np.vstack([appropriate, elsewhere, medicalised, stuck, lost, exceeded])
         fr = fr.reshape(len(OUTCOMES), s, k).transpose(1, 0, 2)
-        mean = (load.sum(axis=0) - 1.0).reshape(s, k)
+        mean = (_colsum(load) - 1.0).reshape(s, k)
         kk = hh = None
         if by_kind:
             kk = (self._kind_ind() @ resolved_at).reshape(len(self.kinds), s, k).transpose(
                 1, 0, 2)
         if handovers:
-            hh = self._handovers(p, load, walked, route)
+            assert failed is not None
+            hh = self._handovers(s, st, load, failed)
         return fr, mean, kk, hh
 
     def _kind_ind(self) -> sp.csr_array:
         """kinds x actors: 1 where the actor is of the kind."""
-        return sp.csr_array((np.ones(self.n), (self.kind_code, np.arange(self.n))),
-                            shape=(len(self.kinds), self.n))
+        if "kind_ind" not in self._cache:
+            self._cache["kind_ind"] = (sp.csr_array(
+                (np.ones(self.n), (self.kind_code, np.arange(self.n))),
+                shape=(len(self.kinds), self.n)),)
+        return self._cache["kind_ind"][0]
 
     def _fail_t(self) -> tuple[sp.csr_array, ...]:
         """:math:`F^\\top` with :math:`F[a, b] = (w_{ab} / W_a)(1 - h_{ab})`: one matrix, or
@@ -471,16 +569,14 @@ class FlowBatch:
         one.data[:] = f0.data - hs * fs.data - hc * fc.data
         return one
 
-    def _handovers(self, p: dict[str, np.ndarray], load: np.ndarray, walked: np.ndarray,
-                   route: tuple[Any, ...] | None) -> np.ndarray:
-        r"""s x 2 x kinds x K: referral attempts to actors of each kind and the failed ones.
+    def _failed(self, p: dict[str, np.ndarray], st: _State, moved: np.ndarray) -> np.ndarray:
+        r"""n x (s K): failed handovers at each target, per resident with the need.
 
-        With :math:`u = \sum_{k<H} v_k \circ c` (``walked``), the attempts from :math:`a`
-        to :math:`b` are :math:`u(a) p(a, b)` and the failures :math:`u(a) p(a, b)
-        (1 - h_{ab})`. Failures at :math:`b`: :math:`F^\top u` (weights routing), or
-        :math:`s \circ F^\top (u \circ \rho) + F^\top (u [\text{fallback}])` (need-aware
-        routing). Successes at :math:`b` are the visits after a referral, ``load - entry``;
-        attempts = successes + failures. Both summed over the actors of each kind.
+        With :math:`u = \sum_{k<H} v_k` (``moved``) the referrals from :math:`a` to :math:`b`
+        are :math:`u(a) c(a) p(a, b)` and the failed ones these times :math:`(1 - h_{ab})`.
+        At :math:`b`: :math:`F^\top (u \circ c)` (weights routing), or
+        :math:`s \circ F^\top (u \circ c \rho) + F^\top (u \circ c [\text{fallback}])`
+        (need-aware routing). Summed over :math:`b`, the lost share.
         """
         s, k = len(p["hs"]), self.k
         fail_t = self._fail_t()
@@ -494,30 +590,76 @@ class FlowBatch:
                 out -= (fail_t[1] @ y) * hs_col + (fail_t[2] @ y) * hc_col
             return out
 
-        if route is None:
-            failed = failing(walked)
-        else:
-            _, suit, _, _, ratio, fallback = route
-            failed = failing(walked * ratio) * suit
-            if fallback is not None:
-                failed += failing(walked * fallback)
+        failed = failing(np.multiply(moved, st.gain, out=st.u))
+        if st.suit is not None:
+            failed *= st.suit
+            if st.spill is not None and st.spill_any:
+                failed += failing(np.multiply(moved, st.spill, out=st.u))
+        return failed
+
+    def _handovers(self, s: int, st: _State, load: np.ndarray, failed: np.ndarray
+                   ) -> np.ndarray:
+        """s x 2 x kinds x K: referral attempts to actors of each kind and the failed ones.
+
+        Failures at each target from :meth:`_failed`; successes are the visits after a
+        referral, ``load - entry``; attempts = successes + failures. Both summed over the
+        actors of each kind.
+        """
         np.clip(failed, 0.0, None, out=failed)
         ind = self._kind_ind()
         lost = ind @ failed
-        attempted = ind @ (load - p["entry"]) + lost
+        attempted = ind @ (load - st.entry) + lost
         out = np.stack([attempted, lost])  # 2 x kinds x (s K)
-        return out.reshape(2, len(self.kinds), s, k).transpose(2, 0, 1, 3)
+        return out.reshape(2, len(self.kinds), s, self.k).transpose(2, 0, 1, 3)
 
-    def _parameters(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """The block's arrays: resolve, cont and entry (n x s K), hops, hs, hc (s)."""
-        s, k = len(x), self.k
-        resolve = self.resolve0.copy() if s == 1 else np.tile(self.resolve0, (1, s))
-        cont = self.cont0.copy() if s == 1 else np.tile(self.cont0, (1, s))
+    # ------------------------------------------------------------------ the block's arrays
+    def _columns(self, needs: np.ndarray, s: int) -> np.ndarray:
+        """The columns of ``needs`` in a block of ``s`` sets (set i, need j: column i K + j)."""
+        key = ("columns", needs.tobytes(), s)
+        if key not in self._index:
+            self._index[key] = (np.arange(s)[:, None] * self.k + needs[None, :]).ravel()
+        return self._index[key]
+
+    def _cells(self, rows: np.ndarray, need: int, s: int, tag: str) -> np.ndarray:
+        """Flat positions in an n x (s K) array of ``rows`` x need ``need``'s columns (row by
+        row, then set by set), kept under ``tag``."""
+        key = ("cells", tag, need, s)
+        if key not in self._index:
+            cols = self._columns(np.array([need]), s)
+            self._index[key] = (rows[:, None] * (s * self.k) + cols[None, :]).ravel()
+        return self._index[key]
+
+    def _state(self, s: int) -> _State:
+        """The arrays of a block of ``s`` sets at the base values (kept between blocks)."""
+        if s in self._states:
+            return self._states[s]
+        if len(self._states) >= 2:  # the batch size and one ragged end at most
+            self._states.clear()
+            self._index.clear()
+        tile = (1, s)
+        resolve, cont = np.tile(self.resolve0, tile), np.tile(self.cont0, tile)
+        shape = resolve.shape
+        st = _State(resolve=resolve, cont=cont, entry=np.tile(self.entry0, tile),
+                    gain=cont, u=np.empty(shape), work=np.empty(shape), load=np.empty(shape),
+                    appr=self.appr[:, np.tile(np.arange(self.k), s)])
+        if self.routing == "need":
+            st.gain, st.suit, st.ratio = np.empty(shape), np.empty(shape), np.empty(shape)
+            st.spill, st.fallback = np.zeros(shape), np.zeros(shape)
+            st.fallback_cols = np.zeros(shape[1], dtype=bool)
+            every = np.arange(shape[1])
+            sums = self._full_sums(st, every, np.full(s, self._floor))
+            self._reroute(st, every, np.ascontiguousarray(sums.T), keep=True)
+        self._states[s] = st
+        return st
+
+    def _parameters(self, st: _State, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Write the block's values into ``st`` (only the cells the assumptions set) and return
+        hops, hs, hc and floor (per set)."""
+        s = len(x)
         hops = np.full(s, -1 if self.hops0 is None else self.hops0, dtype=np.int64)
         hs = np.full(s, self.model.handover_same)
         hc = np.full(s, self.model.handover_cross)
         floor = np.full(s, self._floor)
-        weights = None
         for j, a in enumerate(self.assumptions):
             v = x[:, j]
             if a.group == "handover":
@@ -528,24 +670,128 @@ class FlowBatch:
                 floor[:] = v
             elif a.group == "resolve":
                 rows = self._masks[str(a.kind)]
-                at = np.ix_(rows, np.arange(s) * k + self.needs.index(str(a.need)))
-                resolve[at] = v[None, :]
-                cont[at] = (1.0 - v)[None, :] * self.open[rows][:, None]
-            elif a.group == "entry":
-                if weights is None:
-                    weights = np.tile(self.weights0, (1, s))
-                rows = self._masks[str(a.kind)]
-                cols = np.arange(s) * k + self.needs.index(str(a.need))
-                weights[np.ix_(rows, cols)] = v[None, :]
-        if weights is None:
-            entry = self.entry0 if s == 1 else np.tile(self.entry0, (1, s))
-        else:
-            entry = np.hstack([self._distribution(weights[:, i * k:(i + 1) * k])
-                               for i in range(s)])
+                at = self._cells(rows, self.needs.index(str(a.need)), s, str(a.kind))
+                st.resolve.reshape(-1)[at] = np.tile(v, len(rows))
+                st.cont.reshape(-1)[at] = np.outer(self.open[rows], 1.0 - v).ravel()
         if (hops < 0).any():  # pragma: no cover - callers route max_hops=None elsewhere
             raise ValueError("FlowBatch needs a finite max_hops")
-        return {"resolve": resolve, "cont": cont, "entry": entry, "hops": hops, "hs": hs,
-                "hc": hc, "floor": floor}
+        if len(self._entry_needs):
+            self._entry_columns(st, x)
+        if self.routing == "need" and len(self._suit_needs):
+            self._resuit(st, x, floor)
+            cols = self._columns(self._suit_needs, s)
+            self._reroute(st, cols, self._row_sums(x, floor))
+        if self.routing == "need":
+            self._regain(st, self._columns(self._regain_needs, s))
+        return {"hops": hops, "hs": hs, "hc": hc, "floor": floor}
+
+    def _entry_columns(self, st: _State, x: np.ndarray) -> None:
+        """The entry distribution of the needs an ``entry.*`` assumption sets, per set."""
+        s, needs = len(x), self._entry_needs
+        w = np.tile(self.weights0[:, needs], (1, s))
+        m = len(needs)
+        for j, a in enumerate(self.assumptions):
+            if a.group == "entry":
+                key = ("entry cells", j, s)
+                if key not in self._index:
+                    rows = self._masks[str(a.kind)]
+                    col = np.arange(s) * m + int(np.searchsorted(needs, self.needs.index(
+                        str(a.need))))
+                    self._index[key] = (rows[:, None] * (s * m) + col[None, :]).ravel()
+                at = self._index[key]
+                w.reshape(-1)[at] = np.tile(x[:, j], len(at) // s)
+        st.entry[:, self._columns(needs, s)] = self._distribution(w, np.tile(needs, s))
+
+    def _full_sums(self, st: _State, cols: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """Suitability of columns ``cols`` written into ``st`` and the row sums
+        :math:`S(a) / W_a` computed from it (the block's first state)."""
+        return self._share @ self._full_suit(st, cols, floor)
+
+    def _full_suit(self, st: _State, cols: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """Suitability of columns ``cols`` (n x columns), also written into ``st``."""
+        assert st.suit is not None
+        need = cols % self.k
+        if self._suit_base is None:
+            suit = st.resolve[:, cols] + floor[cols // self.k][None, :]
+        else:
+            suit = self._suit_base[:, need]
+        if self._suit_given is not None:
+            suit = np.where(self._suit_given[:, need], self._suit_values[:, need], suit)
+        st.suit[:, cols] = suit
+        return suit
+
+    def _resuit(self, st: _State, x: np.ndarray, floor: np.ndarray) -> None:
+        """Write the sampled suitabilities (value + floor) into ``st``: every column if the
+        floor varies, else only the cells the resolve assumptions set."""
+        assert st.suit is not None
+        s = len(x)
+        if len(self._suit_needs) == self.k:  # the floor varies: every column changes
+            self._full_suit(st, np.arange(s * self.k), floor)
+            return
+        given = self._suit_given
+        for j, need, _ in self._sum_terms:
+            kind = str(self.assumptions[j].kind)
+            rows = self._masks[kind]
+            if given is not None:
+                rows = rows[~given[rows, need]]
+            at = self._cells(rows, need, s, "suitability " + kind)
+            st.suit.reshape(-1)[at] = np.tile(x[:, j] + floor, len(rows))
+
+    def _row_sums(self, x: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """(s m) x n: :math:`S(a) / W_a` of the suitability needs' columns, one row per column
+        (see :meth:`_routing_sums`)."""
+        m, s = len(self._suit_needs), len(x)
+        out = np.tile(self._sum_p, (s, 1))
+        if self._sum_q is not None:
+            out += np.tile(self._sum_q, (s, 1)) * np.repeat(floor, m)[:, None]
+        for j, need, b in self._sum_terms:
+            at = int(np.searchsorted(self._suit_needs, need))
+            out[at::m] += x[:, j][:, None] * b[None, :]
+        return out
+
+    def _reroute(self, st: _State, cols: np.ndarray, row_s: np.ndarray, keep: bool = False
+                 ) -> None:
+        r"""Need-aware routing of columns ``cols`` from their row sums :math:`S(a) / W_a`
+        (``row_s``: one row per column): :math:`\rho = W_a / S(a)` (0 on fallback rows, where
+        every neighbour has :math:`s = 0`), the fallback rows, then :meth:`_regain`.
+        ``keep``: also store :math:`\rho` (the block's first state; :meth:`_regain` reads it
+        later only for columns that are never rerouted).
+
+        Column by column: with few columns an n x columns array has a short inner loop."""
+        if not len(cols):
+            return
+        assert st.ratio is not None and st.fallback is not None
+        assert st.fallback_cols is not None
+        ordinary = row_s > 0
+        ratio = 1.0 / np.where(ordinary, row_s, 1.0)
+        ratio[~ordinary] = 0.0
+        fallback = ~ordinary & self._open_b[None, :]
+        now = fallback.any(axis=1)  # columns with fallback rows (before: fallback_cols)
+        dirty = now | st.fallback_cols[cols]
+        for i, c in enumerate(cols):
+            if keep:  # read again only for the columns of _regain_needs, never rerouted
+                st.ratio[:, c] = ratio[i]
+            if dirty[i]:
+                st.fallback[:, c] = fallback[i]
+        self._regain(st, cols, spill=dirty, ratio=ratio)
+        st.fallback_cols[cols] = now
+        st.spill_any = bool(st.fallback_cols.any())
+
+    def _regain(self, st: _State, cols: np.ndarray, spill: np.ndarray | None = None,
+                ratio: np.ndarray | None = None) -> None:
+        """``gain = c rho`` and ``spill = c [fallback]`` of columns ``cols`` (``spill``: of
+        these the columns whose spill may change, default: those with fallback rows;
+        ``ratio``: rho of these columns, one row per column, if at hand)."""
+        if not len(cols) or st.suit is None:
+            return
+        assert st.ratio is not None and st.spill is not None and st.fallback is not None
+        assert st.fallback_cols is not None
+        spill = st.fallback_cols[cols] if spill is None else spill
+        for i, c in enumerate(cols):
+            cont = st.cont[:, c]
+            st.gain[:, c] = cont * (st.ratio[:, c] if ratio is None else ratio[i])
+            if spill[i]:
+                st.spill[:, c] = cont * st.fallback[:, c]
 
     def _step(self, p: dict[str, np.ndarray]
               ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray | None]:
@@ -567,67 +813,31 @@ class FlowBatch:
 
         return step_t, None
 
-    def _route(self, p: dict[str, np.ndarray], loss: np.ndarray | None
-               ) -> tuple[Any, ...]:
-        """Need-aware routing per column: (gain c rho, suitability, weights-only part or None,
-        loss, rho, fallback rows as 0/1 or None), all n x (s K)."""
-        s, k = len(p["hs"]), self.k
-        if self._suit_base is None:
-            suit = p["resolve"] + np.repeat(p["floor"], k)[None, :]
-        else:
-            suit = self._suit_base if s == 1 else np.tile(self._suit_base, (1, s))
-        if self._suit_given is not None:
-            given = np.tile(self._suit_given, (1, s))
-            suit = np.where(given, np.tile(self._suit_values, (1, s)), suit)
-        row_s = self._share @ suit  # S(a) / W_a per column
-        ordinary = row_s > 0
-        ratio = np.divide(1.0, row_s, out=np.zeros_like(row_s), where=ordinary)
-        if loss is not None:  # one handover pair for the block
-            row_f = self._fail @ suit if not self.varies_handover else (
-                self._fail_parts[0] @ suit - p["hs"][0] * (self._fail_parts[1] @ suit)
-                - p["hc"][0] * (self._fail_parts[2] @ suit))
-            by_weight = np.broadcast_to(loss[:, None], row_s.shape)
-        else:
-            hs_col, hc_col = np.repeat(p["hs"], k), np.repeat(p["hc"], k)
-            row_f = (self._fail_parts[0] @ suit - (self._fail_parts[1] @ suit) * hs_col
-                     - (self._fail_parts[2] @ suit) * hc_col)
-            by_weight = (self._loss0[:, None] - np.outer(self._loss_same, hs_col)
-                         - np.outer(self._loss_cross, hc_col))
-        lossmat = np.where(ordinary, np.clip(row_f * ratio, 0.0, 1.0),
-                           np.clip(by_weight, 0.0, 1.0))
-        lossmat[self.sink] = 0.0
-        cont = p["cont"]
-        fallback = ~ordinary & (self.open > 0)[:, None]
-        spill = cont * fallback if fallback.any() else None
-        return (cont * ratio, suit, spill, lossmat, ratio,
-                fallback.astype(np.float64) if spill is not None else None)
-
-    @staticmethod
-    def _propagate(step_t: Callable[[np.ndarray], np.ndarray], entry: np.ndarray,
-                   cont: np.ndarray, hops: np.ndarray, k: int,
-                   route: tuple[Any, ...] | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+    def _propagate(self, step_t: Callable[[np.ndarray], np.ndarray], st: _State,
+                   hops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Expected visits (load) and the visits after each column's last referral."""
         h_max = int(hops.max())
-        load = entry.copy()
-        v = entry
+        load = st.load
+        np.copyto(load, st.entry)
 
         def advance(v: np.ndarray) -> np.ndarray:
-            if route is None:
-                return step_t(v * cont)
-            gain, suit, spill = route[:3]
-            y = step_t(v * gain) * suit
-            if spill is not None:  # rows where every neighbour has suitability 0
-                y += step_t(v * spill)
+            y = step_t(np.multiply(v, st.gain, out=st.u))
+            if st.suit is not None:
+                y *= st.suit
+                if st.spill is not None and st.spill_any:  # every neighbour has s = 0
+                    y += step_t(np.multiply(v, st.spill, out=st.u))
             return y
 
+        v = st.entry
+        if (hops == h_max).all() and st.suit is not None and not st.spill_any and h_max:
+            return self._propagate_scaled(step_t, st, h_max)
         if (hops == h_max).all():  # one hop limit for the whole block
             for _ in range(h_max):
                 v = advance(v)
                 load += v
             return load, v
-        hop_col = np.repeat(hops, k)  # each column stops at its own limit
-        v = entry.copy()
+        hop_col = np.repeat(hops, self.k)  # each column stops at its own limit
+        v = st.entry.copy()
         last = np.zeros_like(v)
         for step in range(h_max + 1):
             done = hop_col == step
@@ -638,3 +848,60 @@ class FlowBatch:
                 v = advance(v)
                 load += v
         return load, last
+
+    @staticmethod
+    def _propagate_scaled(step_t: Callable[[np.ndarray], np.ndarray], st: _State, hops: int
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        r""":meth:`_propagate` for one hop limit ``hops`` >= 1 under need-aware routing
+        without fallback rows: :math:`v_k = s \circ w_k` with :math:`w_{k+1} = M^\top (w_k
+        \circ s c \rho)`, one elementwise product per hop, and the load
+        :math:`e + s \circ \sum_{k \ge 1} w_k`."""
+        assert st.suit is not None
+        scaled = np.multiply(st.suit, st.gain, out=st.work)
+        w = step_t(np.multiply(st.entry, st.gain, out=st.u))
+        total = w  # a fresh array: the sum of w_1 .. w_H
+        for _ in range(hops - 1):
+            w = step_t(np.multiply(w, scaled, out=st.u))
+            total += w
+        last = w * st.suit  # v_H (before the sum is scaled in place: w may be the sum)
+        load = st.load
+        np.copyto(load, st.entry)
+        load += np.multiply(total, st.suit, out=total)
+        return load, last
+
+
+def _colsum(a: np.ndarray) -> np.ndarray:
+    """Column sums of an n x columns array (einsum: neither numpy's slow strided reduction
+    along axis 0 nor the threaded BLAS)."""
+    return np.einsum("ij->j", a)
+
+
+def _dot(v: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``v @ a`` for an n-vector and an n x columns array, single-threaded (see _colsum)."""
+    return np.einsum("i,ij->j", v, a)
+
+
+@dataclass
+class _State:
+    """The arrays of a block of ``s`` parameter sets, n x (s K) (set i, need j: column
+    i K + j), at the base values except the cells the assumptions set: ``resolve``, ``cont``
+    (:math:`(1 - r)` where a resident is referred on), ``entry``; under need-aware routing the
+    suitability ``suit``, ``ratio`` (:math:`\\rho`), ``fallback`` (0/1), ``gain``
+    (:math:`c \\rho`; ``cont`` itself under weights routing) and ``spill``
+    (:math:`c [\\text{fallback}]`); ``u``, ``work`` and ``load`` are scratch space; ``appr``
+    is the domains x (s K) appropriateness."""
+
+    resolve: np.ndarray
+    cont: np.ndarray
+    entry: np.ndarray
+    gain: np.ndarray
+    u: np.ndarray
+    work: np.ndarray
+    load: np.ndarray
+    appr: np.ndarray
+    suit: np.ndarray | None = None
+    ratio: np.ndarray | None = None
+    fallback: np.ndarray | None = None
+    spill: np.ndarray | None = None
+    fallback_cols: np.ndarray | None = None
+    spill_any: bool = False
