@@ -76,7 +76,7 @@ def _pop(heap_t: Array, heap_v: Array, size: int) -> None:
 @_jit
 def event_loop(  # noqa: C901 - the whole event in one frame
         st: Array, arr_t: Array, arr_a: Array, arr_k: Array, n_needs: int, horizon: float,
-        station: Array, mean: Array, seg: Array, tab: Array, max_hops: int, patient: bool,
+        station: Array, station_f: Array, seg: Array, tab: Array, max_hops: int, patient: bool,
         p_time: float, unit: Array, uni: Array, heap_t: Array, heap_v: Array, q_next: Array,
         v_act: Array, v_res: Array, v_arr: Array, v_start: Array, v_end: Array, hop: Array,
         outcome: Array, r_end: Array) -> int:
@@ -86,8 +86,9 @@ def event_loop(  # noqa: C901 - the whole event in one frame
     Events: the earliest service completion (heap of (end, visit), ties by visit) or the next
     external arrival; a completion starts the next in that actor's FIFO queue (after removing
     residents whose patience ran out) and routes the resident on with one uniform draw.
-    ``station[a]`` holds actor a's busy servers, servers, and first and last visit in its
-    queue (-1: none), side by side so that an event reads one cache line per actor; the
+    ``station[a]`` holds actor a's busy servers, servers, first and last visit in its queue
+    (-1: none) and, read through the float view ``station_f``, its mean service time: one
+    64-byte row, so that an event reads one cache line per actor; the
     routing table ``tab[seg[key]:seg[key + 1]]`` is described in
     :func:`ecosystem.flows.des._referral_tables`.
     """
@@ -139,7 +140,7 @@ def event_loop(  # noqa: C901 - the whole event in one frame
                     aband += 1
                     continue
                 v_start[w] = t
-                _push(heap_t, heap_v, size, t + mean[a] * unit[up], w)
+                _push(heap_t, heap_v, size, t + station_f[a, 4] * unit[up], w)
                 size += 1
                 up += 1
                 started = True
@@ -195,7 +196,7 @@ def event_loop(  # noqa: C901 - the whole event in one frame
         if station[a, 0] < station[a, 1]:
             station[a, 0] += 1
             v_start[v] = t
-            _push(heap_t, heap_v, size, t + mean[a] * unit[up], v)
+            _push(heap_t, heap_v, size, t + station_f[a, 4] * unit[up], v)
             size += 1
             up += 1
         else:

@@ -445,9 +445,12 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
              "q_next": np.zeros(cap, np.int64)}
     n_heap = int(servers.sum()) + 1
     heap_t, heap_v = np.zeros(n_heap), np.zeros(n_heap, np.int64)
-    station = np.full((n, 4), -1, np.int64)  # busy, servers, first and last in queue
-    station[:, 0] = 0
+    # busy, servers, first and last in queue, mean service time (as float): one cache line
+    station = np.zeros((n, 8), np.int64)
     station[:, 1] = servers
+    station[:, 2:4] = -1
+    station_f = station.view(np.float64)
+    station_f[:, 4] = mean
     hop = np.zeros(n_res, np.int64)
     outcome = np.zeros(n_res, np.int64)
     r_end = np.full(n_res, np.nan)
@@ -455,7 +458,7 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
     uni = rng.random(_BLOCK)
     while True:
         status = _desloop.event_loop(
-            st, arr_t, arr_a, arr_k, n_needs, horizon, station, mean, seg, tab,
+            st, arr_t, arr_a, arr_k, n_needs, horizon, station, station_f, seg, tab,
             max_hops, patience is not None, math.inf if patience is None else patience,
             unit, uni, heap_t, heap_v, visit["q_next"], visit["v_act"],
             visit["v_res"], visit["v_arr"], visit["v_start"], visit["v_end"], hop, outcome,

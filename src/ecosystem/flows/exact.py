@@ -477,94 +477,84 @@ def _tail(hop: _Hop, v: np.ndarray, *, tol: float, max_iter: int) -> np.ndarray 
     ``t = min(tol / |b|_1, 1e-3 sqrt(tol))``: ``tol / |b|_1`` makes the residual small
     relative to one resident (``|b|_1``, the residents still walking, is below 1), as the
     hops before the tail are; the cap keeps the conservation check of :func:`_end_by_tail`
-    (a correction below ``sqrt(tol)``) meaningful when few residents are left. The rows
-    advance together (the vector updates run on the whole block); each row's product is one
-    sparse matrix-vector product (faster than one product with a dense block: its vector
-    stays in cache).
+    (a correction below ``sqrt(tol)``) meaningful when few residents are left. Each product
+    is one sparse matrix-vector product; the vector updates are fused
+    (:mod:`ecosystem.flows._fused`), so an iteration reads each vector about once.
     """
     out = np.zeros_like(v)
     mass = np.abs(v).sum(axis=1)
-    live = np.flatnonzero(mass > 0)
-    if not len(live):
-        return out
-    system = _Block(hop, live)
-    rel = np.minimum(tol / mass[live], 1e-3 * np.sqrt(tol))
-    x = _block_bicgstab(system, v[live], tol=rel, max_iter=max_iter)
-    if x is None:
-        return None
-    out[live] = x
+    system = _Row(hop)
+    for j in np.flatnonzero(mass > 0):
+        rel = min(tol / mass[j], 1e-3 * np.sqrt(tol))
+        x = _bicgstab(system, int(j), v[j], tol=rel, max_iter=max_iter)
+        if x is None:
+            return None
+        out[j] = x
     return out
 
 
-class _Block:
-    """``X -> X - Q(X)`` for a block of rows at once; X is rows x actors."""
+class _Row:
+    """The products of ``X -> X - Q_j(X)`` for one row j (one visit vector) at a time."""
 
-    def __init__(self, hop: _Hop, rows: np.ndarray) -> None:
-        self.m = hop.m
-        self.gain = hop.gain[rows]
-        self.suit = None if hop.suit is None else hop.suit[rows]
-        spill = None if hop.spill is None else [hop.spill[j] for j in rows]
-        self.spill = spill if spill is not None and any(x is not None for x in spill) else None
+    def __init__(self, hop: _Hop) -> None:
+        self.hop = hop
         self._buf = np.empty(hop.m.shape[1])
+        self._ones = np.ones(hop.m.shape[1])
 
-    def __call__(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
-        for j in range(x.shape[0]):
-            y = self.m @ np.multiply(x[j], self.gain[j], out=self._buf)
-            if self.suit is not None:
-                y *= self.suit[j]
-            if self.spill is not None and self.spill[j] is not None:
-                y += self.m @ np.multiply(x[j], self.spill[j], out=self._buf)
-            np.subtract(x[j], y, out=out[j])
-        return out
+    def product(self, j: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(y, scale)`` with ``Q_j x = scale o y``."""
+        hop = self.hop
+        y = hop.m @ np.multiply(x, hop.gain[j], out=self._buf)
+        if hop.suit is None:
+            return y, self._ones
+        spill = None if hop.spill is None else hop.spill[j]
+        if spill is None:
+            return y, hop.suit[j]
+        y *= hop.suit[j]  # fallback rows: by the weights alone, not scaled by suitability
+        y += hop.m @ np.multiply(x, spill, out=self._buf)
+        return y, self._ones
 
 
-def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", a, b)
+def _bicgstab(op: _Row, j: int, b: np.ndarray, *, tol: float, max_iter: int
+              ) -> np.ndarray | None:
+    """Solve ``x - Q_j x = b`` (BiCGSTAB from x0 = b, converged when ``||r|| <= tol ||b||``);
+    None on a breakdown or without convergence in ``max_iter`` steps."""
+    from ecosystem.flows import _fused  # numba: imported when a tail is first solved
 
-
-def _block_bicgstab(op: _Block, b: np.ndarray, *, tol: np.ndarray, max_iter: int
-                    ) -> np.ndarray | None:
-    """Solve ``op(x) = b`` row by row (BiCGSTAB from x0 = b, row j converged when
-    ``||r_j|| <= tol_j ||b_j||``); None on a breakdown or without convergence in ``max_iter``
-    steps."""
     x = b.copy()
-    r = b - op(x, np.empty_like(b))
+    r = np.empty_like(b)
+    y, scale = op.product(j, x)
+    _fused.residual(x, y, scale, r, b)
+    np.subtract(b, r, out=r)  # r = b - (x - Q x)
     r_hat = r.copy()
-    goal = tol * np.sqrt(_rowdot(b, b))
-    done = np.sqrt(_rowdot(r, r)) <= goal
-    rho = alpha = omega = np.ones(b.shape[0])
+    goal = tol * np.sqrt(b @ b)
+    rr = r @ r
+    rho_new = rr
+    rho = alpha = omega = 1.0
     p = np.zeros_like(b)
     w = np.zeros_like(b)
     s = np.empty_like(b)
     t = np.empty_like(b)
     for _ in range(max_iter):
-        if done.all():
+        if np.sqrt(rr) <= goal:
             return x if np.isfinite(x).all() else None
-        act = ~done
-        rho_new = _rowdot(r_hat, r)
-        if (rho_new[act] == 0).any() or (omega[act] == 0).any():
+        if rho_new == 0 or omega == 0:
             return None  # breakdown
-        beta = np.divide(rho_new * alpha, rho * omega, out=np.zeros_like(rho), where=act)
-        p -= omega[:, None] * w  # p = r + beta (p - omega w)
-        p *= beta[:, None]
-        p += r
-        op(p, w)
-        den = _rowdot(r_hat, w)
-        if (den[act] == 0).any():
+        _fused.direction(p, r, w, rho_new * alpha / (rho * omega), omega)
+        y, scale = op.product(j, p)
+        den = _fused.residual(p, y, scale, w, r_hat)  # w = p - Q p
+        if den == 0:
             return None
-        alpha = np.divide(rho_new, den, out=np.zeros_like(rho), where=act)
-        np.subtract(r, alpha[:, None] * w, out=s)
-        early = act & (np.sqrt(_rowdot(s, s)) <= goal)  # converged half-way
-        op(s, t)
-        tt = _rowdot(t, t)
-        omega = np.divide(_rowdot(t, s), tt, out=np.zeros_like(rho), where=act & ~early & (tt > 0))
-        x += alpha[:, None] * p
-        x += omega[:, None] * s
-        np.subtract(s, omega[:, None] * t, out=r)
-        rho = np.where(act, rho_new, rho)
-        omega = np.where(early | done, 1.0, omega)
-        done = done | early | (np.sqrt(_rowdot(r, r)) <= goal)
-    return x if done.all() and np.isfinite(x).all() else None
+        alpha = rho_new / den
+        if np.sqrt(_fused.half_step(s, r, w, alpha)) <= goal:  # converged half-way
+            x += alpha * p
+            return x if np.isfinite(x).all() else None
+        y, scale = op.product(j, s)
+        tt, ts = _fused.residual_dots(s, y, scale, t)  # t = s - Q s
+        omega = ts / tt if tt > 0 else 0.0
+        rho = rho_new
+        rr, rho_new = _fused.full_step(x, r, p, s, t, alpha, omega, r_hat)
+    return x if np.sqrt(rr) <= goal and np.isfinite(x).all() else None
 
 
 # ---------------------------------------------------------------------- outcome tables
