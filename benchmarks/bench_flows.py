@@ -131,7 +131,7 @@ def main() -> None:
     graph = eco.graph(["referral", "collaboration"], directed=True, parallel="sum")
     t_pr, _ = timed(lambda: graph.pagerank(weights="weight"), repeat=args.repeat)
     print(f"[2] solve(max_hops=None): {t_none:.3f} s for 8 needs ({rows} referrals hop by hop, "
-          f"the rest by BiCGSTAB to tol 1e-12) = {t_none / 8:.3f} s per need; igraph PageRank "
+          f"the rest by BiCGSTAB, tol 1e-12) = {t_none / 8:.3f} s per need; igraph PageRank "
           f"{t_pr:.3f} s; ratio {t_none / 8 / t_pr:.2f}x (target <= 1x)")
     gap = (res_none.outcomes["fraction"] - res.outcomes["fraction"]).abs().max()
     print(f"    unlimited vs max_hops=10: largest outcome difference {gap:.4f}")
