@@ -20,10 +20,14 @@ _jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
 
 
 @_jit
-def direction(p: Array, r: Array, w: Array, beta: float, omega: float) -> None:
-    """``p = r + beta (p - omega w)``, in place."""
+def direction(p: Array, r: Array, w: Array, beta: float, omega: float, gain: Array,
+              scaled: Array) -> None:
+    """``p = r + beta (p - omega w)`` in place, and ``scaled = p gain`` (the next product's
+    input)."""
     for i in range(p.shape[0]):
-        p[i] = r[i] + beta * (p[i] - omega * w[i])
+        v = r[i] + beta * (p[i] - omega * w[i])
+        p[i] = v
+        scaled[i] = v * gain[i]
 
 
 @_jit
@@ -52,12 +56,14 @@ def residual_dots(x: Array, y: Array, scale: Array, out: Array) -> tuple[float, 
 
 
 @_jit
-def half_step(s: Array, r: Array, w: Array, alpha: float) -> float:
-    """``s = r - alpha w``; returns ``s . s``."""
+def half_step(s: Array, r: Array, w: Array, alpha: float, gain: Array, scaled: Array
+              ) -> float:
+    """``s = r - alpha w`` and ``scaled = s gain``; returns ``s . s``."""
     d = 0.0
     for i in range(s.shape[0]):
         v = r[i] - alpha * w[i]
         s[i] = v
+        scaled[i] = v * gain[i]
         d += v * v
     return d
 

@@ -498,20 +498,24 @@ class _Row:
 
     def __init__(self, hop: _Hop) -> None:
         self.hop = hop
-        self._buf = np.empty(hop.m.shape[1])
+        self.buf = np.empty(hop.m.shape[1])  # the input of the next sparse product
         self._ones = np.ones(hop.m.shape[1])
 
-    def product(self, j: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(y, scale)`` with ``Q_j x = scale o y``."""
+    def product(self, j: int, x: np.ndarray, scaled: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """``(y, scale)`` with ``Q_j x = scale o y``; ``scaled``: :attr:`buf` already holds
+        ``x o gain_j``."""
         hop = self.hop
-        y = hop.m @ np.multiply(x, hop.gain[j], out=self._buf)
+        if not scaled:
+            np.multiply(x, hop.gain[j], out=self.buf)
+        y = hop.m @ self.buf
         if hop.suit is None:
             return y, self._ones
         spill = None if hop.spill is None else hop.spill[j]
         if spill is None:
             return y, hop.suit[j]
         y *= hop.suit[j]  # fallback rows: by the weights alone, not scaled by suitability
-        y += hop.m @ np.multiply(x, spill, out=self._buf)
+        y += hop.m @ (x * spill)
         return y, self._ones
 
 
@@ -540,16 +544,17 @@ def _bicgstab(op: _Row, j: int, b: np.ndarray, *, tol: float, max_iter: int
             return x if np.isfinite(x).all() else None
         if rho_new == 0 or omega == 0:
             return None  # breakdown
-        _fused.direction(p, r, w, rho_new * alpha / (rho * omega), omega)
-        y, scale = op.product(j, p)
+        gain = op.hop.gain[j]
+        _fused.direction(p, r, w, rho_new * alpha / (rho * omega), omega, gain, op.buf)
+        y, scale = op.product(j, p, scaled=True)
         den = _fused.residual(p, y, scale, w, r_hat)  # w = p - Q p
         if den == 0:
             return None
         alpha = rho_new / den
-        if np.sqrt(_fused.half_step(s, r, w, alpha)) <= goal:  # converged half-way
+        if np.sqrt(_fused.half_step(s, r, w, alpha, gain, op.buf)) <= goal:  # half-way
             x += alpha * p
             return x if np.isfinite(x).all() else None
-        y, scale = op.product(j, s)
+        y, scale = op.product(j, s, scaled=True)
         tt, ts = _fused.residual_dots(s, y, scale, t)  # t = s - Q s
         omega = ts / tt if tt > 0 else 0.0
         rho = rho_new
