@@ -33,15 +33,20 @@ _jit = numba.njit(cache=True, nogil=True)
 
 
 @_jit
+def _before(t1: float, v1: int, t2: float, v2: int) -> bool:
+    """Heap order: earlier end first, then the earlier visit."""
+    return t1 < t2 or (t1 == t2 and v1 < v2)
+
+
+@_jit
 def _push(heap_t: Array, heap_v: Array, size: int, t: float, v: int) -> None:
-    """Insert (t, v) into the binary min-heap of ``size`` entries (ordered by t, then v)."""
+    """Insert (t, v) into the binary min-heap of ``size`` entries."""
     j = size
     while j > 0:
         parent = (j - 1) >> 1
-        pt = heap_t[parent]
-        if pt < t or (pt == t and heap_v[parent] < v):
+        if _before(heap_t[parent], heap_v[parent], t, v):
             break
-        heap_t[j] = pt
+        heap_t[j] = heap_t[parent]
         heap_v[j] = heap_v[parent]
         j = parent
     heap_t[j] = t
@@ -55,18 +60,14 @@ def _pop(heap_t: Array, heap_v: Array, size: int) -> None:
     t = heap_t[size]
     v = heap_v[size]
     j = 0
-    while True:
+    while 2 * j + 1 < size:
         child = 2 * j + 1
-        if child >= size:
+        if child + 1 < size and _before(heap_t[child + 1], heap_v[child + 1], heap_t[child],
+                                        heap_v[child]):
+            child += 1
+        if _before(t, v, heap_t[child], heap_v[child]):
             break
-        right = child + 1
-        if right < size and (heap_t[right] < heap_t[child] or (
-                heap_t[right] == heap_t[child] and heap_v[right] < heap_v[child])):
-            child = right
-        ct = heap_t[child]
-        if t < ct or (t == ct and v < heap_v[child]):
-            break
-        heap_t[j] = ct
+        heap_t[j] = heap_t[child]
         heap_v[j] = heap_v[child]
         j = child
     heap_t[j] = t

@@ -85,7 +85,7 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
         ``max_hops=None`` only: the series is summed hop by hop for at most this many
         referrals (giving the hops distribution row by row); if residents are still walking
         then, the rest of the series :math:`v_K (I - Q_n)^{-1}` is solved by BiCGSTAB (per
-        need, all needs in one block) to a residual (2-norm) below ``tol`` relative to one
+        need) to a residual (2-norm) below ``tol`` relative to one
         resident (capped at :math:`10^{-3}\\sqrt{tol}` relative to the tail itself) and
         scaled so that it conserves the residents, and the last row of the hops distribution
         holds the probability of ``hop_detail`` or more referrals. If that scaling changes it
