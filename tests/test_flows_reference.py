@@ -323,3 +323,49 @@ def test_relabelling_actors_changes_nothing(case, seed):
     pd.testing.assert_frame_equal(a.hops, b.hops, check_exact=False, atol=1e-12, rtol=0)
     mapped = b.per_actor.loc["p_" + a.per_actor.index.to_series()]
     np.testing.assert_allclose(mapped.to_numpy(), a.per_actor.to_numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("blocks", [True, False])
+@pytest.mark.parametrize("n_needs", [1, 2, 3, 7, 8, 9, 10])
+def test_iterative_tail_in_blocks_matches_dense_fundamental_matrix(n_needs, blocks,
+                                                                   monkeypatch):
+    # On large networks the tail advances up to 8 needs side by side (one product for the
+    # block): a padded block (3-7 needs), a full one (8), and single needs left over (1, 2, 9,
+    # 10) must each give the fundamental matrix's numbers, as must one need at a time (small
+    # networks). hop_detail=1 leaves most residents to the tail, and low resolve
+    # probabilities make it long.
+    from ecosystem import Schema
+    from ecosystem.flows import exact
+
+    monkeypatch.setattr(exact, "_BLOCK_FROM", 0 if blocks else 10**9)
+
+    base = Schema.default()
+    schema = Schema(list(base.actor_kinds.values()), list(base.tie_kinds.values()),
+                    list(base.needs.values())[:n_needs])
+    rng = np.random.default_rng(n_needs)
+    n = 60
+    kinds = rng.choice(["gp", "welfare", "social_team", "district_nursing", "hospital",
+                        "mental_health", "municipality", "volunteer_org"], n)
+    pairs = pd.DataFrame({"s": rng.integers(0, n, 400), "t": rng.integers(0, n, 400)})
+    pairs = pairs[pairs["s"] != pairs["t"]].drop_duplicates()
+    src, tgt = pairs["s"].to_numpy(), pairs["t"].to_numpy()
+    keep = np.ones(len(src), dtype=bool)
+    eco = Ecosystem(pd.DataFrame({"id": [f"a{i}" for i in range(n)], "kind": kinds}),
+                    pd.DataFrame({"source": [f"a{i}" for i in src[keep]],
+                                  "target": [f"a{i}" for i in tgt[keep]],
+                                  "kind": "referral", "weight": rng.uniform(0.5, 2, keep.sum())}),
+                    schema=schema)
+    needs = list(schema.needs)
+    resolve = pd.DataFrame(rng.uniform(0.02, 0.2, (len(schema.actor_kinds), n_needs)),
+                           index=list(schema.actor_kinds), columns=needs)
+    model = ReferralModel(eco, resolve=resolve, max_hops=None, handover_same=0.98,
+                          handover_cross=0.9)
+    res = model.solve(tol=1e-14, hop_detail=1)
+    assert res.hops.index.get_level_values("hops").max() == 1  # the tail did the rest
+    ref = _dense_reference(eco, model)
+    for need, expected in ref.items():
+        for outcome in OUTCOMES:
+            got = res.outcomes.loc[(need, outcome), "fraction"]
+            assert got == pytest.approx(expected[outcome], abs=1e-10), (need, outcome)
+        np.testing.assert_allclose(res.per_actor[("load", need)], expected["load"],
+                                   rtol=1e-9, atol=1e-10)
