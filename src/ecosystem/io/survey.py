@@ -207,14 +207,12 @@ def _scale(scale: Any, where: str) -> tuple[str, ...] | None:
 
 
 def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | None,
-           decimal: str | None, encoding: str | None,
-           categorical: bool = False) -> tuple[pd.DataFrame, str, str]:
+           decimal: str | None, encoding: str | None) -> tuple[pd.DataFrame, str, str]:
     """(table, source name, decimal mark of its text numbers) of a DataFrame or file.
 
     A text file is read as :func:`~ecosystem.read_csv` reads its files (encoding, separator and
     decimal mark detected and written to ``notes``): the actors (sampling frame) exactly as
-    there, the responses with every column as text (``categorical``: as categoricals of the
-    texts, for the long layout's long columns of few distinct values).
+    there, the responses with every column as text.
     """
     if isinstance(obj, pd.DataFrame):
         return obj.reset_index(drop=True), f"{what} table", "."
@@ -232,7 +230,7 @@ def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | 
                              encoding=encoding, notes=notes)
         return frame, str(path), "."
     frame, _, dec = read_text_table(path, sep=sep, decimal=decimal, encoding=encoding,
-                                    notes=notes, categorical=categorical)
+                                    notes=notes)
     return frame, str(path), dec
 
 
@@ -351,8 +349,7 @@ class Survey:
         notes = Collector()
         read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
         frame = _frame_of(actors, schema, notes, **read)
-        table, source, dec = _table(responses, "responses", schema, notes, **read,
-                                    categorical=layout == "long")
+        table, source, dec = _table(responses, "responses", schema, notes, **read)
         ids = pd.Index(frame["id"])
         if layout == "wide":
             answers, info = _wide(table, respondent, qs, ids, source, dec)
@@ -866,12 +863,26 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
     return pos[codes].astype(np.int64, copy=False)
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, Any]:
+def _codes(values: pd.Series, labels: list[str] | None = None) -> tuple[np.ndarray, Any]:
     """(codes, distinct values) of a column, code -1 for a missing value: a categorical's
-    own codes and categories (the texts are not hashed again), else ``pd.factorize``'s."""
+    own codes and categories (the texts are not hashed again); for text as files are read
+    whose every value is one of ``labels`` as written, positions among them (one Arrow
+    lookup against a few texts); else ``pd.factorize``'s."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), values.cat.categories
+    if labels and isinstance(values.dtype, pd.StringDtype) and len(values):
+        text = pa.array(values.array).cast(pa.large_string())
+        pos = pc.index_in(text, value_set=pa.array(labels, type=pa.large_string()))
+        if pos.null_count == text.null_count:  # every value given is a label as it stands
+            return pos.fill_null(-1).to_numpy().astype(np.int64, copy=False), labels
     return pd.factorize(values, use_na_sentinel=True)
+
+
+def _labels(qs: Mapping[str, Question]) -> list[str] | None:
+    """The distinct labels of the questions' scales as written (None where one is numeric)."""
+    if any(q.scale is None for q in qs.values()):
+        return None
+    return list(dict.fromkeys(label for q in qs.values() for label in q.scale or ()))
 
 
 def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
@@ -982,7 +993,7 @@ def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Questio
                   source: str, decimal: str) -> tuple[np.ndarray, bool]:
     """Ratings of the answers in the long layout: each question's scale applied to the
     distinct answers it was given, one table lookup per answer."""
-    codes, uniques = _codes(values)
+    codes, uniques = _codes(values, _labels(qs))
     width = len(uniques) + 1  # the last column: missing (code -1)
     combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
                              codes.min() < 0 else codes)
