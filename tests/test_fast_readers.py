@@ -257,3 +257,45 @@ def test_codes_of_text_give_back_the_texts(values, arrow):
     assert len(codes) == len(values)
     texts = np.append(np.asarray(uniques, dtype=object), None)[codes]
     assert texts.tolist() == [None if v is None else v for v in values]
+
+
+# ------------------------------------------------------------------ mutual ties by rule
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.sampled_from([0.0, 1.0, 2.0, 3.0]),
+                          st.sampled_from([0.0, 1.0, 2.0]), st.booleans(), st.booleans()),
+                max_size=25),
+       st.sampled_from(["reciprocated", "union", "max", "min", "mean"]),
+       st.sampled_from(["keep", "drop"]))
+def test_mutual_ties_follow_the_rule_table(rows, rule, non_respondents):
+    """Pair by pair against the module docstring's table (a pair: whether each side
+    answered, its rating, whether each side responded)."""
+    from ecosystem.io.survey import _mutual
+
+    rows = [(ha, hb, xa, xb, ra or ha, rb or hb) for ha, hb, xa, xb, ra, rb in rows]
+    m = len(rows)
+    responded = np.array([r[4] for r in rows] + [r[5] for r in rows], dtype=bool)
+    x = np.array([r[2] for r in rows] + [r[3] for r in rows])
+    pairs = (np.arange(m), np.arange(m) + m,
+             np.array([k if r[0] else -1 for k, r in enumerate(rows)], dtype=np.int64),
+             np.array([m + k if r[1] else -1 for k, r in enumerate(rows)], dtype=np.int64))
+    (a, _, w, reported), stats = _mutual(pairs, x, rule, non_respondents, responded)
+    want, disagree, rating_disagree = {}, 0, 0
+    for k, (ha, hb, xa, xb, ra, rb) in enumerate(rows):
+        pa, pb = (xa if ha else 0.0), (xb if hb else 0.0)
+        if ra and rb:
+            disagree += (pa > 0) != (pb > 0)
+            rating_disagree += pa > 0 and pb > 0 and pa != pb
+            pos = [v for v in (pa, pb) if v > 0]
+            tie = len(pos) == 2 if rule in ("reciprocated", "min") else bool(pos)
+            weight = {"reciprocated": (pa + pb) / 2, "mean": (pa + pb) / 2,
+                      "union": sum(pos) / max(len(pos), 1), "max": max(pa, pb),
+                      "min": min(pa, pb)}[rule]
+            if tie:
+                want[k] = (weight, "both" if len(pos) == 2 else "one")
+        else:
+            single = pa if (ha or ra) else pb
+            if single > 0 and non_respondents == "keep":
+                want[k] = (single, "respondent")
+    names = ["both", "one", "respondent"]
+    got = {int(k): (float(v), names[r]) for k, v, r in zip(a, w, reported, strict=True)}
+    assert got == want
+    assert stats == {"disagreements": disagree, "rating_disagreements": rating_disagree}

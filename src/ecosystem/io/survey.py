@@ -743,22 +743,26 @@ def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
     pa_, pb_, at_ab, at_ba = pairs
     # the first actor's (a) answer about b, and b's about a; a respondent that gave no
     # answer about a partner reported no tie with it (0); unknown only for a non-respondent
-    has_a, has_b = at_ab >= 0, at_ba >= 0
-    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(has_b, x[at_ba], 0.0)
-    a_resp, b_resp = responded[pa_], responded[pb_]
-    both_resp = a_resp & b_resp
+    has_a = at_ab >= 0
+    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(at_ba >= 0, x[at_ba], 0.0)
+    a_resp = responded[pa_]
+    both_resp = a_resp & responded[pb_]
     pos_a, pos_b = pa > 0, pb > 0
-    n_pos = pos_a.astype(np.int8) + pos_b
-    tie, w = _rule(rule, pa, pb, pos_a, pos_b, n_pos)
     # a pair with one respondent: that respondent's report decides
-    single = np.where(has_a | a_resp, pa, pb)
-    tie = np.where(both_resp, tie, (single > 0) & (non_respondents == "keep"))
-    w = np.where(both_resp, w, single)
-    reported = np.where(~both_resp, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
-    stats = {"disagreements": int((both_resp & (n_pos == 1)).sum()),
-             "rating_disagreements": int((both_resp & (n_pos == 2) & (pa != pb)).sum())}
+    from_a = has_a | a_resp
+    tie = np.where(both_resp, (pos_a & pos_b) if rule in ("reciprocated", "min")
+                   else (pos_a | pos_b),
+                   np.where(from_a, pos_a, pos_b) & (non_respondents == "keep"))
+    one_sided = both_resp & (pos_a ^ pos_b)
+    stats = {"disagreements": int(one_sided.sum()),
+             "rating_disagreements": int((both_resp & pos_a & pos_b & (pa != pb)).sum())}
+    # weights and reports of the ties kept only (most pairs give none)
     keep = np.flatnonzero(tie)
-    return (pa_[keep], pb_[keep], w[keep].astype(float), reported[keep]), stats
+    pa, pb, both, from_a = pa[keep], pb[keep], both_resp[keep], from_a[keep]
+    pos_a, pos_b = pos_a[keep], pos_b[keep]
+    w = np.where(both, _weight(rule, pa, pb, pos_a, pos_b), np.where(from_a, pa, pb))
+    reported = np.where(~both, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
+    return (pa_[keep], pb_[keep], w.astype(float), reported), stats
 
 
 def _pairs(i: np.ndarray, j: np.ndarray, n: int) -> _Pairs:
@@ -822,22 +826,24 @@ def _sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not m or int(key.max()).bit_length() + bits > 62:
         order = np.argsort(key, kind="stable")
         return order, key[order]
-    packed = np.sort((key << bits) | np.arange(m, dtype=np.int64))
-    return packed & ((1 << bits) - 1), packed >> bits
+    packed = key << bits
+    packed |= np.arange(m, dtype=np.int64)
+    packed.sort()  # in place: no copy of the packed keys
+    order = packed & ((1 << bits) - 1)
+    packed >>= bits
+    return order, packed
 
 
-def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
-          n_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(tie, weight) of pairs of two respondents under a ``symmetrize`` rule."""
-    if rule == "reciprocated":
-        return pos_a & pos_b, (pa + pb) / 2
+def _weight(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray,
+            pos_b: np.ndarray) -> np.ndarray:
+    """Weight of ties between two respondents under a ``symmetrize`` rule."""
     if rule == "union":
-        return pos_a | pos_b, (pa + pb) / np.maximum(n_pos, 1)
+        return (pa + pb) / np.maximum(pos_a.astype(np.int8) + pos_b, 1)
     if rule == "max":
-        return pos_a | pos_b, np.maximum(pa, pb)
+        return np.maximum(pa, pb)
     if rule == "min":
-        return pos_a & pos_b, np.minimum(pa, pb)
-    return pos_a | pos_b, (pa + pb) / 2  # mean
+        return np.minimum(pa, pb)
+    return (pa + pb) / 2  # reciprocated, mean
 
 
 # ------------------------------------------------------------------ layouts
