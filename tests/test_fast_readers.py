@@ -170,58 +170,26 @@ def test_from_positions_refuses_columns_of_different_lengths():
         es.Ecosystem._from_positions(ACTORS, np.array([0, 1]), np.array([1]), {})
 
 
-# ------------------------------------------------------------------ categorical text tables
-def _text_tables(path):
-    """(categorical table as text, text table) of one file, or the two errors."""
-    out = []
-    for categorical in (True, False):
-        try:
-            frame, _, _ = csvmod.read_text_table(path, sep=None, decimal=None, encoding=None,
-                                                 notes=Collector(), categorical=categorical)
-            if categorical:
-                assert all(isinstance(d, pd.CategoricalDtype) for d in frame.dtypes)
-                frame = frame.astype("str")
-            out.append(frame)
-        except EcosystemError as exc:
-            out.append((type(exc).__name__, str(exc)))
-    return out
-
-
-@given(st.lists(st.lists(_CELL, min_size=2, max_size=3), min_size=1, max_size=6),
-       st.booleans())
-def test_categorical_text_table_holds_the_same_texts(tmp_path_factory, rows, quote):
-    width = len(rows[0])
-    rows = [(r + [""] * width)[:width] for r in rows]
-
-    def cell(c):
-        return '"' + c.replace('"', '""') + '"' if quote or any(x in c for x in ',"\n\r') \
-            else c
-    text = ",".join(f"k{j}" for j in range(width)) + "\n" + "\n".join(
-        ",".join(cell(c) for c in r) for r in rows) + "\n"
-    path = tmp_path_factory.mktemp("t") / "t.csv"
-    path.write_bytes(text.encode("utf-8"))
-    cat, plain = _text_tables(path)
-    if isinstance(plain, tuple):
-        assert cat == plain
-    else:
-        pd.testing.assert_frame_equal(cat, plain)
-
-
-@pytest.mark.parametrize("run", [1, 3, 50])
-def test_categorical_text_table_of_long_runs(tmp_path, run):
-    """Runs of equal texts (hashed once per run) over several of pyarrow's blocks, with empty
-    cells and neutralised text inside runs, read as the text table reads them."""
+# ------------------------------------------------------------------ text tables of many blocks
+@pytest.mark.parametrize(("run", "apostrophes"), [(1, True), (3, True), (50, True), (3, False)])
+def test_text_table_of_many_blocks(tmp_path, run, apostrophes):
+    """A file over several of pyarrow's blocks (runs of equal texts, empty cells, neutralised
+    text or no apostrophe at all) reads as read_csv's parser reads it."""
     rng = np.random.default_rng(run)
     n = 150_000
-    words = np.array(["org 1", "org2 ", "'=org3", "org4", ""], dtype=object)
+    words = np.array(["org 1", "org2 ", "'=org3" if apostrophes else "=org3", "org4", ""],
+                     dtype=object)
     first = np.repeat(words[rng.integers(0, 5, n // run + 1)], run)[:n]
     second = words[rng.integers(0, 5, n)]
     text = "a,b\n" + "\n".join(f"{x},{y}" for x, y in zip(first, second, strict=True)) + "\n"
     path = tmp_path / "runs.csv"
     path.write_text(text)
-    cat, plain = _text_tables(path)
-    pd.testing.assert_frame_equal(cat, plain)
-    assert plain["a"].isna().any() and (plain["a"] == "=org3").any()
+    fast, slow = _both(path)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert slow["a"].isna().any() and (slow["a"] == "=org3").any()
+    frame, _, _ = csvmod.read_text_table(path, sep=None, decimal=None, encoding=None,
+                                         notes=Collector())
+    pd.testing.assert_frame_equal(frame, slow)
 
 
 # ------------------------------------------------------------------ pairs of answers
@@ -274,3 +242,60 @@ def test_long_read_pairs_equal_pairs_of_the_answers(seed):
             two = again.ecosystem(symmetrize=rule, threshold=threshold)
             pd.testing.assert_frame_equal(one.ties, two.ties)
             assert one.provenance[-1] == two.provenance[-1]
+
+
+# ------------------------------------------------------------------ codes of answers
+@given(st.lists(st.sampled_from(["nooit", "soms", "ja", " soms", "SOMS", "x", None]),
+                max_size=40), st.booleans())
+def test_codes_of_text_give_back_the_texts(values, arrow):
+    """Codes against the scale labels (or factorize's where a value is not a label as it
+    stands) index the distinct values back to every value; missing is -1."""
+    from ecosystem.io.survey import _codes
+
+    column = pd.Series(values, dtype="str" if arrow else object)
+    codes, uniques = _codes(column, ["nooit", "soms", "vaak", "nee", "ja"])
+    assert len(codes) == len(values)
+    texts = np.append(np.asarray(uniques, dtype=object), None)[codes]
+    assert texts.tolist() == [None if v is None else v for v in values]
+
+
+# ------------------------------------------------------------------ mutual ties by rule
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.sampled_from([0.0, 1.0, 2.0, 3.0]),
+                          st.sampled_from([0.0, 1.0, 2.0]), st.booleans(), st.booleans()),
+                max_size=25),
+       st.sampled_from(["reciprocated", "union", "max", "min", "mean"]),
+       st.sampled_from(["keep", "drop"]))
+def test_mutual_ties_follow_the_rule_table(rows, rule, non_respondents):
+    """Pair by pair against the module docstring's table (a pair: whether each side
+    answered, its rating, whether each side responded)."""
+    from ecosystem.io.survey import _mutual
+
+    rows = [(ha, hb, xa, xb, ra or ha, rb or hb) for ha, hb, xa, xb, ra, rb in rows]
+    m = len(rows)
+    responded = np.array([r[4] for r in rows] + [r[5] for r in rows], dtype=bool)
+    x = np.array([r[2] for r in rows] + [r[3] for r in rows])
+    pairs = (np.arange(m), np.arange(m) + m,
+             np.array([k if r[0] else -1 for k, r in enumerate(rows)], dtype=np.int64),
+             np.array([m + k if r[1] else -1 for k, r in enumerate(rows)], dtype=np.int64))
+    (a, _, w, reported), stats = _mutual(pairs, x, rule, non_respondents, responded)
+    want, disagree, rating_disagree = {}, 0, 0
+    for k, (ha, hb, xa, xb, ra, rb) in enumerate(rows):
+        pa, pb = (xa if ha else 0.0), (xb if hb else 0.0)
+        if ra and rb:
+            disagree += (pa > 0) != (pb > 0)
+            rating_disagree += pa > 0 and pb > 0 and pa != pb
+            pos = [v for v in (pa, pb) if v > 0]
+            tie = len(pos) == 2 if rule in ("reciprocated", "min") else bool(pos)
+            weight = {"reciprocated": (pa + pb) / 2, "mean": (pa + pb) / 2,
+                      "union": sum(pos) / max(len(pos), 1), "max": max(pa, pb),
+                      "min": min(pa, pb)}[rule]
+            if tie:
+                want[k] = (weight, "both" if len(pos) == 2 else "one")
+        else:
+            single = pa if (ha or ra) else pb
+            if single > 0 and non_respondents == "keep":
+                want[k] = (single, "respondent")
+    names = ["both", "one", "respondent"]
+    got = {int(k): (float(v), names[r]) for k, v, r in zip(a, w, reported, strict=True)}
+    assert got == want
+    assert stats == {"disagreements": disagree, "rating_disagreements": rating_disagree}

@@ -33,10 +33,11 @@ class Decoded:
     they are UTF-8, without a byte-order mark), so a large UTF-8 file is not decoded twice.
     """
 
-    __slots__ = ("_text", "codec", "label", "raw")
+    __slots__ = ("_text", "_utf8", "codec", "label", "raw")
 
     def __init__(self, raw: bytes, codec: str, label: str, text: str | None = None) -> None:
         self.raw, self.codec, self.label, self._text = raw, codec, label, text
+        self._utf8: bytes | None = None
 
     @property
     def text(self) -> str:
@@ -47,10 +48,13 @@ class Decoded:
 
     @property
     def utf8(self) -> bytes:
-        """The text as UTF-8 bytes without a byte-order mark."""
-        if self.label == "UTF-8":
-            return self.raw[3:] if self.raw.startswith(codecs.BOM_UTF8) else self.raw
-        return self.text.encode("utf-8")
+        """The text as UTF-8 bytes without a byte-order mark (encoded once)."""
+        if self._utf8 is None:
+            if self.label == "UTF-8":
+                self._utf8 = self.raw[3:] if self.raw.startswith(codecs.BOM_UTF8) else self.raw
+            else:
+                self._utf8 = self.text.encode("utf-8")
+        return self._utf8
 
     def head(self, size: int = 65536) -> str:
         """The first ``size`` bytes' text, for looking at the header line."""

@@ -99,8 +99,7 @@ def _frame(
 
 
 def read_text_table(path: PathLike, *, sep: str | None, decimal: str | None,
-                    encoding: str | None, notes: Collector, categorical: bool = False
-                    ) -> tuple[pd.DataFrame, Path, str]:
+                    encoding: str | None, notes: Collector) -> tuple[pd.DataFrame, Path, str]:
     """A CSV file with every column as text, read as :func:`read_csv` reads its files.
 
     The same encoding, separator and decimal-mark choices (written to ``notes``) and the same
@@ -108,23 +107,18 @@ def read_text_table(path: PathLike, *, sep: str | None, decimal: str | None,
     clean table (every row as wide as the header, whose names it reads the same) is parsed
     by it, several times faster; any other goes through the parser :func:`read_csv` uses, so
     it reads, or is refused, exactly as there. Returns the frame, the path and the decimal
-    mark chosen (numbers in the text are the caller's to parse).
-
-    ``categorical=True`` gives every column as a :class:`pandas.Categorical` of the same
-    texts (categories: the distinct texts, a missing cell code -1), for callers that work
-    on the distinct values of long columns; the texts are hashed once, by pyarrow.
+    mark chosen (numbers in the text are the caller's to parse). The columns are pandas'
+    text dtype; from pyarrow's parse they hold its arrays as parsed (no copy), for callers
+    that look them up with Arrow kernels.
     """
     opened = _open(path, sep=sep, decimal=decimal, encoding=encoding, notes=notes)
-    frame = _parse_arrow(opened, categorical=categorical)
+    frame = _parse_arrow(opened)
     if frame is None:
-        frame = _parse(opened, dict.fromkeys(opened.names, "str"))
-        if categorical:
-            frame = frame.astype("category")
-        return frame, opened.path, opened.decimal
+        return _parse(opened, dict.fromkeys(opened.names, "str")), opened.path, opened.decimal
     return _finish(frame, opened), opened.path, opened.decimal
 
 
-def _parse_arrow(opened: _Opened, categorical: bool = False) -> pd.DataFrame | None:
+def _parse_arrow(opened: _Opened) -> pd.DataFrame | None:
     """Every column as text by pyarrow, or None where its reading could differ from pandas'.
 
     Without a quote character in the file no value can hold a line break, so pyarrow's
@@ -140,53 +134,16 @@ def _parse_arrow(opened: _Opened, categorical: bool = False) -> pd.DataFrame | N
             parse_options=pa_csv.ParseOptions(delimiter=opened.sep,
                                               newlines_in_values=b'"' in data),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(opened.names, pa.string() if categorical
-                                           else pa.large_string()), null_values=[""],
+                column_types=dict.fromkeys(opened.names, pa.large_string()), null_values=[""],
                 strings_can_be_null=True, quoted_strings_can_be_null=True,
                 check_utf8=False))  # read_text gave valid UTF-8 (checked or re-encoded)
     except (pa.ArrowException, ValueError):
         return None
     if table.column_names != opened.names:
         return None
-    if categorical:
-        return pd.DataFrame({f"\x00{j}": _categorical(c) for j, c in enumerate(table.columns)})
     frame = table.to_pandas()
     frame.columns = [f"\x00{j}" for j in range(len(opened.names))]
     return frame
-
-
-def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
-    """A text column as a categorical (a missing value code -1): each text hashed once, or
-    each run of equal texts once where the column holds long runs (a long survey lists one
-    respondent's answers together)."""
-    if _long_runs(column):
-        runs = [pc.run_end_encode(c) for c in column.chunks]
-        encoded = pc.dictionary_encode(pa.chunked_array([r.values for r in runs],
-                                                        type=column.type))
-        lengths = np.concatenate([np.diff(r.run_ends.to_numpy(), prepend=0) for r in runs])
-    else:
-        encoded, lengths = pc.dictionary_encode(column), None
-    if encoded.num_chunks == 0:
-        return pd.Categorical.from_codes(np.zeros(0, dtype=np.int32),
-                                         categories=pd.Index([], dtype="str"))
-    shared = {tuple(b.address if b is not None else 0 for b in c.dictionary.buffers())
-              for c in encoded.chunks}
-    if len(shared) > 1:  # one dictionary for every chunk, as the kernel gives it
-        encoded = encoded.unify_dictionaries()
-    codes = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
-    codes_np = codes.combine_chunks().fill_null(-1).to_numpy()
-    return pd.Categorical.from_codes(
-        codes_np if lengths is None else np.repeat(codes_np, lengths),
-        categories=pd.Index(encoded.chunk(0).dictionary.to_pandas(), dtype="str"),
-        validate=False)
-
-
-def _long_runs(column: pa.ChunkedArray, sample: int = 4096) -> bool:
-    """Whether the column's first ``sample`` texts come in runs of 8 or more on average."""
-    if len(column) < 4 * sample:
-        return False
-    head = column.slice(0, sample).combine_chunks()
-    return len(pc.run_end_encode(head).values) * 8 <= sample
 
 
 def _parse(opened: _Opened, dtype: Mapping[str, Any]) -> pd.DataFrame:
@@ -219,8 +176,11 @@ def _finish(frame: pd.DataFrame, opened: _Opened) -> pd.DataFrame:
     if frame.columns.empty or (len(frame.columns) == 1 and frame.columns[0].startswith("<")):
         raise FormatError("no columns found; is this a CSV file?", source=source)
     frame = _drop_unnamed(frame, source)
+    # no text can start with the apostrophe of neutralised text where the file holds none
+    # (one byte search instead of a look at every value of every column)
+    restore = b"'" in opened.decoded.utf8
     for column in frame.columns:
-        frame[column] = _check_column(frame[column], column, opened)
+        frame[column] = _check_column(frame[column], column, opened, restore)
     return frame
 
 
@@ -326,9 +286,11 @@ _NON_FINITE_TEXT = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-
                               "nan", "+nan", "-nan"})
 
 
-def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
+def _check_column(values: pd.Series, column: str, opened: _Opened,
+                  restore: bool) -> pd.Series:
     """Refuse numbers that changed on reading (overflow to inf, integers beyond 64 bits);
-    restore text that was written neutralised (see :func:`write_csv`)."""
+    restore text that was written neutralised (see :func:`write_csv`) unless ``restore`` is
+    false (the file holds no apostrophe)."""
     source = opened.source
     dtype = values.dtype
     if dtype.kind == "f" or isinstance(dtype, pd.Float64Dtype | pd.Float32Dtype):
@@ -353,7 +315,7 @@ def _check_column(values: pd.Series, column: str, opened: _Opened) -> pd.Series:
                 f"integer {str(v)[:40]} does not fit a 64-bit integer column; pass "
                 f"dtypes={{'{column}': 'str'}} to read it as text", source=source,
                 field=column, row=row, line=row + 2)
-    return _restore_text(values)
+    return _restore_text(values) if restore else values
 
 
 def _restore_text(values: pd.Series) -> pd.Series:

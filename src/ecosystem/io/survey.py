@@ -207,14 +207,12 @@ def _scale(scale: Any, where: str) -> tuple[str, ...] | None:
 
 
 def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | None,
-           decimal: str | None, encoding: str | None,
-           categorical: bool = False) -> tuple[pd.DataFrame, str, str]:
+           decimal: str | None, encoding: str | None) -> tuple[pd.DataFrame, str, str]:
     """(table, source name, decimal mark of its text numbers) of a DataFrame or file.
 
     A text file is read as :func:`~ecosystem.read_csv` reads its files (encoding, separator and
     decimal mark detected and written to ``notes``): the actors (sampling frame) exactly as
-    there, the responses with every column as text (``categorical``: as categoricals of the
-    texts, for the long layout's long columns of few distinct values).
+    there, the responses with every column as text.
     """
     if isinstance(obj, pd.DataFrame):
         return obj.reset_index(drop=True), f"{what} table", "."
@@ -232,7 +230,7 @@ def _table(obj: Any, what: str, schema: Schema, notes: Collector, *, sep: str | 
                              encoding=encoding, notes=notes)
         return frame, str(path), "."
     frame, _, dec = read_text_table(path, sep=sep, decimal=decimal, encoding=encoding,
-                                    notes=notes, categorical=categorical)
+                                    notes=notes)
     return frame, str(path), dec
 
 
@@ -351,8 +349,7 @@ class Survey:
         notes = Collector()
         read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
         frame = _frame_of(actors, schema, notes, **read)
-        table, source, dec = _table(responses, "responses", schema, notes, **read,
-                                    categorical=layout == "long")
+        table, source, dec = _table(responses, "responses", schema, notes, **read)
         ids = pd.Index(frame["id"])
         if layout == "wide":
             answers, info = _wide(table, respondent, qs, ids, source, dec)
@@ -746,22 +743,26 @@ def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
     pa_, pb_, at_ab, at_ba = pairs
     # the first actor's (a) answer about b, and b's about a; a respondent that gave no
     # answer about a partner reported no tie with it (0); unknown only for a non-respondent
-    has_a, has_b = at_ab >= 0, at_ba >= 0
-    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(has_b, x[at_ba], 0.0)
-    a_resp, b_resp = responded[pa_], responded[pb_]
-    both_resp = a_resp & b_resp
+    has_a = at_ab >= 0
+    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(at_ba >= 0, x[at_ba], 0.0)
+    a_resp = responded[pa_]
+    both_resp = a_resp & responded[pb_]
     pos_a, pos_b = pa > 0, pb > 0
-    n_pos = pos_a.astype(np.int8) + pos_b
-    tie, w = _rule(rule, pa, pb, pos_a, pos_b, n_pos)
     # a pair with one respondent: that respondent's report decides
-    single = np.where(has_a | a_resp, pa, pb)
-    tie = np.where(both_resp, tie, (single > 0) & (non_respondents == "keep"))
-    w = np.where(both_resp, w, single)
-    reported = np.where(~both_resp, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
-    stats = {"disagreements": int((both_resp & (n_pos == 1)).sum()),
-             "rating_disagreements": int((both_resp & (n_pos == 2) & (pa != pb)).sum())}
+    from_a = has_a | a_resp
+    tie = np.where(both_resp, (pos_a & pos_b) if rule in ("reciprocated", "min")
+                   else (pos_a | pos_b),
+                   np.where(from_a, pos_a, pos_b) & (non_respondents == "keep"))
+    one_sided = both_resp & (pos_a ^ pos_b)
+    stats = {"disagreements": int(one_sided.sum()),
+             "rating_disagreements": int((both_resp & pos_a & pos_b & (pa != pb)).sum())}
+    # weights and reports of the ties kept only (most pairs give none)
     keep = np.flatnonzero(tie)
-    return (pa_[keep], pb_[keep], w[keep].astype(float), reported[keep]), stats
+    pa, pb, both, from_a = pa[keep], pb[keep], both_resp[keep], from_a[keep]
+    pos_a, pos_b = pos_a[keep], pos_b[keep]
+    w = np.where(both, _weight(rule, pa, pb, pos_a, pos_b), np.where(from_a, pa, pb))
+    reported = np.where(~both, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
+    return (pa_[keep], pb_[keep], w.astype(float), reported), stats
 
 
 def _pairs(i: np.ndarray, j: np.ndarray, n: int) -> _Pairs:
@@ -825,22 +826,24 @@ def _sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not m or int(key.max()).bit_length() + bits > 62:
         order = np.argsort(key, kind="stable")
         return order, key[order]
-    packed = np.sort((key << bits) | np.arange(m, dtype=np.int64))
-    return packed & ((1 << bits) - 1), packed >> bits
+    packed = key << bits
+    packed |= np.arange(m, dtype=np.int64)
+    packed.sort()  # in place: no copy of the packed keys
+    order = packed & ((1 << bits) - 1)
+    packed >>= bits
+    return order, packed
 
 
-def _rule(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray, pos_b: np.ndarray,
-          n_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(tie, weight) of pairs of two respondents under a ``symmetrize`` rule."""
-    if rule == "reciprocated":
-        return pos_a & pos_b, (pa + pb) / 2
+def _weight(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray,
+            pos_b: np.ndarray) -> np.ndarray:
+    """Weight of ties between two respondents under a ``symmetrize`` rule."""
     if rule == "union":
-        return pos_a | pos_b, (pa + pb) / np.maximum(n_pos, 1)
+        return (pa + pb) / np.maximum(pos_a.astype(np.int8) + pos_b, 1)
     if rule == "max":
-        return pos_a | pos_b, np.maximum(pa, pb)
+        return np.maximum(pa, pb)
     if rule == "min":
-        return pos_a & pos_b, np.minimum(pa, pb)
-    return pos_a | pos_b, (pa + pb) / 2  # mean
+        return np.minimum(pa, pb)
+    return (pa + pb) / 2  # reciprocated, mean
 
 
 # ------------------------------------------------------------------ layouts
@@ -866,12 +869,26 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
     return pos[codes].astype(np.int64, copy=False)
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, Any]:
+def _codes(values: pd.Series, labels: list[str] | None = None) -> tuple[np.ndarray, Any]:
     """(codes, distinct values) of a column, code -1 for a missing value: a categorical's
-    own codes and categories (the texts are not hashed again), else ``pd.factorize``'s."""
+    own codes and categories (the texts are not hashed again); for text as files are read
+    whose every value is one of ``labels`` as written, positions among them (one Arrow
+    lookup against a few texts); else ``pd.factorize``'s."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), values.cat.categories
+    if labels and isinstance(values.dtype, pd.StringDtype) and len(values):
+        text = pa.array(values.array).cast(pa.large_string())
+        pos = pc.index_in(text, value_set=pa.array(labels, type=pa.large_string()))
+        if pos.null_count == text.null_count:  # every value given is a label as it stands
+            return pos.fill_null(-1).to_numpy().astype(np.int64, copy=False), labels
     return pd.factorize(values, use_na_sentinel=True)
+
+
+def _labels(qs: Mapping[str, Question]) -> list[str] | None:
+    """The distinct labels of the questions' scales as written (None where one is numeric)."""
+    if any(q.scale is None for q in qs.values()):
+        return None
+    return list(dict.fromkeys(label for q in qs.values() for label in q.scale or ()))
 
 
 def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
@@ -982,7 +999,7 @@ def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Questio
                   source: str, decimal: str) -> tuple[np.ndarray, bool]:
     """Ratings of the answers in the long layout: each question's scale applied to the
     distinct answers it was given, one table lookup per answer."""
-    codes, uniques = _codes(values)
+    codes, uniques = _codes(values, _labels(qs))
     width = len(uniques) + 1  # the last column: missing (code -1)
     combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
                              codes.min() < 0 else codes)
