@@ -298,6 +298,12 @@ def test_unknown_tie_kind_rule_and_questions():
         read_survey(WIDE, questions=QUESTIONS)
     with pytest.raises(ValidationError, match="not in the sampling frame"):
         read_survey(WIDE.assign(respondent=["a", "b", "x"]), actors=FRAME, questions=QUESTIONS)
+    long = pd.DataFrame({"respondent": ["a"], "partner": ["b"], "question": ["contakt"],
+                         "value": [1]})
+    with pytest.raises(ValidationError, match="question 'contakt' is not in the questions "
+                       r"mapped \(questions=\); did you mean 'contact'") as err:
+        read_survey(long, actors=FRAME, layout="long", questions=QUESTIONS)
+    assert err.value.field == "question" and err.value.row == 0
     with pytest.raises(EcosystemError, match="number >= 0"):
         read_survey(WIDE.assign(**{"vertrouwen: c": ["-1", "", ""]}), actors=FRAME,
                     questions=QUESTIONS)
@@ -368,3 +374,19 @@ def test_pairs_of_a_survey_with_repeated_answers_keep_the_last():
     from dataclasses import replace
     assert _ties(replace(survey, answers=twice).ecosystem(symmetrize="max")) == _ties(
         survey.ecosystem(symmetrize="max"))
+
+
+def test_read_report_names_each_default_of_the_frame_once():
+    # The frame is validated once: its defaults are reported once, and the reader's own
+    # ``responded`` column is not reported as a column the user gave.
+    frame = pd.DataFrame({"id": ["gp", "team", "net"],
+                          "kind": ["gp", "social_team", "community_network"],
+                          "neighbourhood": ["A", "", None]})
+    answers = pd.DataFrame({"respondent": ["gp", "team"], "contact: gp": [0, 1],
+                            "contact: team": [2, 0], "contact: net": [0, 3]})
+    eco = read_survey(answers, actors=frame, questions={"contact": "collaboration"})
+    messages = [n.message for n in eco.read_report.notes]
+    assert len(messages) == len(set(messages))
+    assert sum("neighbourhood empty for 2 actors" in m for m in messages) == 1
+    assert not any("'responded'" in m for m in messages)
+    assert eco.actors["responded"].tolist() == [True, True, False]

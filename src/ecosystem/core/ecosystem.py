@@ -193,6 +193,7 @@ class Ecosystem:
         _source: tuple[Where, ...] | None = None,
         _step: Mapping[str, Any] | None = None,
         _notes: Collector | None = None,
+        _actors_checked: bool = False,
     ) -> Ecosystem:
         """Build with tie ends given as positions in ``actors`` (readers that resolved ids).
 
@@ -200,23 +201,28 @@ class Ecosystem:
         (the actors' ids at those positions) and ``columns`` (``kind``, ``weight``, extras,
         as arrays), validated by the same steps (see
         :func:`~ecosystem.core.validate.ties_from_positions`), without looking the ids up.
+        ``_actors_checked``: ``actors`` is an ecosystem's actors table (validated, its
+        defaults already reported), maybe with columns the reader added; it is not
+        validated, or reported, twice.
         """
         self = object.__new__(cls)
         self._build(actors, lambda ids, where, notes: ties_from_positions(
             source, target, columns, ids, _schema_of(schema), where, notes),
-            None, schema, name, (), _source, _step, _notes)
+            None, schema, name, (), _source, _step, _notes, actors_checked=_actors_checked)
         return self
 
     def _build(self, actors: pd.DataFrame, ties: Callable[[pd.Index, Where, Collector], Any],
                neighbourhoods: pd.DataFrame | None, schema: Schema | None, name: str | None,
                provenance: Iterable[Mapping[str, Any]], _source: tuple[Where, ...] | None,
-               _step: Mapping[str, Any] | None, _notes: Collector | None) -> None:
+               _step: Mapping[str, Any] | None, _notes: Collector | None, *,
+               actors_checked: bool = False) -> None:
         schema = _schema_of(schema)
         where = tuple(_source or ())
         where_a, where_t, where_n = (*where, *(Where(f"{t} table") for t in (
             "actors", "ties", "neighbourhoods")[len(where):]))[:3]
         notes = _notes if _notes is not None else Collector()
-        actors_n = normalize_actors(actors, schema, where_a, notes)
+        actors_n = (actors.reset_index(drop=True) if actors_checked else
+                    normalize_actors(actors, schema, where_a, notes))
         ids = pd.Index(actors_n["id"], name="id")
         tie_arrays = ties(ids, where_t, notes)
         table = None if neighbourhoods is None else normalize_neighbourhoods(

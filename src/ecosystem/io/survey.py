@@ -464,7 +464,8 @@ class Survey:
         return Ecosystem._from_positions(
             self.frame.assign(responded=responded), src, tgt, columns, schema=schema,
             name=name or "survey", _step={"step": "read_survey", "source": self.source,
-                                          **report}, _notes=Collector(list(self.read_notes)))
+                                          **report}, _notes=Collector(list(self.read_notes)),
+            _actors_checked=True)
 
     def _ratings(self, q: Question, threshold: float | str | None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -848,8 +849,9 @@ def _weight(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray,
 
 # ------------------------------------------------------------------ layouts
 def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
-               field: str) -> np.ndarray:
-    """Positions in the frame of id values (stripped); an unknown id names its first row."""
+               field: str, among: str = "the sampling frame (actors)") -> np.ndarray:
+    """Positions in ``ids`` (the frame's, or ``among`` others) of values (stripped); an
+    unknown value names its first row."""
     if isinstance(values.dtype, pd.StringDtype) and len(values):  # text, as files are read
         pos = pc.index_in(pa.array(values.array).cast(pa.large_string()),
                           value_set=pa.array(np.asarray(ids, dtype=object),
@@ -863,8 +865,8 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
         bad = np.append(pos < 0, True)[codes]  # a missing value (code -1) is never an id
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            raise ValidationError(f"{what} {values.iloc[k]!r} is not in the sampling frame "
-                                  "(actors)" + suggest(str(values.iloc[k]), [str(i) for i in ids]),
+            raise ValidationError(f"{what} {values.iloc[k]!r} is not in {among}"
+                                  + suggest(str(values.iloc[k]), [str(i) for i in ids]),
                                   source=source, row=k, field=field)
     return pos[codes].astype(np.int64, copy=False)
 
@@ -969,7 +971,8 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
                               "partner, question, value)", source=source, field=extra[0])
     who = _positions(table[respondent], ids, "respondent", source, respondent)
     partner = _positions(table["partner"], ids, "partner", source, "partner")
-    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question")
+    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question",
+                       among="the questions mapped (questions=)")
     by_pair = _by_pair(who, partner, len(ids), qcode)
     if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
         _answered_once(who, partner, qcode, ids, list(qs), source)
