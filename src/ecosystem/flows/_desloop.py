@@ -76,8 +76,8 @@ def _pop(heap_t: Array, heap_v: Array, size: int) -> None:
 
 @_jit
 def event_loop(  # noqa: C901 - the whole event in one frame
-        st: Array, arr_t: Array, arr_a: Array, arr_k: Array, n_needs: int, horizon: float,
-        station: Array, station_f: Array, seg: Array, tab: Array, max_hops: int, patient: bool,
+        st: Array, arr_t: Array, arr_a: Array, arr_k: Array, horizon: float,
+        station: Array, station_f: Array, tab: Array, max_hops: int, patient: bool,
         p_time: float, unit: Array, uni: Array, heap_t: Array, heap_v: Array, q_next: Array,
         v_act: Array, v_res: Array, v_arr: Array, v_start: Array, v_end: Array, hop: Array,
         outcome: Array, r_end: Array) -> int:
@@ -88,10 +88,10 @@ def event_loop(  # noqa: C901 - the whole event in one frame
     external arrival; a completion starts the next in that actor's FIFO queue (after removing
     residents whose patience ran out) and routes the resident on with one uniform draw.
     ``station[a]`` holds actor a's busy servers, servers, first and last visit in its queue
-    (-1: none) and, read through the float view ``station_f``, its mean service time: one
-    64-byte row, so that an event reads one cache line per actor; the
-    routing table ``tab[seg[key]:seg[key + 1]]`` is described in
-    :func:`ecosystem.flows.des._referral_tables`.
+    (-1: none), read through the float view ``station_f`` its mean service time, and the
+    first row and the length of its routing segments in ``tab`` (one per need, side by side):
+    one 64-byte row, so that an event reads one cache line per actor besides the segment.
+    The routing table is described in :func:`ecosystem.flows.des._referral_tables`.
     """
     nv = st[0]
     nxt_i = st[1]
@@ -151,9 +151,9 @@ def event_loop(  # noqa: C901 - the whole event in one frame
             # route the resident who finished
             u = uni[uq]
             uq += 1
-            key = a * n_needs + arr_k[i]
-            lo = seg[key]
-            hi = seg[key + 1]
+            lo = station[a, 5] + arr_k[i] * station[a, 6]
+            end = lo + station[a, 6]
+            hi = end
             if u < tab[lo, 0]:
                 outcome[i] = 1
                 r_end[i] = t
@@ -174,7 +174,7 @@ def event_loop(  # noqa: C901 - the whole event in one frame
                     hi = mid
                 else:
                     lo = mid + 1
-            if lo == seg[key + 1]:
+            if lo == end:
                 outcome[i] = 3
                 r_end[i] = t
                 continue

@@ -451,6 +451,9 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
     station[:, 2:4] = -1
     station_f = station.view(np.float64)
     station_f[:, 4] = mean
+    if n_needs:  # where actor a's routing segments start in tab, and their length
+        station[:, 5] = seg[:-1:n_needs]
+        station[:, 6] = seg[1::n_needs] - seg[:-1:n_needs]
     hop = np.zeros(n_res, np.int64)
     outcome = np.zeros(n_res, np.int64)
     r_end = np.full(n_res, np.nan)
@@ -458,7 +461,7 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
     uni = rng.random(_BLOCK)
     while True:
         status = _desloop.event_loop(
-            st, arr_t, arr_a, arr_k, n_needs, horizon, station, station_f, seg, tab,
+            st, arr_t, arr_a, arr_k, horizon, station, station_f, tab,
             max_hops, patience is not None, math.inf if patience is None else patience,
             unit, uni, heap_t, heap_v, visit["q_next"], visit["v_act"],
             visit["v_res"], visit["v_arr"], visit["v_start"], visit["v_end"], hop, outcome,
