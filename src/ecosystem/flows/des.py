@@ -239,13 +239,15 @@ def simulate_queue(
     capacity = int(1.1 * expected + 4 * math.sqrt(expected)) if math.isfinite(expected) else 0
 
     if "des_tables" not in comp.cache:  # per model, shared by replications
-        comp.cache["des_tables"] = _referral_tables(comp, len(needs))
-    seg, tab = comp.cache["des_tables"]
+        comp.cache["des_tables"] = _referral_tables(comp, len(needs), _busiest_first(v, n))
+    seg, tab, order, rank = comp.cache["des_tables"]
     hops = model.max_hops
-    sim = _run(arr_t=t_all, arr_a=a_all, arr_k=k_all, n_needs=len(needs), horizon=horizon,
-               servers=c_srv.astype(np.int64), mean=1.0 / mu, seg=seg, tab=tab,
+    sim = _run(arr_t=t_all, arr_a=rank[a_all], arr_k=k_all, n_needs=len(needs),
+               horizon=horizon, servers=c_srv.astype(np.int64)[order],
+               mean=np.broadcast_to(1.0 / mu, n)[order], seg=seg, tab=tab,
                max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
                units=_units(rng, service, service_cv), rng=rng, n=n, capacity=capacity)
+    sim["v_act"] = order[sim["v_act"]]
 
     return _summarise(model, sim, horizon=horizon, warmup=warmup, level=float(level),
                       servers=c_srv, mu=mu, stable=stable, patience=patience,
@@ -253,10 +255,20 @@ def simulate_queue(
                       record=record, needs=needs)
 
 
-def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray]:
-    """What happens after a visit, per actor and need: ``(seg, tab)``.
+def _busiest_first(v: np.ndarray, n: int) -> np.ndarray:
+    """Actors by expected visits per year, most first (ties by position)."""
+    return np.argsort(-v.sum(axis=0), kind="stable") if len(v) else np.arange(n)
 
-    The segment of actor a and need k is ``tab[seg[key]:seg[key + 1]]`` with
+
+def _referral_tables(comp: Any, k_needs: int, order: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What happens after a visit, per actor and need: ``(seg, tab, order, rank)``, with the
+    actors renumbered: actor ``order[j]`` of the model is actor ``j`` of the tables (``rank``
+    is the inverse). Numbered busiest first, the actors that most events visit have their
+    rows side by side at the start of every per-actor table, where they stay in cache on
+    large networks (a tenth of the actors can take half the visits).
+
+    The segment of actor a (of the tables) and need k is ``tab[seg[key]:seg[key + 1]]`` with
     ``key = a * k_needs + k``: its first row holds the resolve probability r, the next rows the
     cumulative probabilities of being resolved or referred to each stored pair's target (column
     0) and that target (column 1). One uniform draw u resolves when u < r, is referred to the
@@ -280,7 +292,9 @@ def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray]:
     loss = np.asarray(comp.loss)
     resolve = np.asarray(comp.resolve)
     last = indptr[1:][deg > 0] - 1
-    size = np.repeat(deg + 1, k_needs)  # segment lengths, key order
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    size = np.repeat(deg[order] + 1, k_needs)  # segment lengths, key order
     seg = np.zeros(n * k_needs + 1, dtype=np.int64)
     np.cumsum(size, out=seg[1:])
     tab = np.zeros((int(seg[-1]), 2))
@@ -296,13 +310,13 @@ def _referral_tables(comp: Any, k_needs: int) -> tuple[np.ndarray, np.ndarray]:
         cum_k = r[rows] + (1.0 - r[rows]) * cum_k
         loss_k = loss[k] if loss.ndim == 2 else loss
         cum_k[last[loss_k[deg > 0] <= 0]] = 2.0
-        first = seg[np.arange(n) * k_needs + k]
+        first = seg[rank * k_needs + k]  # by the model's actor
         tab[first, 0] = r
         tab[first, 1] = -1.0
         pos = first[rows] + 1 + within
         tab[pos, 0] = cum_k
-        tab[pos, 1] = indices
-    return seg, tab
+        tab[pos, 1] = rank[indices]
+    return seg, tab, order, rank
 
 
 def _positive(value: object, name: str, func: str) -> float:
