@@ -240,11 +240,11 @@ def simulate_queue(
 
     if "des_tables" not in comp.cache:  # per model, shared by replications
         comp.cache["des_tables"] = _referral_tables(comp, len(needs), _busiest_first(v, n))
-    seg, tab, order, rank = comp.cache["des_tables"]
+    start, length, tab, order, rank = comp.cache["des_tables"]
     hops = model.max_hops
-    sim = _run(arr_t=t_all, arr_a=rank[a_all], arr_k=k_all, n_needs=len(needs),
-               horizon=horizon, servers=c_srv.astype(np.int64)[order],
-               mean=np.broadcast_to(1.0 / mu, n)[order], seg=seg, tab=tab,
+    sim = _run(arr_t=t_all, arr_a=rank[a_all], arr_k=k_all, horizon=horizon,
+               servers=c_srv.astype(np.int64)[order],
+               mean=np.broadcast_to(1.0 / mu, n)[order], start=start, length=length, tab=tab,
                max_hops=(1 << 62) if hops is None else int(hops), patience=patience,
                units=_units(rng, service, service_cv), rng=rng, n=n, capacity=capacity)
     sim["v_act"] = order[sim["v_act"]]
@@ -261,20 +261,21 @@ def _busiest_first(v: np.ndarray, n: int) -> np.ndarray:
 
 
 def _referral_tables(comp: Any, k_needs: int, order: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """What happens after a visit, per actor and need: ``(seg, tab, order, rank)``, with the
-    actors renumbered: actor ``order[j]`` of the model is actor ``j`` of the tables (``rank``
-    is the inverse). Numbered busiest first, the actors that most events visit have their
-    rows side by side at the start of every per-actor table, where they stay in cache on
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What happens after a visit, per actor and need: ``(start, length, tab, order, rank)``,
+    with the actors renumbered: actor ``order[j]`` of the model is actor ``j`` of the tables
+    (``rank`` is the inverse). Numbered busiest first, the actors that most events visit have
+    their rows side by side at the start of every per-actor table, where they stay in cache on
     large networks (a tenth of the actors can take half the visits).
 
-    The segment of actor a (of the tables) and need k is ``tab[seg[key]:seg[key + 1]]`` with
-    ``key = a * k_needs + k``: its first row holds the resolve probability r, the next rows the
-    cumulative probabilities of being resolved or referred to each stored pair's target (column
-    0) and that target (column 1). One uniform draw u resolves when u < r, is referred to the
-    first pair whose cumulative probability exceeds u, and is lost beyond the last one. The
-    segments are actor-major and each holds its targets beside its probabilities, so a routing
-    step reads two or three cache lines wherever the actor lies in a large network.
+    The segment of actor a (of the tables) and need k is the ``length[a]`` rows of ``tab``
+    from ``start[a] + k * length[a]`` (an actor's segments lie side by side): its first row
+    holds the resolve probability r, the next rows the cumulative probabilities of being
+    resolved or referred to each stored pair's target (column 0) and that target (column 1).
+    One uniform draw u resolves when u < r, is referred to the first pair whose cumulative
+    probability exceeds u, and is lost beyond the last one. The segments are actor-major and
+    each holds its targets beside its probabilities, so a routing step reads two or three
+    cache lines wherever the actor lies in a large network.
 
     The probability that a resident with need k is referred from a to b is (1 - r) times the
     model's ``step`` entry M[a, b] (share of the tie weight times handover success), or, when
@@ -294,10 +295,9 @@ def _referral_tables(comp: Any, k_needs: int, order: np.ndarray
     last = indptr[1:][deg > 0] - 1
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    size = np.repeat(deg[order] + 1, k_needs)  # segment lengths, key order
-    seg = np.zeros(n * k_needs + 1, dtype=np.int64)
-    np.cumsum(size, out=seg[1:])
-    tab = np.zeros((int(seg[-1]), 2))
+    length = deg[order] + 1
+    start = k_needs * (np.cumsum(length) - length)
+    tab = np.zeros((k_needs * int(length.sum()), 2))
     within = np.arange(len(indices)) - indptr[rows]
     for k in range(k_needs):
         if suit is None or ratio is None or fallback is None:
@@ -310,13 +310,13 @@ def _referral_tables(comp: Any, k_needs: int, order: np.ndarray
         cum_k = r[rows] + (1.0 - r[rows]) * cum_k
         loss_k = loss[k] if loss.ndim == 2 else loss
         cum_k[last[loss_k[deg > 0] <= 0]] = 2.0
-        first = seg[rank * k_needs + k]  # by the model's actor
+        first = (start + k * length)[rank]  # by the model's actor
         tab[first, 0] = r
         tab[first, 1] = -1.0
         pos = first[rows] + 1 + within
         tab[pos, 0] = cum_k
         tab[pos, 1] = rank[indices]
-    return seg, tab, order, rank
+    return start, length, tab, order, rank
 
 
 def _positive(value: object, name: str, func: str) -> float:
@@ -441,8 +441,8 @@ class _Seasonality:
         return self.mean
 
 
-def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: int,
-         horizon: float, servers: np.ndarray, mean: np.ndarray, seg: np.ndarray,
+def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, horizon: float,
+         servers: np.ndarray, mean: np.ndarray, start: np.ndarray, length: np.ndarray,
          tab: np.ndarray, max_hops: int, patience: float | None,
          units: Callable[[], np.ndarray], rng: np.random.Generator, n: int,
          capacity: int) -> dict[str, Any]:
@@ -459,15 +459,15 @@ def _run(*, arr_t: np.ndarray, arr_a: np.ndarray, arr_k: np.ndarray, n_needs: in
              "q_next": np.zeros(cap, np.int64)}
     n_heap = int(servers.sum()) + 1
     heap_t, heap_v = np.zeros(n_heap), np.zeros(n_heap, np.int64)
-    # busy, servers, first and last in queue, mean service time (as float): one cache line
+    # busy, servers, first and last in queue, mean service time (as float), where its routing
+    # segments start in tab and their length: one cache line
     station = np.zeros((n, 8), np.int64)
     station[:, 1] = servers
     station[:, 2:4] = -1
     station_f = station.view(np.float64)
     station_f[:, 4] = mean
-    if n_needs:  # where actor a's routing segments start in tab, and their length
-        station[:, 5] = seg[:-1:n_needs]
-        station[:, 6] = seg[1::n_needs] - seg[:-1:n_needs]
+    station[:, 5] = start
+    station[:, 6] = length
     hop = np.zeros(n_res, np.int64)
     outcome = np.zeros(n_res, np.int64)
     r_end = np.full(n_res, np.nan)

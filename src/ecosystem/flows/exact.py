@@ -43,7 +43,6 @@ slowly for that raises a :class:`ConfigError` saying so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -494,8 +493,7 @@ def _tail(hop: _Hop, v: np.ndarray, *, tol: float, max_iter: int) -> np.ndarray 
     rel = np.minimum(tol / np.where(mass > 0, mass, 1.0), 1e-3 * np.sqrt(tol))
     width = _fused.WIDTH if v.shape[1] >= _BLOCK_FROM else 1
     for block in _blocks(rows, width):
-        w = width if len(block) > 1 else 1
-        system = _Block(hop, block, w, _fused.SINGLE if w == 1 else _fused.BLOCK)
+        system = _Block(hop, block, width if len(block) > 1 else 1)
         x = _bicgstab(system, system.column(v), system.column(rel), max_iter=max_iter)
         if x is None:
             return None
@@ -511,8 +509,6 @@ _BLOCK_FROM = 600_000
 
 def _blocks(rows: np.ndarray, width: int) -> list[np.ndarray]:
     """``rows`` in blocks of ``width``; a remainder below 3 rows as single rows."""
-    if width == 1:
-        return [rows[i:i + 1] for i in range(len(rows))]
     cut = len(rows) - len(rows) % width
     blocks = [rows[i:i + width] for i in range(0, cut, width)]
     rest = rows[cut:]
@@ -523,8 +519,9 @@ class _Block:
     """The products of ``X -> X - Q_j(X)`` for the rows of one block, side by side: an
     actors x width array, column ``i`` for row ``rows[i]`` (columns past the rows are 0)."""
 
-    def __init__(self, hop: _Hop, rows: np.ndarray, width: int, kernels: SimpleNamespace
-                 ) -> None:
+    def __init__(self, hop: _Hop, rows: np.ndarray, width: int) -> None:
+        from ecosystem.flows import _fused
+
         self.m, self.rows, self.width = hop.m, rows, width
         self.gain = self.column(hop.gain)
         self.suit = None if hop.suit is None else self.column(hop.suit)
@@ -533,7 +530,7 @@ class _Block:
             np.array([np.zeros(self.m.shape[1]) if f is None else f for f in spill])))
         self.buf = np.empty_like(self.gain)  # the input of the next product
         self._ones = np.ones_like(self.gain)
-        self.kernels = kernels
+        self.kernels = _fused.SINGLE if width == 1 else _fused.BLOCK
 
     def column(self, table: np.ndarray) -> np.ndarray:
         """The block's rows of a table with a row per row of the solve, as columns."""
