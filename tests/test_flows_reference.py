@@ -162,8 +162,23 @@ def models(draw, max_actors: int = 9, hops=(0, 1, 2, 5, None)):
 
 @given(models())
 def test_exact_solver_matches_dense_fundamental_matrix(case):
-    eco, model = case
-    res = model.solve(tol=1e-14)
+    _check_against_dense(*case, hop_detail=10)
+
+
+@settings(max_examples=40)
+@given(models(hops=(None,)))
+def test_tail_in_blocks_matches_dense_fundamental_matrix(case):
+    # The same property with the tail solved in blocks of needs (as on networks of
+    # _BLOCK_FROM actors or more) and left to the tail after one referral.
+    from ecosystem.flows import exact
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exact, "_BLOCK_FROM", 0)
+        _check_against_dense(*case, hop_detail=1)
+
+
+def _check_against_dense(eco: Ecosystem, model: ReferralModel, *, hop_detail: int) -> None:
+    res = model.solve(tol=1e-14, hop_detail=hop_detail)
     ref = _dense_reference(eco, model)
     for need, expected in ref.items():
         for outcome in OUTCOMES:
