@@ -38,8 +38,9 @@ are integrated per batch.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -505,38 +506,58 @@ def _t_half(values: np.ndarray, level: float) -> np.ndarray:
     ok = np.isfinite(values)
     b = ok.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(np.where(ok, values, 0.0), axis=1) / b
+        mean = np.where(ok, values, 0.0).sum(axis=1) / b
         dev = np.where(ok, values - mean[:, None], 0.0)
         sd = np.sqrt((dev * dev).sum(axis=1) / (b - 1))
-        # one quantile per distinct number of batches (at most BATCHES), not per row
-        df, inverse = np.unique(np.maximum(b - 1, 1), return_inverse=True)
-        q = stats.t.ppf(0.5 + level / 2, df)[inverse]
+        q = _t_quantiles(level)[np.clip(b - 1, 1, BATCHES - 1)]
         half = np.where(b >= 2, q * sd / np.sqrt(b), np.nan)
     return half
 
 
-def _per_batch(group: np.ndarray, batch: np.ndarray, n_groups: int,
-               weights: np.ndarray | None = None) -> np.ndarray:
-    """Groups x batches: the count (or the sum of ``weights``) per group and batch.
+@functools.lru_cache(maxsize=8)
+def _t_quantiles(level: float) -> np.ndarray:
+    """Student-t quantile of a two-sided ``level`` interval for 0..BATCHES - 1 degrees of
+    freedom (entry 0 unused): one small table, not one quantile per row."""
+    q = np.full(BATCHES, np.nan)
+    q[1:] = stats.t.ppf(0.5 + level / 2, np.arange(1, BATCHES))
+    q.flags.writeable = False
+    return q
+
+
+class _Batched:
+    """Observations keyed once by (batch, group), for several sums over the same keys.
 
     Keyed batch-major: observations come in time order, so the bins being filled at any
     moment are one batch's, a small part of the table on a large network.
     """
-    flat = np.bincount(batch * n_groups + group, weights=weights,
-                       minlength=n_groups * BATCHES)
-    return flat.reshape(BATCHES, n_groups).T.astype(np.float64)
+
+    def __init__(self, group: np.ndarray, batch: np.ndarray, n_groups: int) -> None:
+        self.key = batch * n_groups + group
+        self.n_groups = n_groups
+
+    def sums(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Groups x batches: the count (or the sum of ``weights``) per group and batch."""
+        flat = np.bincount(self.key, weights=weights, minlength=self.n_groups * BATCHES)
+        return flat.reshape(BATCHES, self.n_groups).T.astype(np.float64)
 
 
-def _grouped(values: np.ndarray, group: np.ndarray, batch: np.ndarray, n_groups: int,
-             level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Mean per group, its batch-means bounds, and the number of observations."""
-    cnt = _per_batch(group, batch, n_groups)
-    tot = _per_batch(group, batch, n_groups, values)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = tot.sum(axis=1) / cnt.sum(axis=1)
-        per = np.where(cnt > 0, tot / np.where(cnt > 0, cnt, 1.0), np.nan)
-    half = _t_half(per, level)
-    return mean, mean - half, mean + half, cnt.sum(axis=1)
+def _grouped(values: Sequence[np.ndarray], group: np.ndarray, batch: np.ndarray,
+             n_groups: int, level: float
+             ) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]:
+    """For each array of ``values`` (observations in the same groups and batches): the mean
+    per group and its batch-means bounds; and the number of observations per group."""
+    keys = _Batched(group, batch, n_groups)
+    cnt = keys.sums()
+    n_obs = cnt.sum(axis=1)
+    out = []
+    for vals in values:
+        tot = keys.sums(vals)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = tot.sum(axis=1) / n_obs
+            per = np.where(cnt > 0, tot / np.where(cnt > 0, cnt, 1.0), np.nan)
+        half = _t_half(per, level)
+        out.append((mean, mean - half, mean + half))
+    return out, n_obs
 
 
 def _batch_of(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -555,7 +576,7 @@ def _integrated(start: np.ndarray, end: np.ndarray, group: np.ndarray, n_groups:
     inside = (first == last) & (first >= 0) & (first < BATCHES)
     # Most intervals lie inside one batch: one bincount; the few that cross a batch edge (or
     # the warm-up) are clipped batch by batch.
-    per = _per_batch(group[inside], first[inside], n_groups, (end - start)[inside])
+    per = _Batched(group[inside], first[inside], n_groups).sums((end - start)[inside])
     cross = ~inside & (last >= 0) & (first < BATCHES)
     s, e, g = start[cross], end[cross], group[cross]
     for k in range(BATCHES):
@@ -572,7 +593,7 @@ def _counted(times: np.ndarray, group: np.ndarray, n_groups: int, edges: np.ndar
     """Rate per group (events per year) of the given event times, with batch-means bounds."""
     batch = _batch_of(times, edges)
     keep = (batch >= 0) & (batch < BATCHES)
-    cnt = _per_batch(group[keep], batch[keep], n_groups)
+    cnt = _Batched(group[keep], batch[keep], n_groups).sums()
     per = cnt / np.diff(edges)[None, :]
     mean = per.mean(axis=1)
     half = _t_half(per, level)
@@ -612,11 +633,12 @@ def _summarise(model, sim, *, horizon, warmup, level, servers, mu, stable, patie
     inwin = arr >= warmup
     known = inwin & ~np.isnan(wait)
     batch_v = np.minimum(((arr - warmup) / span * BATCHES).astype(np.int64), BATCHES - 1)
-    mw, mw_lo, mw_hi, n_obs = _grouped(wait[known], act[known], batch_v[known], n, level)
-    pw, pw_lo, pw_hi, _ = _grouped((wait[known] > 0).astype(np.float64), act[known],
-                                   batch_v[known], n, level)
+    w = wait[known]
+    ((mw, mw_lo, mw_hi), (pw, pw_lo, pw_hi)), n_obs = _grouped(
+        (w, (w > 0).astype(np.float64)), act[known], batch_v[known], n, level)
     done = inwin & served & ~np.isnan(end)
-    mt, mt_lo, mt_hi, _ = _grouped((end - arr)[done], act[done], batch_v[done], n, level)
+    [(mt, mt_lo, mt_hi)], _ = _grouped(((end - arr)[done],), act[done], batch_v[done], n,
+                                       level)
     busy_end = np.where(np.isnan(end), horizon, end)
     util, util_lo, util_hi = _integrated(start[served], busy_end[served], act[served], n,
                                          edges, level)
@@ -659,11 +681,12 @@ def _summarise(model, sim, *, horizon, warmup, level, servers, mu, stable, patie
         m = sel & mask
         g = np.where(m, res_need, k_needs)  # need index, or the dump group
         rows = {}
-        for name, vals in (("mean_wait", res_wait), ("mean_time", r_end - res_t0),
-                           ("abandoned", (outcome == 5).astype(np.float64))):
-            mean_k, lo_k, hi_k, _ = _grouped(vals[m], g[m], batch_r[m], k_needs + 1, level)
-            mean_t, lo_t, hi_t, _ = _grouped(vals[m], np.zeros(int(m.sum()), np.int64),
-                                             batch_r[m], 1, level)
+        measures = ("mean_wait", "mean_time", "abandoned")
+        vals = [x[m] for x in (res_wait, r_end - res_t0, (outcome == 5).astype(np.float64))]
+        by_need, _ = _grouped(vals, g[m], batch_r[m], k_needs + 1, level)
+        total, _ = _grouped(vals, np.zeros(int(m.sum()), np.int64), batch_r[m], 1, level)
+        for name, (mean_k, lo_k, hi_k), (mean_t, lo_t, hi_t) in zip(measures, by_need, total,
+                                                                      strict=True):
             rows[name] = np.append(mean_k[:k_needs], mean_t)
             rows[f"{name}_low"] = np.append(lo_k[:k_needs], lo_t)
             rows[f"{name}_high"] = np.append(hi_k[:k_needs], hi_t)
