@@ -102,12 +102,15 @@ def resolve_capacity(
     """
     actors = eco.actors
     defaults = default_capacity(list(eco.schema.actor_kinds))
-    kinds = actors["kind"].astype(str).tolist()
+    kind_row = defaults.index.get_indexer(actors["kind"].astype(str))
+    if (kind_row < 0).any():  # the ecosystem checks kinds against its schema; never here
+        i = int(np.flatnonzero(kind_row < 0)[0])
+        raise UnknownKindError(f"actor '{actors['id'].iloc[i]}': kind "
+                               f"'{actors['kind'].iloc[i]}' is not in the schema")
     out = []
     for name, given in (("servers", servers), ("service_rate", service_rate)):
-        values = defaults.loc[kinds, name].to_numpy(dtype=np.float64) if len(kinds) else \
-            np.zeros(0)
-        where = np.full(len(kinds), "default for the actor's kind", dtype=object)
+        values = defaults[name].to_numpy(dtype=np.float64)[kind_row]
+        where = np.full(len(kind_row), "default for the actor's kind", dtype=object)
         if name in actors.columns:
             col = pd.to_numeric(actors[name], errors="coerce").to_numpy(dtype=np.float64)
             raw = actors[name]
