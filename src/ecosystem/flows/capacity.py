@@ -102,7 +102,7 @@ def resolve_capacity(
     """
     actors = eco.actors
     defaults = default_capacity(list(eco.schema.actor_kinds))
-    kind_row = defaults.index.get_indexer(actors["kind"].astype(str))
+    kind_row = defaults.index.get_indexer(pd.Index(actors["kind"].astype(str)))
     if (kind_row < 0).any():  # the ecosystem checks kinds against its schema; never here
         i = int(np.flatnonzero(kind_row < 0)[0])
         raise UnknownKindError(f"actor '{actors['id'].iloc[i]}': kind "
