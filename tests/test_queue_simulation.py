@@ -264,3 +264,51 @@ def test_conservation_property(patience, hops, horizon, seed, service):
     a = sim.actors
     assert ((a["utilisation"] >= 0) & (a["utilisation"] <= 1 + 1e-12)).all()
     assert (a["throughput"] <= a["arrival_rate"] + 1e-9).all()  # nobody leaves twice
+
+
+@settings(max_examples=30)
+@given(seed=st.integers(0, 2**16), level=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_batch_means_half_width_against_scipy_row_by_row(seed, level):
+    """The vectorised half-width (one t-quantile table per level) equals Student's t interval
+    computed row by row with scipy, over rows with 0 to 20 finite batch means."""
+    from scipy import stats
+
+    from ecosystem.flows.des import BATCHES, _t_half
+
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(40, BATCHES))
+    values[rng.random(values.shape) < rng.random((40, 1))] = np.nan  # 0..20 batches per row
+    values[0] = np.nan
+    values[1, 1:] = np.nan
+    half = _t_half(values, level)
+    for row, h in zip(values, half, strict=True):
+        x = row[np.isfinite(row)]
+        if len(x) < 2:
+            assert np.isnan(h)
+            continue
+        lo, hi = stats.t.interval(level, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+        assert h == pytest.approx((hi - lo) / 2, rel=1e-12)
+
+
+def test_grouped_means_share_their_keys_and_match_pandas():
+    """Several value arrays over the same groups and batches: each mean per group equals a
+    pandas groupby mean; the batch-means bounds equal those from each array alone."""
+    from ecosystem.flows.des import BATCHES, _grouped
+
+    rng = np.random.default_rng(5)
+    group = rng.integers(0, 7, 2_000)
+    batch = rng.integers(0, BATCHES, 2_000)
+    group[group == 3] = 4  # group 3 has no observations
+    a, b = rng.exponential(size=2_000), rng.random(2_000)
+    (ma, ma_lo, ma_hi), (mb, _, _) = _grouped((a, b), group, batch, 7, 0.95)[0]
+    n_obs = _grouped((a,), group, batch, 7, 0.95)[1]
+    frame = pd.DataFrame({"g": group, "a": a, "b": b})
+    expect = frame.groupby("g")[["a", "b"]].mean().reindex(range(7))
+    np.testing.assert_allclose(ma, expect["a"], rtol=1e-12)
+    np.testing.assert_allclose(mb, expect["b"], rtol=1e-12)
+    np.testing.assert_array_equal(n_obs, np.bincount(group, minlength=7))
+    [(alone, alone_lo, alone_hi)], _ = _grouped((a,), group, batch, 7, 0.95)
+    np.testing.assert_array_equal(ma, alone)
+    np.testing.assert_array_equal(ma_lo, alone_lo)
+    np.testing.assert_array_equal(ma_hi, alone_hi)
+    assert np.isnan(ma[3]) and (ma_lo[~np.isnan(ma)] < ma[~np.isnan(ma)]).all()
