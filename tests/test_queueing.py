@@ -355,3 +355,26 @@ def test_readme_capacity_example_runs():
     sim = namespace["sim"]
     c = sim.counts
     assert c["arrived"] == c["departed"] + c["abandoned"] + c["in_system"]
+
+
+@pytest.mark.parametrize("max_hops", [None, 0, 3, 10])
+@pytest.mark.parametrize("by_neighbourhood", [False, True])
+def test_visits_per_year_are_the_visits_columns_of_solve(max_hops, by_neighbourhood):
+    """The queueing runs' arrival rates come from a solve without the outcome tables; it must
+    give exactly the ``visits`` columns of solve().per_actor (same defaults, same numbers)."""
+    from ecosystem.flows.exact import visits_per_year
+
+    eco = datasets.example()
+    needs = list(eco.schema.needs)
+    if by_neighbourhood:
+        rng = np.random.default_rng(3)
+        demand = pd.DataFrame(rng.uniform(0, 300, (len(eco.neighbourhoods), len(needs))),
+                              index=eco.neighbourhoods.index, columns=needs)
+        demand.iloc[:, 0] = 0.0  # a need nobody has
+    else:
+        demand = pd.Series({"debt": 120.0, "loneliness": 40.0})
+    model = ReferralModel(eco, demand=demand, max_hops=max_hops)
+    expect = model.solve().per_actor["visits"][list(model.needs)].to_numpy().T
+    np.testing.assert_array_equal(visits_per_year(model), expect)
+    with pytest.raises(ConfigError, match="demand"):
+        visits_per_year(ReferralModel(eco))

@@ -130,6 +130,37 @@ def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int
                  handovers=(attempted, lost_to))
 
 
+def visits_per_year(model) -> np.ndarray:
+    """Needs x actors: expected visits per year to each actor, the ``visits`` columns of
+    ``solve().per_actor`` (the loads times the demand of each need; an infinite load where the
+    demand is 0 counts 0), with the same defaults and checks but without the tables
+    :func:`solve` also builds (outcomes, hops, handovers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecosystem import datasets
+    >>> from ecosystem.flows import ReferralModel
+    >>> model = ReferralModel(datasets.example(), demand=pd.Series({"debt": 100.0}))
+    >>> v = visits_per_year(model)  # one row per need of the model; no demand, no visits
+    >>> v.shape == (len(model.needs), model.ecosystem.n_actors)
+    True
+    >>> round(float(v[model.needs.index("debt")].sum()) / 100, 3)  # per resident with debt
+    2.924
+    """
+    c = model._compiled
+    if c.demand is None:
+        raise ConfigError("visits per year need a model with a demand (ReferralModel(..., "
+                          "demand=...))")
+    series = _solve_rows(c, c.entry, np.arange(len(c.needs)), max_hops=model.max_hops,
+                         tol=1e-12, max_iter=100_000, hop_detail=10)
+    out = series.load * c.demand[:, None]
+    with np.errstate(invalid="ignore"):
+        if np.isnan(out).any():  # inf visits x zero demand: none
+            out = np.where(c.demand[:, None] > 0, out, 0.0)
+    return out
+
+
 def _kind_indicator(model) -> sp.csr_array:
     """kinds (the schema's actor kinds) x actors: 1 where the actor is of the kind."""
     c = model._compiled

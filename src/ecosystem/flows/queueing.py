@@ -392,8 +392,9 @@ def visits(model) -> np.ndarray:
     """
     cache = model._compiled.cache
     if "visits_per_year" not in cache:
-        per = model.solve().per_actor["visits"]
-        v = per[list(model.needs)].to_numpy(dtype=np.float64).T.copy()
+        from ecosystem.flows.exact import visits_per_year
+
+        v = visits_per_year(model)
         v.flags.writeable = False
         cache["visits_per_year"] = v
     return cache["visits_per_year"]
