@@ -259,6 +259,23 @@ def test_codes_of_text_give_back_the_texts(values, arrow):
     assert texts.tolist() == [None if v is None else v for v in values]
 
 
+@given(st.lists(st.sampled_from(["o1", "o2", "o3", " o1", "O2", "x", "", None]),
+                max_size=40), st.sampled_from(["str", "string", object]))
+def test_lookup_equals_get_indexer_or_declines(values, dtype):
+    """Positions of Arrow text among names as written, -1 for missing (the get_indexer of
+    the values as they stand); None for another dtype or a value not among the names."""
+    from ecosystem.io.survey import _lookup, _value_set
+
+    names = ["o3", "o1", "o2", ""]
+    column = pd.Series(values, dtype=dtype)
+    got = _lookup(column, _value_set(names))
+    if dtype is object or not values or any(v is not None and v not in names for v in values):
+        assert got is None
+        return
+    want = [-1 if v is None else names.index(v) for v in values]
+    assert got is not None and got.dtype == np.int64 and got.tolist() == want
+
+
 # ------------------------------------------------------------------ mutual ties by rule
 @given(st.lists(st.tuples(st.booleans(), st.booleans(), st.sampled_from([0.0, 1.0, 2.0, 3.0]),
                           st.sampled_from([0.0, 1.0, 2.0]), st.booleans(), st.booleans()),

@@ -53,6 +53,7 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -849,15 +850,15 @@ def _weight(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray,
 
 # ------------------------------------------------------------------ layouts
 def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
-               field: str, among: str = "the sampling frame (actors)") -> np.ndarray:
+               field: str, among: str = "the sampling frame (actors)",
+               found: np.ndarray | None = None) -> np.ndarray:
     """Positions in ``ids`` (the frame's, or ``among`` others) of values (stripped); an
-    unknown value names its first row."""
-    if isinstance(values.dtype, pd.StringDtype) and len(values):  # text, as files are read
-        pos = pc.index_in(pa.array(values.array).cast(pa.large_string()),
-                          value_set=pa.array(np.asarray(ids, dtype=object),
-                                             type=pa.large_string()))
-        if pos.null_count == 0:  # every value is an id as it stands
-            return pos.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    unknown value names its first row. ``found``: :func:`_lookup`'s of the values in ``ids``
+    where already made."""
+    if found is None:
+        found = _lookup(values, _value_set(ids))
+    if found is not None and (not len(found) or found.min() >= 0):  # every value as it stands
+        return found
     codes, uniques = _codes(values)
     names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
     pos = ids.get_indexer(pd.Index(names))
@@ -871,18 +872,42 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
     return pos[codes].astype(np.int64, copy=False)
 
 
-def _codes(values: pd.Series, labels: list[str] | None = None) -> tuple[np.ndarray, Any]:
+def _value_set(names: pd.Index | list[str]) -> pa.Array:
+    """``names`` as the Arrow strings :func:`_lookup` finds values among."""
+    return pa.array(np.asarray(names, dtype=object), type=pa.large_string())
+
+
+def _lookup(values: pd.Series, names: pa.Array | None) -> np.ndarray | None:
+    """Positions in ``names`` of a column of text as files are read (code -1: missing), by
+    one Arrow lookup; None where the column is not such text, or a value given is not among
+    ``names`` as written (the caller's slower path then strips it or names its row)."""
+    if names is None or not isinstance(values.dtype, pd.StringDtype) or not len(values):
+        return None
+    text = pa.array(values.array).cast(pa.large_string())
+    pos = pc.index_in(text, value_set=names)
+    if pos.null_count != text.null_count:
+        return None
+    if pos.null_count:
+        pos = pos.fill_null(-1)
+    chunks = pos.chunks if isinstance(pos, pa.ChunkedArray) else [pos]
+    return np.concatenate([c.to_numpy() for c in chunks] or [np.array([], np.int32)],
+                          dtype=np.int64)
+
+
+def _codes(values: pd.Series, labels: list[str] | None = None,
+           found: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
     """(codes, distinct values) of a column, code -1 for a missing value: a categorical's
     own codes and categories (the texts are not hashed again); for text as files are read
     whose every value is one of ``labels`` as written, positions among them (one Arrow
-    lookup against a few texts); else ``pd.factorize``'s."""
+    lookup against a few texts, or ``found``, :func:`_lookup`'s already made); else
+    ``pd.factorize``'s."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), values.cat.categories
-    if labels and isinstance(values.dtype, pd.StringDtype) and len(values):
-        text = pa.array(values.array).cast(pa.large_string())
-        pos = pc.index_in(text, value_set=pa.array(labels, type=pa.large_string()))
-        if pos.null_count == text.null_count:  # every value given is a label as it stands
-            return pos.fill_null(-1).to_numpy().astype(np.int64, copy=False), labels
+    if labels:
+        if found is None:
+            found = _lookup(values, _value_set(labels))
+        if found is not None:  # every value given is a label as it stands
+            return found, labels
     return pd.factorize(values, use_na_sentinel=True)
 
 
@@ -969,14 +994,23 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     if extra:
         raise ValidationError(f"unexpected columns {extra[:5]} in the long layout (respondent, "
                               "partner, question, value)", source=source, field=extra[0])
-    who = _positions(table[respondent], ids, "respondent", source, respondent)
-    partner = _positions(table["partner"], ids, "partner", source, "partner")
-    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question",
-                       among="the questions mapped (questions=)")
-    by_pair = _by_pair(who, partner, len(ids), qcode)
+    frame_ids, labels = _value_set(ids), _labels(qs)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow lookups release the GIL
+        found = [pool.submit(_lookup, table[c], names) for c, names in (
+            (respondent, frame_ids), ("partner", frame_ids), ("question", _value_set(list(qs))),
+            ("value", None if labels is None else _value_set(labels)))]
+        who = _positions(table[respondent], ids, "respondent", source, respondent,
+                         found=found[0].result())
+        partner = _positions(table["partner"], ids, "partner", source, "partner",
+                             found=found[1].result())
+        qcode = _positions(table["question"], pd.Index(list(qs)), "question", source,
+                           "question", among="the questions mapped (questions=)",
+                           found=found[2].result())
+        by_pair = _by_pair(who, partner, len(ids), qcode)
+        values = found[3].result()
     if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
         _answered_once(who, partner, qcode, ids, list(qs), source)
-    ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal)
+    ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal, values)
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
         "numeric_columns": ["value"], "_by_pair": by_pair}
@@ -999,10 +1033,12 @@ def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids:
 
 
 def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Question],
-                  source: str, decimal: str) -> tuple[np.ndarray, bool]:
+                  source: str, decimal: str, found: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, bool]:
     """Ratings of the answers in the long layout: each question's scale applied to the
-    distinct answers it was given, one table lookup per answer."""
-    codes, uniques = _codes(values, _labels(qs))
+    distinct answers it was given, one table lookup per answer. ``found``: the answers'
+    :func:`_lookup` among the scales' labels where made."""
+    codes, uniques = _codes(values, _labels(qs), found)
     width = len(uniques) + 1  # the last column: missing (code -1)
     combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
                              codes.min() < 0 else codes)
