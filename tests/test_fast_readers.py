@@ -141,6 +141,31 @@ def test_from_positions_equals_the_ties_table(rows):
     assert got.read_report == want.read_report
 
 
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3),
+                          st.sampled_from(["referral", "collaboration", "verwijzing",
+                                           " referral", "Referral", "vriendschap", None])),
+                max_size=12))
+def test_categorical_kinds_equal_the_same_kinds_as_text(rows):
+    """A categorical kind column (the survey reader's) builds, notes and refuses exactly as
+    the same kinds written as text."""
+    src = np.array([r[0] for r in rows], dtype=np.int64)
+    tgt = np.array([r[1] for r in rows], dtype=np.int64)
+    kinds = [r[2] for r in rows]
+    built = []
+    for column in (pd.Series(kinds, dtype=object), pd.Categorical(kinds)):
+        try:
+            built.append(es.Ecosystem._from_positions(ACTORS, src, tgt, {"kind": column}))
+        except EcosystemError as exc:
+            built.append(exc)
+    text, categorical = built
+    if isinstance(text, EcosystemError):
+        assert type(categorical) is type(text) and str(categorical) == str(text)
+        return
+    assert isinstance(categorical, es.Ecosystem)
+    pd.testing.assert_frame_equal(categorical.ties, text.ties)
+    assert categorical.read_report == text.read_report
+
+
 @pytest.mark.parametrize("columns", [
     {"kind": ["referral"], "weight": [-1.0]},         # negative weight
     {"kind": ["referral"], "weight": [np.nan]},       # empty weight

@@ -458,7 +458,9 @@ class Survey:
                                             for k in range(5))
         kinds = [q.tie_kind for q in self.questions.values() if q.tie_kind is not None]
         mutual = np.isin(np.asarray(kinds, dtype=object), list(schema.mutual_tie_kinds))[kind]
-        columns = {"kind": pd.Index(kinds, dtype=STR).take(kind),
+        # categorical: the ties' checks look at the few kinds, not at every tie's
+        columns = {"kind": pd.Categorical.from_codes(kind, categories=pd.Index(kinds),
+                                                   validate=False),
                    "weight": weight, "reported_by": _REPORTED.take(reported),
                    **self._attributes(src, tgt, mutual)}
         report = self._report(reported, symmetrize, threshold, non_respondents, stats)
