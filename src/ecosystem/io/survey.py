@@ -747,8 +747,9 @@ def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
     pa_, pb_, at_ab, at_ba = pairs
     # the first actor's (a) answer about b, and b's about a; a respondent that gave no
     # answer about a partner reported no tie with it (0); unknown only for a non-respondent
+    x0 = np.append(x, 0.0)  # index -1, no answer: 0
+    pa, pb = x0[at_ab], x0[at_ba]
     has_a = at_ab >= 0
-    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(at_ba >= 0, x[at_ba], 0.0)
     a_resp = responded[pa_]
     both_resp = a_resp & responded[pb_]
     pos_a, pos_b = pa > 0, pb > 0
@@ -758,8 +759,8 @@ def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
                    else (pos_a | pos_b),
                    np.where(from_a, pos_a, pos_b) & (non_respondents == "keep"))
     one_sided = both_resp & (pos_a ^ pos_b)
-    stats = {"disagreements": int(one_sided.sum()),
-             "rating_disagreements": int((both_resp & pos_a & pos_b & (pa != pb)).sum())}
+    stats = {"disagreements": int(np.count_nonzero(one_sided)), "rating_disagreements": int(
+        np.count_nonzero(both_resp & pos_a & pos_b & (pa != pb)))}
     # weights and reports of the ties kept only (most pairs give none)
     keep = np.flatnonzero(tie)
     pa, pb, both, from_a = pa[keep], pb[keep], both_resp[keep], from_a[keep]
@@ -806,16 +807,21 @@ def _without_rows(by_pair: tuple[np.ndarray, np.ndarray], drop: np.ndarray
 def _group_pairs(order: np.ndarray, key: np.ndarray, n: int) -> _Pairs:
     """:func:`_pairs` of answers sorted by :func:`_by_pair` (one question's, base 0)."""
     if len(key) > 1:
-        last = np.append(key[1:] != key[:-1], True)  # of the answers about one pair, one way
-        if not last.all():
+        again = key[1:] == key[:-1]  # of the answers about one pair, one way, the last counts
+        if again.any():
+            last = np.append(~again, True)
             order, key = order[last], key[last]
     pair = key >> 1
-    first = np.flatnonzero(np.append(True, pair[1:] != pair[:-1])) if len(pair) else pair
-    end = np.append(first[1:] - 1, len(pair) - 1) if len(first) else first  # a pair's last
     by_b = (key & 1).astype(bool)
-    at_ab = np.where(by_b[first], -1, order[first])  # a's answer sorts first, b's last
-    at_ba = np.where(by_b[end], order[end], -1)
-    a, b = np.divmod(pair[first], n)
+    at_ab = np.where(by_b, -1, order)  # as if every pair had one answer ...
+    at_ba = np.where(by_b, order, -1)
+    both = np.flatnonzero(pair[1:] == pair[:-1])  # ... but a's answer and then b's
+    if len(both):
+        at_ba[both] = order[both + 1]
+        single = np.ones(len(pair), dtype=bool)
+        single[both + 1] = False
+        pair, at_ab, at_ba = pair[single], at_ab[single], at_ba[single]
+    a, b = np.divmod(pair, n)
     return a, b, at_ab, at_ba
 
 
