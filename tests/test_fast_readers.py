@@ -301,6 +301,36 @@ def test_lookup_equals_get_indexer_or_declines(values, dtype):
     assert got is not None and got.dtype == np.int64 and got.tolist() == want
 
 
+@given(st.integers(2, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5),
+                                            st.integers(0, 1), st.sampled_from([0.0, 1.0, 2.0])),
+                                  max_size=40),
+       st.sampled_from(["reciprocated", "union", "max", "min", "mean"]))
+def test_mutual_ties_in_halves_equal_the_whole(n, answers, rule):
+    """A question's sorted answers in two halves split between pairs give, joined, the ties
+    and counts of all of them at once."""
+    from ecosystem.io.survey import _by_pair, _group_pairs, _halves, _joined, _mutual
+
+    answers = list({(i % n, j % n, q): x for i, j, q, x in answers if i % n != j % n}.items())
+    i = np.array([a[0][0] for a in answers], dtype=np.int64)
+    j = np.array([a[0][1] for a in answers], dtype=np.int64)
+    q = np.array([a[0][2] for a in answers], dtype=np.int64)
+    x = np.array([a[1] for a in answers], dtype=float)
+    responded = np.arange(n) % 3 != 2
+    order, key = by_pair = _by_pair(i, j, n, q)
+    for k in (0, 1):
+        halves = _halves(by_pair, k, n)
+        assert len(halves) == 2
+        got = _joined([_mutual(_group_pairs(*h, n), x, rule, "keep", responded)
+                       for h in halves if h is not None])
+        mine = (key >= k * n * n * 2) & (key < (k + 1) * n * n * 2)
+        want = _mutual(_group_pairs(order[mine], key[mine] - k * n * n * 2, n), x, rule,
+                       "keep", responded)
+        assert [g.tolist() for g in got[0]] == [w.tolist() for w in want[0]]
+        assert got[1] == want[1]
+        first, second = (h[1] >> 1 for h in halves if h is not None)
+        assert not set(first.tolist()) & set(second.tolist())  # no pair in both halves
+
+
 # ------------------------------------------------------------------ mutual ties by rule
 @given(st.lists(st.tuples(st.booleans(), st.booleans(), st.sampled_from([0.0, 1.0, 2.0, 3.0]),
                           st.sampled_from([0.0, 1.0, 2.0]), st.booleans(), st.booleans()),

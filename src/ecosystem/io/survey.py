@@ -52,9 +52,10 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -443,14 +444,8 @@ class Survey:
         responded = self._responded()
         parts: list[tuple[np.ndarray, ...]] = []
         stats = {"disagreements": 0, "rating_disagreements": 0}
-        for q in self.questions.values():
-            if q.tie_kind is None:
-                continue
-            if q.tie_kind in schema.mutual_tie_kinds:
-                pairs, x = self._pairs(q, threshold)
-                part, st = _mutual(pairs, x, symmetrize, non_respondents, responded)
-            else:
-                part, st = _directed(*self._ratings(q, threshold), non_respondents, responded)
+        for part, st in self._tie_parts(threshold, symmetrize, non_respondents, responded,
+                                        schema):
             for k in stats:
                 stats[k] += st.get(k, 0)
             parts.append((*part, np.full(len(part[0]), len(parts), dtype=np.int64)))
@@ -470,32 +465,36 @@ class Survey:
                                           **report}, _notes=Collector(list(self.read_notes)),
             _actors_checked=True)
 
-    def _ratings(self, q: Question, threshold: float | str | None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(respondent positions, partner positions, ratings with empty as 0) of ``q``."""
-        a = self.answers
-        m = (a["question"] == q.name).to_numpy()
-        x = np.nan_to_num(a["rating"].to_numpy(dtype=float)[m], nan=0.0)
-        if threshold is not None:
-            x = np.where(x < _threshold(threshold, q), 0.0, x)
-        return (a["respondent"].cat.codes.to_numpy()[m].astype(np.int64),
-                a["partner"].cat.codes.to_numpy()[m].astype(np.int64), x)
+    def _tie_parts(self, threshold: float | str | None, symmetrize: str,
+                   non_respondents: str, responded: np.ndarray, schema: Schema
+                   ) -> list[tuple[_Part, dict[str, int]]]:
+        """Each tie question's ties and disagreement counts, in question order.
 
-    def _pairs(self, q: Question, threshold: float | str | None) -> tuple[_Pairs, np.ndarray]:
-        """(pairs answered about in ``q`` (see :func:`_pairs`), ratings with empty as 0 they
-        index): from reading's sort of the answers where there is one."""
-        if self._by_pair is None:
-            i, j, x = self._ratings(q, threshold)
-            return _pairs(i, j, len(self.frame)), x
+        The answers' columns are taken as arrays (and the thresholds checked, in question
+        order) here; the ties are then worked out on two threads (NumPy releases the GIL), a
+        mutual question's sorted answers in two halves split between pairs: the same arrays
+        as one after another.
+        """
+        a = self.answers
+        cols = (a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy(),
+                a["rating"].to_numpy(dtype=float))
         n = len(self.frame)
-        order, key = self._by_pair
-        base = list(self.questions).index(q.name) * (n * n) * 2
-        lo, hi = np.searchsorted(key, [base, base + n * n * 2])
-        x = self.answers["rating"].to_numpy(dtype=float, copy=True)
-        x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
-        if threshold is not None:
-            x = np.where(x < _threshold(threshold, q), 0.0, x)
-        return _group_pairs(order[lo:hi], key[lo:hi] - base, n), x
+        jobs: list[list[Callable[[], tuple[_Part, dict[str, int]]]]] = []
+        for k, q in enumerate(self.questions.values()):
+            if q.tie_kind is None:
+                continue
+            t = None if threshold is None else _threshold(threshold, q)
+            mask = (a["question"] == q.name).to_numpy()
+            if q.tie_kind not in schema.mutual_tie_kinds:
+                jobs.append([partial(_directed_ties, cols, mask, t, non_respondents,
+                                     responded)])
+                continue
+            jobs.append([partial(_mutual_ties, cols, mask, t, half, n, symmetrize,
+                                 non_respondents, responded)
+                         for half in _halves(self._by_pair, k, n)])
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = [[pool.submit(job) for job in question] for question in jobs]
+            return [_joined([f.result() for f in question]) for question in done]
 
     def _responded(self) -> np.ndarray:
         """Boolean per frame row: did the organisation respond."""
@@ -738,6 +737,66 @@ def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
         keep &= responded[j]
     m = int(keep.sum())
     return (i[keep], j[keep], x[keep].astype(float), np.full(m, 2, dtype=np.int8)), {}
+
+
+def _ratings(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
+             t: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(respondent positions, partner positions, ratings with empty as 0 and those below
+    ``t`` as 0) of the answers in ``mask``, from the answers' (respondent, partner, rating)
+    arrays ``cols``."""
+    i, j, rating = cols
+    x = np.nan_to_num(rating[mask], nan=0.0)
+    if t is not None:
+        x = np.where(x < t, 0.0, x)
+    return i[mask].astype(np.int64), j[mask].astype(np.int64), x
+
+
+def _directed_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
+                   t: float | None, non_respondents: str, responded: np.ndarray
+                   ) -> tuple[_Part, dict[str, int]]:
+    """:func:`_directed` of the answers in ``mask`` (see :func:`_ratings`)."""
+    return _directed(*_ratings(cols, mask, t), non_respondents, responded)
+
+
+def _mutual_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
+                 t: float | None, by_pair: tuple[np.ndarray, np.ndarray] | None, n: int,
+                 rule: str, non_respondents: str, responded: np.ndarray
+                 ) -> tuple[_Part, dict[str, int]]:
+    """:func:`_mutual` of the answers in ``mask`` (see :func:`_ratings`): of the pairs of
+    ``by_pair``, reading's sort of them (or a part of it between pairs, base 0), where
+    there is one."""
+    if by_pair is None:
+        i, j, x = _ratings(cols, mask, t)
+        return _mutual(_pairs(i, j, n), x, rule, non_respondents, responded)
+    x = cols[2].copy()
+    x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
+    if t is not None:
+        x = np.where(x < t, 0.0, x)
+    return _mutual(_group_pairs(*by_pair, n), x, rule, non_respondents, responded)
+
+
+def _halves(by_pair: tuple[np.ndarray, np.ndarray] | None, k: int, n: int
+            ) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """Question ``k``'s part of reading's sort of the answers (keys base 0) in two halves,
+    split where a pair begins; [None] without such a sort."""
+    if by_pair is None:
+        return [None]
+    order, key = by_pair
+    base = k * (n * n) * 2
+    lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
+    mid = lo + (hi - lo) // 2
+    if lo < mid < hi:  # the first answer about the pair there, one way or the other
+        mid = int(np.searchsorted(key[lo:hi], (int(key[mid]) >> 1) << 1)) + lo
+    return [(order[a:b], key[a:b] - base) for a, b in ((lo, mid), (mid, hi))]
+
+
+def _joined(parts: list[tuple[_Part, dict[str, int]]]) -> tuple[_Part, dict[str, int]]:
+    """Ties and counts of consecutive parts of one question's pairs, as of all of them."""
+    if len(parts) == 1:
+        return parts[0]
+    part = tuple(np.concatenate([p[0][k] for p in parts]) for k in range(4))
+    stats = {k: sum(p[1].get(k, 0) for p in parts) for k in parts[0][1]}
+    return (part[0], part[1], part[2], part[3]), stats
 
 
 def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
