@@ -1073,11 +1073,15 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
         qcode = _positions(table["question"], pd.Index(list(qs)), "question", source,
                            "question", among="the questions mapped (questions=)",
                            found=found[2].result())
+        # the ratings alongside the sort; a refused answer is raised after the answers given
+        # twice (.result() raises it there), as when one after the other
+        values, coded = table["value"], found[3]
+        rated = pool.submit(lambda: _long_ratings(values, qcode, qs, source, decimal,
+                                                  coded.result()))
         by_pair = _by_pair(who, partner, len(ids), qcode)
-        values = found[3].result()
-    if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
-        _answered_once(who, partner, qcode, ids, list(qs), source)
-    ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal, values)
+        if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
+            _answered_once(who, partner, qcode, ids, list(qs), source)
+        ratings, numeric = rated.result()
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
         "numeric_columns": ["value"], "_by_pair": by_pair}
