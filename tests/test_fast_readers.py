@@ -314,20 +314,20 @@ def test_mutual_ties_in_halves_equal_the_whole(n, answers, rule):
     i = np.array([a[0][0] for a in answers], dtype=np.int64)
     j = np.array([a[0][1] for a in answers], dtype=np.int64)
     q = np.array([a[0][2] for a in answers], dtype=np.int64)
-    x = np.array([a[1] for a in answers], dtype=float)
+    x0 = np.array([a[1] for a in answers] + [0.0], dtype=float)
     responded = np.arange(n) % 3 != 2
     order, key = by_pair = _by_pair(i, j, n, q)
     for k in (0, 1):
         halves = _halves(by_pair, k, n)
         assert len(halves) == 2
-        got = _joined([_mutual(_group_pairs(*h, n), x, rule, "keep", responded)
-                       for h in halves if h is not None])
+        got = _joined([_mutual(_group_pairs(*h, n), x0, rule, "keep", responded)
+                       for h in halves])
         mine = (key >= k * n * n * 2) & (key < (k + 1) * n * n * 2)
-        want = _mutual(_group_pairs(order[mine], key[mine] - k * n * n * 2, n), x, rule,
+        want = _mutual(_group_pairs(order[mine], key[mine] - k * n * n * 2, n), x0, rule,
                        "keep", responded)
         assert [g.tolist() for g in got[0]] == [w.tolist() for w in want[0]]
         assert got[1] == want[1]
-        first, second = (h[1] >> 1 for h in halves if h is not None)
+        first, second = (h[1] >> 1 for h in halves)
         assert not set(first.tolist()) & set(second.tolist())  # no pair in both halves
 
 
@@ -349,7 +349,8 @@ def test_mutual_ties_follow_the_rule_table(rows, rule, non_respondents):
     pairs = (np.arange(m), np.arange(m) + m,
              np.array([k if r[0] else -1 for k, r in enumerate(rows)], dtype=np.int64),
              np.array([m + k if r[1] else -1 for k, r in enumerate(rows)], dtype=np.int64))
-    (a, _, w, reported), stats = _mutual(pairs, x, rule, non_respondents, responded)
+    (a, _, w, reported), stats = _mutual(pairs, np.append(x, 0.0), rule, non_respondents,
+                                         responded)
     want, disagree, rating_disagree = {}, 0, 0
     for k, (ha, hb, xa, xb, ra, rb) in enumerate(rows):
         pa, pb = (xa if ha else 0.0), (xb if hb else 0.0)

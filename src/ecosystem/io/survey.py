@@ -489,9 +489,13 @@ class Survey:
                 jobs.append([partial(_directed_ties, cols, mask, t, non_respondents,
                                      responded)])
                 continue
-            jobs.append([partial(_mutual_ties, cols, mask, t, half, n, symmetrize,
-                                 non_respondents, responded)
-                         for half in _halves(self._by_pair, k, n)])
+            if self._by_pair is None:
+                jobs.append([partial(_mutual_ties, cols, mask, t, n, symmetrize,
+                                     non_respondents, responded)])
+                continue
+            x = _zeroed(cols[2], t)
+            jobs.append([partial(_mutual_half, half, x, n, symmetrize, non_respondents,
+                                 responded) for half in _halves(self._by_pair, k, n)])
         with ThreadPoolExecutor(max_workers=2) as pool:
             done = [[pool.submit(job) for job in question] for question in jobs]
             return [_joined([f.result() for f in question]) for question in done]
@@ -759,28 +763,33 @@ def _directed_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.nda
 
 
 def _mutual_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
-                 t: float | None, by_pair: tuple[np.ndarray, np.ndarray] | None, n: int,
-                 rule: str, non_respondents: str, responded: np.ndarray
-                 ) -> tuple[_Part, dict[str, int]]:
-    """:func:`_mutual` of the answers in ``mask`` (see :func:`_ratings`): of the pairs of
-    ``by_pair``, reading's sort of them (or a part of it between pairs, base 0), where
-    there is one."""
-    if by_pair is None:
-        i, j, x = _ratings(cols, mask, t)
-        return _mutual(_pairs(i, j, n), x, rule, non_respondents, responded)
-    x = cols[2].copy()
+                 t: float | None, n: int, rule: str, non_respondents: str,
+                 responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
+    """:func:`_mutual` of the answers in ``mask`` (see :func:`_ratings`), paired here."""
+    i, j, x = _ratings(cols, mask, t)
+    return _mutual(_pairs(i, j, n), np.append(x, 0.0), rule, non_respondents, responded)
+
+
+def _zeroed(rating: np.ndarray, t: float | None) -> np.ndarray:
+    """Ratings with empty and those below ``t`` as 0, and the last 0 :func:`_mutual` reads
+    for no answer (made once, for both halves of a question)."""
+    x = np.append(rating, 0.0)
     x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
     if t is not None:
         x = np.where(x < t, 0.0, x)
+    return x
+
+
+def _mutual_half(by_pair: tuple[np.ndarray, np.ndarray], x: np.ndarray, n: int, rule: str,
+                 non_respondents: str, responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
+    """:func:`_mutual` of a part of reading's sort of the answers (between pairs, base 0)."""
     return _mutual(_group_pairs(*by_pair, n), x, rule, non_respondents, responded)
 
 
-def _halves(by_pair: tuple[np.ndarray, np.ndarray] | None, k: int, n: int
-            ) -> list[tuple[np.ndarray, np.ndarray] | None]:
+def _halves(by_pair: tuple[np.ndarray, np.ndarray], k: int, n: int
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Question ``k``'s part of reading's sort of the answers (keys base 0) in two halves,
-    split where a pair begins; [None] without such a sort."""
-    if by_pair is None:
-        return [None]
+    split where a pair begins."""
     order, key = by_pair
     base = k * (n * n) * 2
     lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
@@ -802,12 +811,12 @@ def _joined(parts: list[tuple[_Part, dict[str, int]]]) -> tuple[_Part, dict[str,
 def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
             responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
     """Ties of a mutual kind from the ``pairs`` answered about and the ratings ``x`` their
-    indices point to, by ``rule``; and the disagreement counts."""
+    indices point to (followed by a 0, what index -1, no answer, reads), by ``rule``; and
+    the disagreement counts."""
     pa_, pb_, at_ab, at_ba = pairs
     # the first actor's (a) answer about b, and b's about a; a respondent that gave no
     # answer about a partner reported no tie with it (0); unknown only for a non-respondent
-    x0 = np.append(x, 0.0)  # index -1, no answer: 0
-    pa, pb = x0[at_ab], x0[at_ba]
+    pa, pb = x[at_ab], x[at_ba]
     has_a = at_ab >= 0
     a_resp = responded[pa_]
     both_resp = a_resp & responded[pb_]
