@@ -141,6 +141,31 @@ def test_from_positions_equals_the_ties_table(rows):
     assert got.read_report == want.read_report
 
 
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3),
+                          st.sampled_from(["referral", "collaboration", "verwijzing",
+                                           " referral", "Referral", "vriendschap", None])),
+                max_size=12))
+def test_categorical_kinds_equal_the_same_kinds_as_text(rows):
+    """A categorical kind column (the survey reader's) builds, notes and refuses exactly as
+    the same kinds written as text."""
+    src = np.array([r[0] for r in rows], dtype=np.int64)
+    tgt = np.array([r[1] for r in rows], dtype=np.int64)
+    kinds = [r[2] for r in rows]
+    built = []
+    for column in (pd.Series(kinds, dtype=object), pd.Categorical(kinds)):
+        try:
+            built.append(es.Ecosystem._from_positions(ACTORS, src, tgt, {"kind": column}))
+        except EcosystemError as exc:
+            built.append(exc)
+    text, categorical = built
+    if isinstance(text, EcosystemError):
+        assert type(categorical) is type(text) and str(categorical) == str(text)
+        return
+    assert isinstance(categorical, es.Ecosystem)
+    pd.testing.assert_frame_equal(categorical.ties, text.ties)
+    assert categorical.read_report == text.read_report
+
+
 @pytest.mark.parametrize("columns", [
     {"kind": ["referral"], "weight": [-1.0]},         # negative weight
     {"kind": ["referral"], "weight": [np.nan]},       # empty weight
@@ -259,6 +284,53 @@ def test_codes_of_text_give_back_the_texts(values, arrow):
     assert texts.tolist() == [None if v is None else v for v in values]
 
 
+@given(st.lists(st.sampled_from(["o1", "o2", "o3", " o1", "O2", "x", "", None]),
+                max_size=40), st.sampled_from(["str", "string", object]))
+def test_lookup_equals_get_indexer_or_declines(values, dtype):
+    """Positions of Arrow text among names as written, -1 for missing (the get_indexer of
+    the values as they stand); None for another dtype or a value not among the names."""
+    from ecosystem.io.survey import _lookup, _value_set
+
+    names = ["o3", "o1", "o2", ""]
+    column = pd.Series(values, dtype=dtype)
+    got = _lookup(column, _value_set(names))
+    if dtype is object or not values or any(v is not None and v not in names for v in values):
+        assert got is None
+        return
+    want = [-1 if v is None else names.index(v) for v in values]
+    assert got is not None and got.dtype == np.int64 and got.tolist() == want
+
+
+@given(st.integers(2, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5),
+                                            st.integers(0, 1), st.sampled_from([0.0, 1.0, 2.0])),
+                                  max_size=40),
+       st.sampled_from(["reciprocated", "union", "max", "min", "mean"]))
+def test_mutual_ties_in_halves_equal_the_whole(n, answers, rule):
+    """A question's sorted answers in two halves split between pairs give, joined, the ties
+    and counts of all of them at once."""
+    from ecosystem.io.survey import _by_pair, _group_pairs, _halves, _joined, _mutual
+
+    answers = list({(i % n, j % n, q): x for i, j, q, x in answers if i % n != j % n}.items())
+    i = np.array([a[0][0] for a in answers], dtype=np.int64)
+    j = np.array([a[0][1] for a in answers], dtype=np.int64)
+    q = np.array([a[0][2] for a in answers], dtype=np.int64)
+    x0 = np.array([a[1] for a in answers] + [0.0], dtype=float)
+    responded = np.arange(n) % 3 != 2
+    order, key = by_pair = _by_pair(i, j, n, q)
+    for k in (0, 1):
+        halves = _halves(by_pair, k, n)
+        assert len(halves) == 2
+        got = _joined([_mutual(_group_pairs(*h, n), x0, rule, "keep", responded)
+                       for h in halves])
+        mine = (key >= k * n * n * 2) & (key < (k + 1) * n * n * 2)
+        want = _mutual(_group_pairs(order[mine], key[mine] - k * n * n * 2, n), x0, rule,
+                       "keep", responded)
+        assert [g.tolist() for g in got[0]] == [w.tolist() for w in want[0]]
+        assert got[1] == want[1]
+        first, second = (h[1] >> 1 for h in halves)
+        assert not set(first.tolist()) & set(second.tolist())  # no pair in both halves
+
+
 # ------------------------------------------------------------------ mutual ties by rule
 @given(st.lists(st.tuples(st.booleans(), st.booleans(), st.sampled_from([0.0, 1.0, 2.0, 3.0]),
                           st.sampled_from([0.0, 1.0, 2.0]), st.booleans(), st.booleans()),
@@ -277,7 +349,8 @@ def test_mutual_ties_follow_the_rule_table(rows, rule, non_respondents):
     pairs = (np.arange(m), np.arange(m) + m,
              np.array([k if r[0] else -1 for k, r in enumerate(rows)], dtype=np.int64),
              np.array([m + k if r[1] else -1 for k, r in enumerate(rows)], dtype=np.int64))
-    (a, _, w, reported), stats = _mutual(pairs, x, rule, non_respondents, responded)
+    (a, _, w, reported), stats = _mutual(pairs, np.append(x, 0.0), rule, non_respondents,
+                                         responded)
     want, disagree, rating_disagree = {}, 0, 0
     for k, (ha, hb, xa, xb, ra, rb) in enumerate(rows):
         pa, pb = (xa if ha else 0.0), (xb if hb else 0.0)

@@ -412,12 +412,34 @@ def _tie_kinds(table: pd.DataFrame, schema: Schema, where: Where, sink: Collecto
             sink.info("defaults", where.source, f"no kind column: all {len(table)} ties taken "
                       f"as '{default}'")
         return pd.Series(default, index=table.index, dtype=STR)
+    canonical = _canonical_categories(table["kind"], schema)
+    if canonical is not None:
+        return canonical
     given = _strings(table["kind"], "kind", where, sink, required=False)
     empty = int(given.isna().sum())
     if empty:
         sink.info("defaults", where.source, f"kind empty for {_plural(empty, 'tie')}: taken as "
                   f"'{default}'")
     return _resolve(given.fillna(default), "tie kind", schema, "kind", where, sink)
+
+
+def _canonical_categories(col: pd.Series, schema: Schema) -> pd.Series | None:
+    """A categorical kind column whose every value is a canonical tie kind as text (nothing
+    to strip, default or rename, so nothing to note) as that text; None for any other column.
+
+    The categories are checked instead of every row (a reader's kinds: a few categories).
+    """
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return None
+    cats = col.cat.categories
+    table = schema.lookup_table("tie kind")
+    if not all(isinstance(c, str) and table.get(normalize_name(c)) == c == c.strip()
+               for c in cats):
+        return None
+    codes = col.cat.codes.to_numpy()
+    if len(codes) and codes.min() < 0:  # a missing kind: defaulted and noted by the table path
+        return None
+    return pd.Series(pd.array(list(cats), dtype=STR).take(codes), index=col.index, dtype=STR)
 
 
 def _tie_weights(table: pd.DataFrame, where: Where, sink: Collector) -> np.ndarray:

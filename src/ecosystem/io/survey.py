@@ -52,8 +52,10 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -442,14 +444,8 @@ class Survey:
         responded = self._responded()
         parts: list[tuple[np.ndarray, ...]] = []
         stats = {"disagreements": 0, "rating_disagreements": 0}
-        for q in self.questions.values():
-            if q.tie_kind is None:
-                continue
-            if q.tie_kind in schema.mutual_tie_kinds:
-                pairs, x = self._pairs(q, threshold)
-                part, st = _mutual(pairs, x, symmetrize, non_respondents, responded)
-            else:
-                part, st = _directed(*self._ratings(q, threshold), non_respondents, responded)
+        for part, st in self._tie_parts(threshold, symmetrize, non_respondents, responded,
+                                        schema):
             for k in stats:
                 stats[k] += st.get(k, 0)
             parts.append((*part, np.full(len(part[0]), len(parts), dtype=np.int64)))
@@ -457,7 +453,9 @@ class Survey:
                                             for k in range(5))
         kinds = [q.tie_kind for q in self.questions.values() if q.tie_kind is not None]
         mutual = np.isin(np.asarray(kinds, dtype=object), list(schema.mutual_tie_kinds))[kind]
-        columns = {"kind": pd.Index(kinds, dtype=STR).take(kind),
+        # categorical: the ties' checks look at the few kinds, not at every tie's
+        columns = {"kind": pd.Categorical.from_codes(kind, categories=pd.Index(kinds),
+                                                   validate=False),
                    "weight": weight, "reported_by": _REPORTED.take(reported),
                    **self._attributes(src, tgt, mutual)}
         report = self._report(reported, symmetrize, threshold, non_respondents, stats)
@@ -467,32 +465,40 @@ class Survey:
                                           **report}, _notes=Collector(list(self.read_notes)),
             _actors_checked=True)
 
-    def _ratings(self, q: Question, threshold: float | str | None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(respondent positions, partner positions, ratings with empty as 0) of ``q``."""
-        a = self.answers
-        m = (a["question"] == q.name).to_numpy()
-        x = np.nan_to_num(a["rating"].to_numpy(dtype=float)[m], nan=0.0)
-        if threshold is not None:
-            x = np.where(x < _threshold(threshold, q), 0.0, x)
-        return (a["respondent"].cat.codes.to_numpy()[m].astype(np.int64),
-                a["partner"].cat.codes.to_numpy()[m].astype(np.int64), x)
+    def _tie_parts(self, threshold: float | str | None, symmetrize: str,
+                   non_respondents: str, responded: np.ndarray, schema: Schema
+                   ) -> list[tuple[_Part, dict[str, int]]]:
+        """Each tie question's ties and disagreement counts, in question order.
 
-    def _pairs(self, q: Question, threshold: float | str | None) -> tuple[_Pairs, np.ndarray]:
-        """(pairs answered about in ``q`` (see :func:`_pairs`), ratings with empty as 0 they
-        index): from reading's sort of the answers where there is one."""
-        if self._by_pair is None:
-            i, j, x = self._ratings(q, threshold)
-            return _pairs(i, j, len(self.frame)), x
+        The answers' columns are taken as arrays (and the thresholds checked, in question
+        order) here; the ties are then worked out on two threads (NumPy releases the GIL), a
+        mutual question's sorted answers in two halves split between pairs: the same arrays
+        as one after another.
+        """
+        a = self.answers
+        cols = (a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy(),
+                a["rating"].to_numpy(dtype=float))
         n = len(self.frame)
-        order, key = self._by_pair
-        base = list(self.questions).index(q.name) * (n * n) * 2
-        lo, hi = np.searchsorted(key, [base, base + n * n * 2])
-        x = self.answers["rating"].to_numpy(dtype=float, copy=True)
-        x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
-        if threshold is not None:
-            x = np.where(x < _threshold(threshold, q), 0.0, x)
-        return _group_pairs(order[lo:hi], key[lo:hi] - base, n), x
+        jobs: list[list[Callable[[], tuple[_Part, dict[str, int]]]]] = []
+        for k, q in enumerate(self.questions.values()):
+            if q.tie_kind is None:
+                continue
+            t = None if threshold is None else _threshold(threshold, q)
+            mask = (a["question"] == q.name).to_numpy()
+            if q.tie_kind not in schema.mutual_tie_kinds:
+                jobs.append([partial(_directed_ties, cols, mask, t, non_respondents,
+                                     responded)])
+                continue
+            if self._by_pair is None:
+                jobs.append([partial(_mutual_ties, cols, mask, t, n, symmetrize,
+                                     non_respondents, responded)])
+                continue
+            x = _zeroed(cols[2], t)
+            jobs.append([partial(_mutual_half, half, x, n, symmetrize, non_respondents,
+                                 responded) for half in _halves(self._by_pair, k, n)])
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = [[pool.submit(job) for job in question] for question in jobs]
+            return [_joined([f.result() for f in question]) for question in done]
 
     def _responded(self) -> np.ndarray:
         """Boolean per frame row: did the organisation respond."""
@@ -737,15 +743,81 @@ def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
     return (i[keep], j[keep], x[keep].astype(float), np.full(m, 2, dtype=np.int8)), {}
 
 
+def _ratings(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
+             t: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(respondent positions, partner positions, ratings with empty as 0 and those below
+    ``t`` as 0) of the answers in ``mask``, from the answers' (respondent, partner, rating)
+    arrays ``cols``."""
+    i, j, rating = cols
+    x = np.nan_to_num(rating[mask], nan=0.0)
+    if t is not None:
+        x = np.where(x < t, 0.0, x)
+    return i[mask].astype(np.int64), j[mask].astype(np.int64), x
+
+
+def _directed_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
+                   t: float | None, non_respondents: str, responded: np.ndarray
+                   ) -> tuple[_Part, dict[str, int]]:
+    """:func:`_directed` of the answers in ``mask`` (see :func:`_ratings`)."""
+    return _directed(*_ratings(cols, mask, t), non_respondents, responded)
+
+
+def _mutual_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
+                 t: float | None, n: int, rule: str, non_respondents: str,
+                 responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
+    """:func:`_mutual` of the answers in ``mask`` (see :func:`_ratings`), paired here."""
+    i, j, x = _ratings(cols, mask, t)
+    return _mutual(_pairs(i, j, n), np.append(x, 0.0), rule, non_respondents, responded)
+
+
+def _zeroed(rating: np.ndarray, t: float | None) -> np.ndarray:
+    """Ratings with empty and those below ``t`` as 0, and the last 0 :func:`_mutual` reads
+    for no answer (made once, for both halves of a question)."""
+    x = np.append(rating, 0.0)
+    x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
+    if t is not None:
+        x = np.where(x < t, 0.0, x)
+    return x
+
+
+def _mutual_half(by_pair: tuple[np.ndarray, np.ndarray], x: np.ndarray, n: int, rule: str,
+                 non_respondents: str, responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
+    """:func:`_mutual` of a part of reading's sort of the answers (between pairs, base 0)."""
+    return _mutual(_group_pairs(*by_pair, n), x, rule, non_respondents, responded)
+
+
+def _halves(by_pair: tuple[np.ndarray, np.ndarray], k: int, n: int
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Question ``k``'s part of reading's sort of the answers (keys base 0) in two halves,
+    split where a pair begins."""
+    order, key = by_pair
+    base = k * (n * n) * 2
+    lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
+    mid = lo + (hi - lo) // 2
+    if lo < mid < hi:  # the first answer about the pair there, one way or the other
+        mid = int(np.searchsorted(key[lo:hi], (int(key[mid]) >> 1) << 1)) + lo
+    return [(order[a:b], key[a:b] - base) for a, b in ((lo, mid), (mid, hi))]
+
+
+def _joined(parts: list[tuple[_Part, dict[str, int]]]) -> tuple[_Part, dict[str, int]]:
+    """Ties and counts of consecutive parts of one question's pairs, as of all of them."""
+    if len(parts) == 1:
+        return parts[0]
+    part = tuple(np.concatenate([p[0][k] for p in parts]) for k in range(4))
+    stats = {k: sum(p[1].get(k, 0) for p in parts) for k in parts[0][1]}
+    return (part[0], part[1], part[2], part[3]), stats
+
+
 def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
             responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
     """Ties of a mutual kind from the ``pairs`` answered about and the ratings ``x`` their
-    indices point to, by ``rule``; and the disagreement counts."""
+    indices point to (followed by a 0, what index -1, no answer, reads), by ``rule``; and
+    the disagreement counts."""
     pa_, pb_, at_ab, at_ba = pairs
     # the first actor's (a) answer about b, and b's about a; a respondent that gave no
     # answer about a partner reported no tie with it (0); unknown only for a non-respondent
+    pa, pb = x[at_ab], x[at_ba]
     has_a = at_ab >= 0
-    pa, pb = np.where(has_a, x[at_ab], 0.0), np.where(at_ba >= 0, x[at_ba], 0.0)
     a_resp = responded[pa_]
     both_resp = a_resp & responded[pb_]
     pos_a, pos_b = pa > 0, pb > 0
@@ -755,8 +827,8 @@ def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
                    else (pos_a | pos_b),
                    np.where(from_a, pos_a, pos_b) & (non_respondents == "keep"))
     one_sided = both_resp & (pos_a ^ pos_b)
-    stats = {"disagreements": int(one_sided.sum()),
-             "rating_disagreements": int((both_resp & pos_a & pos_b & (pa != pb)).sum())}
+    stats = {"disagreements": int(np.count_nonzero(one_sided)), "rating_disagreements": int(
+        np.count_nonzero(both_resp & pos_a & pos_b & (pa != pb)))}
     # weights and reports of the ties kept only (most pairs give none)
     keep = np.flatnonzero(tie)
     pa, pb, both, from_a = pa[keep], pb[keep], both_resp[keep], from_a[keep]
@@ -803,16 +875,21 @@ def _without_rows(by_pair: tuple[np.ndarray, np.ndarray], drop: np.ndarray
 def _group_pairs(order: np.ndarray, key: np.ndarray, n: int) -> _Pairs:
     """:func:`_pairs` of answers sorted by :func:`_by_pair` (one question's, base 0)."""
     if len(key) > 1:
-        last = np.append(key[1:] != key[:-1], True)  # of the answers about one pair, one way
-        if not last.all():
+        again = key[1:] == key[:-1]  # of the answers about one pair, one way, the last counts
+        if again.any():
+            last = np.append(~again, True)
             order, key = order[last], key[last]
     pair = key >> 1
-    first = np.flatnonzero(np.append(True, pair[1:] != pair[:-1])) if len(pair) else pair
-    end = np.append(first[1:] - 1, len(pair) - 1) if len(first) else first  # a pair's last
     by_b = (key & 1).astype(bool)
-    at_ab = np.where(by_b[first], -1, order[first])  # a's answer sorts first, b's last
-    at_ba = np.where(by_b[end], order[end], -1)
-    a, b = np.divmod(pair[first], n)
+    at_ab = np.where(by_b, -1, order)  # as if every pair had one answer ...
+    at_ba = np.where(by_b, order, -1)
+    both = np.flatnonzero(pair[1:] == pair[:-1])  # ... but a's answer and then b's
+    if len(both):
+        at_ba[both] = order[both + 1]
+        single = np.ones(len(pair), dtype=bool)
+        single[both + 1] = False
+        pair, at_ab, at_ba = pair[single], at_ab[single], at_ba[single]
+    a, b = np.divmod(pair, n)
     return a, b, at_ab, at_ba
 
 
@@ -849,15 +926,15 @@ def _weight(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray,
 
 # ------------------------------------------------------------------ layouts
 def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
-               field: str, among: str = "the sampling frame (actors)") -> np.ndarray:
+               field: str, among: str = "the sampling frame (actors)",
+               found: np.ndarray | None = None) -> np.ndarray:
     """Positions in ``ids`` (the frame's, or ``among`` others) of values (stripped); an
-    unknown value names its first row."""
-    if isinstance(values.dtype, pd.StringDtype) and len(values):  # text, as files are read
-        pos = pc.index_in(pa.array(values.array).cast(pa.large_string()),
-                          value_set=pa.array(np.asarray(ids, dtype=object),
-                                             type=pa.large_string()))
-        if pos.null_count == 0:  # every value is an id as it stands
-            return pos.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    unknown value names its first row. ``found``: :func:`_lookup`'s of the values in ``ids``
+    where already made."""
+    if found is None:
+        found = _lookup(values, _value_set(ids))
+    if found is not None and (not len(found) or found.min() >= 0):  # every value as it stands
+        return found
     codes, uniques = _codes(values)
     names = pd.Series(np.asarray(uniques, dtype=object)).astype("str").str.strip()
     pos = ids.get_indexer(pd.Index(names))
@@ -871,18 +948,42 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
     return pos[codes].astype(np.int64, copy=False)
 
 
-def _codes(values: pd.Series, labels: list[str] | None = None) -> tuple[np.ndarray, Any]:
+def _value_set(names: pd.Index | list[str]) -> pa.Array:
+    """``names`` as the Arrow strings :func:`_lookup` finds values among."""
+    return pa.array(np.asarray(names, dtype=object), type=pa.large_string())
+
+
+def _lookup(values: pd.Series, names: pa.Array | None) -> np.ndarray | None:
+    """Positions in ``names`` of a column of text as files are read (code -1: missing), by
+    one Arrow lookup; None where the column is not such text, or a value given is not among
+    ``names`` as written (the caller's slower path then strips it or names its row)."""
+    if names is None or not isinstance(values.dtype, pd.StringDtype) or not len(values):
+        return None
+    text = pa.array(values.array).cast(pa.large_string())
+    pos = pc.index_in(text, value_set=names)
+    if pos.null_count != text.null_count:
+        return None
+    if pos.null_count:
+        pos = pos.fill_null(-1)
+    chunks = pos.chunks if isinstance(pos, pa.ChunkedArray) else [pos]
+    return np.concatenate([c.to_numpy() for c in chunks] or [np.array([], np.int32)],
+                          dtype=np.int64)
+
+
+def _codes(values: pd.Series, labels: list[str] | None = None,
+           found: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
     """(codes, distinct values) of a column, code -1 for a missing value: a categorical's
     own codes and categories (the texts are not hashed again); for text as files are read
     whose every value is one of ``labels`` as written, positions among them (one Arrow
-    lookup against a few texts); else ``pd.factorize``'s."""
+    lookup against a few texts, or ``found``, :func:`_lookup`'s already made); else
+    ``pd.factorize``'s."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), values.cat.categories
-    if labels and isinstance(values.dtype, pd.StringDtype) and len(values):
-        text = pa.array(values.array).cast(pa.large_string())
-        pos = pc.index_in(text, value_set=pa.array(labels, type=pa.large_string()))
-        if pos.null_count == text.null_count:  # every value given is a label as it stands
-            return pos.fill_null(-1).to_numpy().astype(np.int64, copy=False), labels
+    if labels:
+        if found is None:
+            found = _lookup(values, _value_set(labels))
+        if found is not None:  # every value given is a label as it stands
+            return found, labels
     return pd.factorize(values, use_na_sentinel=True)
 
 
@@ -969,14 +1070,27 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     if extra:
         raise ValidationError(f"unexpected columns {extra[:5]} in the long layout (respondent, "
                               "partner, question, value)", source=source, field=extra[0])
-    who = _positions(table[respondent], ids, "respondent", source, respondent)
-    partner = _positions(table["partner"], ids, "partner", source, "partner")
-    qcode = _positions(table["question"], pd.Index(list(qs)), "question", source, "question",
-                       among="the questions mapped (questions=)")
-    by_pair = _by_pair(who, partner, len(ids), qcode)
-    if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
-        _answered_once(who, partner, qcode, ids, list(qs), source)
-    ratings, numeric = _long_ratings(table["value"], qcode, qs, source, decimal)
+    frame_ids, labels = _value_set(ids), _labels(qs)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow lookups release the GIL
+        found = [pool.submit(_lookup, table[c], names) for c, names in (
+            (respondent, frame_ids), ("partner", frame_ids), ("question", _value_set(list(qs))),
+            ("value", None if labels is None else _value_set(labels)))]
+        who = _positions(table[respondent], ids, "respondent", source, respondent,
+                         found=found[0].result())
+        partner = _positions(table["partner"], ids, "partner", source, "partner",
+                             found=found[1].result())
+        qcode = _positions(table["question"], pd.Index(list(qs)), "question", source,
+                           "question", among="the questions mapped (questions=)",
+                           found=found[2].result())
+        # the ratings alongside the sort; a refused answer is raised after the answers given
+        # twice (.result() raises it there), as when one after the other
+        values, coded = table["value"], found[3]
+        rated = pool.submit(lambda: _long_ratings(values, qcode, qs, source, decimal,
+                                                  coded.result()))
+        by_pair = _by_pair(who, partner, len(ids), qcode)
+        if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
+            _answered_once(who, partner, qcode, ids, list(qs), source)
+        ratings, numeric = rated.result()
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
         "numeric_columns": ["value"], "_by_pair": by_pair}
@@ -999,10 +1113,12 @@ def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids:
 
 
 def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Question],
-                  source: str, decimal: str) -> tuple[np.ndarray, bool]:
+                  source: str, decimal: str, found: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, bool]:
     """Ratings of the answers in the long layout: each question's scale applied to the
-    distinct answers it was given, one table lookup per answer."""
-    codes, uniques = _codes(values, _labels(qs))
+    distinct answers it was given, one table lookup per answer. ``found``: the answers'
+    :func:`_lookup` among the scales' labels where made."""
+    codes, uniques = _codes(values, _labels(qs), found)
     width = len(uniques) + 1  # the last column: missing (code -1)
     combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
                              codes.min() < 0 else codes)
