@@ -57,6 +57,7 @@ from ecosystem.flows.result import (
     FlowResult,
     build,
     neighbourhood_table,
+    per_year,
 )
 
 __all__ = ["solve"]
@@ -66,8 +67,12 @@ __all__ = ["solve"]
 HOP_ROWS = 1024
 
 
-def solve(model, *, tol: float = 1e-12, max_iter: int = 100_000, hop_detail: int = 10,
-          by_neighbourhood: bool = False) -> FlowResult:
+# solve()'s defaults, which visits_per_year() solves with too
+_TOL, _MAX_ITER, _HOP_DETAIL = 1e-12, 100_000, 10
+
+
+def solve(model, *, tol: float = _TOL, max_iter: int = _MAX_ITER,
+          hop_detail: int = _HOP_DETAIL, by_neighbourhood: bool = False) -> FlowResult:
     """Exact outcomes of a :class:`~ecosystem.flows.ReferralModel` (see the module docstring).
 
     Parameters
@@ -153,12 +158,8 @@ def visits_per_year(model) -> np.ndarray:
         raise ConfigError("visits per year need a model with a demand (ReferralModel(..., "
                           "demand=...))")
     series = _solve_rows(c, c.entry, np.arange(len(c.needs)), max_hops=model.max_hops,
-                         tol=1e-12, max_iter=100_000, hop_detail=10)
-    out = series.load * c.demand[:, None]
-    with np.errstate(invalid="ignore"):
-        if np.isnan(out).any():  # inf visits x zero demand: none
-            out = np.where(c.demand[:, None] > 0, out, 0.0)
-    return out
+                         tol=_TOL, max_iter=_MAX_ITER, hop_detail=_HOP_DETAIL)
+    return per_year(series.load, c.demand)
 
 
 def _kind_indicator(model) -> sp.csr_array:

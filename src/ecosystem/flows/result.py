@@ -260,6 +260,16 @@ def neighbourhood_table(names: list[str], needs: list[str], fractions: np.ndarra
     return pd.concat(frames)
 
 
+def per_year(per_resident: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Needs x actors: figures per resident with each need (e.g. expected visits) times the
+    residents per year with it; an infinite figure of a need nobody has counts 0."""
+    with np.errstate(invalid="ignore"):
+        out = per_resident * demand[:, None]
+    if np.isnan(out).any():  # inf x zero demand: none
+        out = np.where(demand[:, None] > 0, out, 0.0)
+    return out
+
+
 def build(
     model,
     *,
@@ -326,13 +336,9 @@ def build(
     for i, (values, scale) in enumerate(((load, None), (resolved, None), (load, demand),
                                          (resolved, demand))[:len(measures)]):
         rows = data[i * width:(i + 1) * width]
-        rows[:-1] = values
+        rows[:-1] = values if scale is None else per_year(values, scale)
         weights = mix if scale is None else np.ones(len(needs))
         with np.errstate(invalid="ignore"):  # an infinite load only counts where it has weight
-            if scale is not None:
-                rows[:-1] *= scale[:, None]
-                if np.isnan(rows[:-1]).any():  # inf visits x zero demand: none
-                    rows[:-1] = np.where(scale[:, None] > 0, rows[:-1], 0.0)
             rows[-1] = weights @ rows[:-1] if len(needs) else np.nan
             if np.isnan(rows[-1]).any():
                 rows[-1] = np.where(weights[:, None] > 0, rows[:-1], 0.0).sum(axis=0)

@@ -493,7 +493,7 @@ class Survey:
                 jobs.append([partial(_mutual_ties, cols, mask, t, n, symmetrize,
                                      non_respondents, responded)])
                 continue
-            x = _zeroed(cols[2], t)
+            x = _zeroed(cols[2], t, no_answer=True)  # once, for both halves
             jobs.append([partial(_mutual_half, half, x, n, symmetrize, non_respondents,
                                  responded) for half in _halves(self._by_pair, k, n)])
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -744,15 +744,13 @@ def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
 
 
 def _ratings(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
-             t: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(respondent positions, partner positions, ratings with empty as 0 and those below
-    ``t`` as 0) of the answers in ``mask``, from the answers' (respondent, partner, rating)
-    arrays ``cols``."""
+             t: float | None, no_answer: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(respondent positions, partner positions, :func:`_zeroed` ratings) of the answers in
+    ``mask``, from the answers' (respondent, partner, rating) arrays ``cols``."""
     i, j, rating = cols
-    x = np.nan_to_num(rating[mask], nan=0.0)
-    if t is not None:
-        x = np.where(x < t, 0.0, x)
-    return i[mask].astype(np.int64), j[mask].astype(np.int64), x
+    return (i[mask].astype(np.int64), j[mask].astype(np.int64),
+            _zeroed(rating[mask], t, no_answer))
 
 
 def _directed_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
@@ -766,14 +764,14 @@ def _mutual_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarr
                  t: float | None, n: int, rule: str, non_respondents: str,
                  responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
     """:func:`_mutual` of the answers in ``mask`` (see :func:`_ratings`), paired here."""
-    i, j, x = _ratings(cols, mask, t)
-    return _mutual(_pairs(i, j, n), np.append(x, 0.0), rule, non_respondents, responded)
+    i, j, x = _ratings(cols, mask, t, no_answer=True)
+    return _mutual(_pairs(i, j, n), x, rule, non_respondents, responded)
 
 
-def _zeroed(rating: np.ndarray, t: float | None) -> np.ndarray:
-    """Ratings with empty and those below ``t`` as 0, and the last 0 :func:`_mutual` reads
-    for no answer (made once, for both halves of a question)."""
-    x = np.append(rating, 0.0)
+def _zeroed(rating: np.ndarray, t: float | None, no_answer: bool = False) -> np.ndarray:
+    """A copy of the ratings with empty ones and those below ``t`` as 0; ``no_answer``:
+    followed by the 0 :func:`_mutual` reads for no answer."""
+    x = np.append(rating, 0.0) if no_answer else rating.copy()
     x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
     if t is not None:
         x = np.where(x < t, 0.0, x)
