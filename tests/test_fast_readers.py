@@ -110,6 +110,37 @@ def test_read_text_table_short_rows_and_neutralised_text(tmp_path):
     assert frame["a"].tolist() == ["=1", "2"] and frame["b"].isna().tolist() == [False, True]
 
 
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("a,b\n'=1,x\n2,y\n", "ascii"),                 # neutralised text, ASCII: stays mapped
+    ('k0,k1\n"a\nb",c\nd,e\n', "ascii"),              # quotes: newlines inside values
+    ("respondent;vertrouwen\nbuurthuis Ré;3,5\n", "cp1252"),  # copied and decoded
+    ("\ufeffa,b\nRé,1\n", "utf-8"),                   # a byte-order mark, not ASCII
+    ("a,b\n1,2,3\n", "ascii"),                       # refused the same
+])
+def test_mapped_file_reads_as_the_copied_file(tmp_path, monkeypatch, text, encoding):
+    """From MAPPED_FROM bytes on a file is mapped, not read: same frame, notes and errors."""
+    from ecosystem.io import _text
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    out = []
+    for mapped_from in (_text.MAPPED_FROM, 1):
+        monkeypatch.setattr(_text, "MAPPED_FROM", mapped_from)
+        assert isinstance(_text.contents(path), bytes) == (mapped_from > 1)
+        notes = Collector()
+        try:
+            frame, _, dec = csvmod.read_text_table(path, sep=None, decimal=None,
+                                                   encoding=None, notes=notes)
+            out.append((frame, dec, [n.message for n in notes.notes]))
+        except EcosystemError as exc:
+            out.append((type(exc).__name__, str(exc)))
+    if len(out[0]) == 2:
+        assert out[0] == out[1]
+        return
+    pd.testing.assert_frame_equal(out[0][0], out[1][0])
+    assert out[0][1:] == out[1][1:]
+
+
 # ------------------------------------------------------------------ ties from positions
 ACTORS = pd.DataFrame({"id": ["a", "b", "c", "d"],
                        "kind": ["huisarts", "wijkteam", "welzijn", "zorgzame gemeenschap"]})

@@ -25,7 +25,7 @@ from ecosystem.core.schema import Schema
 from ecosystem.core.validate import Where
 from ecosystem.io._csvformat import check_numbers, choose_decimal, choose_sep, text_columns
 from ecosystem.io._files import PathLike, atomic_paths, check_file, utf8
-from ecosystem.io._text import Decoded, read_text
+from ecosystem.io._text import Decoded, contents, read_text
 
 __all__ = ["read_csv", "write_csv"]
 
@@ -75,7 +75,7 @@ def _open(path: PathLike, *, sep: str | None, decimal: str | None, encoding: str
           notes: Collector) -> _Opened:
     p = check_file(path, "CSV")
     source = str(p)
-    decoded = read_text(p.read_bytes(), p, "CSV", encoding=encoding, notes=notes)
+    decoded = read_text(contents(p), p, "CSV", encoding=encoding, notes=notes)
     head = decoded.head()
     if "\n" not in head or '"' in head[:head.index("\n")]:
         head = decoded.text  # a long header line, or one whose quotes may hold line breaks
@@ -132,7 +132,7 @@ def _parse_arrow(opened: _Opened) -> pd.DataFrame | None:
         table = pa_csv.read_csv(
             pa.py_buffer(data),
             parse_options=pa_csv.ParseOptions(delimiter=opened.sep,
-                                              newlines_in_values=b'"' in data),
+                                              newlines_in_values=data.find(b'"') >= 0),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(opened.names, pa.large_string()), null_values=[""],
                 strings_can_be_null=True, quoted_strings_can_be_null=True,
@@ -178,7 +178,7 @@ def _finish(frame: pd.DataFrame, opened: _Opened) -> pd.DataFrame:
     frame = _drop_unnamed(frame, source)
     # no text can start with the apostrophe of neutralised text where the file holds none
     # (one byte search instead of a look at every value of every column)
-    restore = b"'" in opened.decoded.utf8
+    restore = opened.decoded.utf8.find(b"'") >= 0
     for column in frame.columns:
         frame[column] = _check_column(frame[column], column, opened, restore)
     return frame
