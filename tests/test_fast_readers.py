@@ -249,23 +249,106 @@ def test_text_table_of_many_blocks(tmp_path, run, apostrophes):
 
 
 # ------------------------------------------------------------------ pairs of answers
-@given(st.integers(1, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)),
-                                   max_size=30))
-def test_pairs_equal_a_dict_of_the_answers(n, answers):
-    """Each pair once, in (a, b) order, with the index of each side's last answer."""
-    from ecosystem.io.survey import _pairs
+RULE_WEIGHT = {"reciprocated": lambda pos, pa, pb: (pa + pb) / 2,
+               "mean": lambda pos, pa, pb: (pa + pb) / 2,
+               "union": lambda pos, pa, pb: sum(pos) / max(len(pos), 1),
+               "max": lambda pos, pa, pb: max(pa, pb),
+               "min": lambda pos, pa, pb: min(pa, pb)}
 
-    answers = [(i % n, j % n) for i, j in answers if i % n != j % n]
+
+def _ties_by_the_table(answers, responded, rule, keep, t):
+    """Mutual ties by the module docstring's table, from a dict of each side's last answer
+    (a, b, weight, reported_by) and the disagreement counts."""
+    last = {}
+    for s_, t_, x in answers:
+        last[s_, t_] = 0.0 if np.isnan(x) or x < t else x
+    ties, disagree, rating_disagree = [], 0, 0
+    for a, b in sorted({(min(s_, t_), max(s_, t_)) for s_, t_, _ in answers}):
+        pa, pb = last.get((a, b), 0.0), last.get((b, a), 0.0)
+        if responded[a] and responded[b]:
+            disagree += (pa > 0) != (pb > 0)
+            rating_disagree += pa > 0 and pb > 0 and pa != pb
+            pos = [v for v in (pa, pb) if v > 0]
+            if len(pos) == 2 or (pos and rule not in ("reciprocated", "min")):
+                ties.append((a, b, RULE_WEIGHT[rule](pos, pa, pb),
+                             0 if len(pos) == 2 else 1))
+            continue
+        single = pa if ((a, b) in last or responded[a]) else pb
+        if single > 0 and keep:
+            ties.append((a, b, single, 2))
+    return ties, disagree, rating_disagree
+
+
+@given(st.integers(2, 7), st.lists(st.tuples(
+    st.integers(0, 6), st.integers(0, 6), st.integers(0, 1),
+    st.sampled_from([0.0, 1.0, 2.0, 3.0, 2.5, float("nan")])), max_size=40),
+    st.lists(st.booleans(), min_size=7, max_size=7),
+    st.sampled_from(["reciprocated", "union", "max", "min", "mean"]), st.booleans(),
+    st.sampled_from([None, 2.0]))
+def test_mutual_ties_follow_the_rule_table(n, answers, responded, rule, keep, threshold):
+    """Both questions' answers sorted by pair, each question's ties against the table (a
+    side's last answer about a pair counts; empty and below-threshold ratings are 0)."""
+    from ecosystem.io._pairing import RULES, by_pair, mutual_ties
+
+    answers = [(i % n, j % n, q, x) for i, j, q, x in answers if i % n != j % n]
     i = np.array([a[0] for a in answers], dtype=np.int64)
     j = np.array([a[1] for a in answers], dtype=np.int64)
-    last: dict[tuple[int, int], int] = {}
-    for k, (s, t) in enumerate(answers):
-        last[s, t] = k
-    pairs = sorted({(min(s, t), max(s, t)) for s, t in answers})
-    want = [[a for a, _ in pairs], [b for _, b in pairs],
-            [last.get((a, b), -1) for a, b in pairs], [last.get((b, a), -1) for a, b in pairs]]
-    got = _pairs(i, j, n)
-    assert [g.tolist() for g in got] == want
+    q = np.array([a[2] for a in answers], dtype=np.int64)
+    x = np.array([a[3] for a in answers], dtype=float)
+    resp = np.array(responded[:n], dtype=bool)
+    t = -np.inf if threshold is None else threshold
+    order, key = by_pair(i, j, n, q)
+    assert np.all(np.diff(key) >= 0)
+    for k in (0, 1):
+        base = k * n * n * 2
+        lo, hi = np.searchsorted(key, [base, base + n * n * 2])
+        *got, disagree, rating_disagree = mutual_ties(
+            order[lo:hi], key[lo:hi], base, n, x, t, RULES.index(rule), keep, resp)
+        mine = [(s_, t_, x_) for s_, t_, q_, x_ in answers if q_ == k]
+        want, d, rd = _ties_by_the_table(mine, resp, rule, keep, t)
+        assert list(zip(*(g.tolist() for g in got), strict=True)) == want
+        assert (disagree, rating_disagree) == (d, rd)
+
+
+@given(st.integers(1, 6), st.lists(st.tuples(
+    st.integers(0, 5), st.integers(0, 5), st.integers(0, 1),
+    st.sampled_from([0.0, 1.0, 3.0, float("nan")])), max_size=30),
+    st.lists(st.booleans(), min_size=6, max_size=6), st.booleans(),
+    st.sampled_from([None, 1.0]))
+def test_directed_ties_keep_answers_above_zero_in_order(n, answers, responded, keep,
+                                                        threshold):
+    from ecosystem.io._pairing import directed_ties
+
+    answers = [(i % n, j % n, q, x) for i, j, q, x in answers]
+    cols = [np.array([a[c] for a in answers], dtype=float if c == 3 else np.int64)
+            for c in range(4)]
+    resp = np.array(responded[:n], dtype=bool)
+    t = -np.inf if threshold is None else threshold
+    got = directed_ties(*cols[:3], 1, cols[3], t, keep, resp)
+    want = [(i, j, x, 2) for i, j, q, x in answers
+            if q == 1 and x > 0 and not x < t and (keep or resp[j])]
+    assert list(zip(*(g.tolist() for g in got), strict=True)) == want
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_sort_by_pair_is_stable_with_or_without_packing(monkeypatch, packed):
+    """Equal keys (an answer given twice) keep their order, whether the keys and indices
+    are packed into one sort or not (many actors)."""
+    from ecosystem.io import _pairing
+
+    def refuse(*args):
+        raise AssertionError("keys of 100 M actors and indices do not fit one int64")
+
+    if not packed:
+        monkeypatch.setattr(_pairing, "_packed", refuse)
+    rng = np.random.default_rng(3)
+    n = 5 if packed else 100_000_000
+    i, j = rng.integers(0, 5, 400), rng.integers(0, 5, 400)
+    q = rng.integers(0, 2, 400)
+    order, key = _pairing.by_pair(i, j, n, q)
+    want = ((np.minimum(i, j) + q * n) * n + np.maximum(i, j)) * 2 + (i > j)
+    assert order.tolist() == np.argsort(want, kind="stable").tolist()
+    assert key.tolist() == want[order].tolist()
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -332,74 +415,3 @@ def test_lookup_equals_get_indexer_or_declines(values, dtype):
     assert got is not None and got.dtype == np.int64 and got.tolist() == want
 
 
-@given(st.integers(2, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5),
-                                            st.integers(0, 1), st.sampled_from([0.0, 1.0, 2.0])),
-                                  max_size=40),
-       st.sampled_from(["reciprocated", "union", "max", "min", "mean"]))
-def test_mutual_ties_in_halves_equal_the_whole(n, answers, rule):
-    """A question's sorted answers in two halves split between pairs give, joined, the ties
-    and counts of all of them at once."""
-    from ecosystem.io.survey import _by_pair, _group_pairs, _halves, _joined, _mutual
-
-    answers = list({(i % n, j % n, q): x for i, j, q, x in answers if i % n != j % n}.items())
-    i = np.array([a[0][0] for a in answers], dtype=np.int64)
-    j = np.array([a[0][1] for a in answers], dtype=np.int64)
-    q = np.array([a[0][2] for a in answers], dtype=np.int64)
-    x0 = np.array([a[1] for a in answers] + [0.0], dtype=float)
-    responded = np.arange(n) % 3 != 2
-    order, key = by_pair = _by_pair(i, j, n, q)
-    for k in (0, 1):
-        halves = _halves(by_pair, k, n)
-        assert len(halves) == 2
-        got = _joined([_mutual(_group_pairs(*h, n), x0, rule, "keep", responded)
-                       for h in halves])
-        mine = (key >= k * n * n * 2) & (key < (k + 1) * n * n * 2)
-        want = _mutual(_group_pairs(order[mine], key[mine] - k * n * n * 2, n), x0, rule,
-                       "keep", responded)
-        assert [g.tolist() for g in got[0]] == [w.tolist() for w in want[0]]
-        assert got[1] == want[1]
-        first, second = (h[1] >> 1 for h in halves)
-        assert not set(first.tolist()) & set(second.tolist())  # no pair in both halves
-
-
-# ------------------------------------------------------------------ mutual ties by rule
-@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.sampled_from([0.0, 1.0, 2.0, 3.0]),
-                          st.sampled_from([0.0, 1.0, 2.0]), st.booleans(), st.booleans()),
-                max_size=25),
-       st.sampled_from(["reciprocated", "union", "max", "min", "mean"]),
-       st.sampled_from(["keep", "drop"]))
-def test_mutual_ties_follow_the_rule_table(rows, rule, non_respondents):
-    """Pair by pair against the module docstring's table (a pair: whether each side
-    answered, its rating, whether each side responded)."""
-    from ecosystem.io.survey import _mutual
-
-    rows = [(ha, hb, xa, xb, ra or ha, rb or hb) for ha, hb, xa, xb, ra, rb in rows]
-    m = len(rows)
-    responded = np.array([r[4] for r in rows] + [r[5] for r in rows], dtype=bool)
-    x = np.array([r[2] for r in rows] + [r[3] for r in rows])
-    pairs = (np.arange(m), np.arange(m) + m,
-             np.array([k if r[0] else -1 for k, r in enumerate(rows)], dtype=np.int64),
-             np.array([m + k if r[1] else -1 for k, r in enumerate(rows)], dtype=np.int64))
-    (a, _, w, reported), stats = _mutual(pairs, np.append(x, 0.0), rule, non_respondents,
-                                         responded)
-    want, disagree, rating_disagree = {}, 0, 0
-    for k, (ha, hb, xa, xb, ra, rb) in enumerate(rows):
-        pa, pb = (xa if ha else 0.0), (xb if hb else 0.0)
-        if ra and rb:
-            disagree += (pa > 0) != (pb > 0)
-            rating_disagree += pa > 0 and pb > 0 and pa != pb
-            pos = [v for v in (pa, pb) if v > 0]
-            tie = len(pos) == 2 if rule in ("reciprocated", "min") else bool(pos)
-            weight = {"reciprocated": (pa + pb) / 2, "mean": (pa + pb) / 2,
-                      "union": sum(pos) / max(len(pos), 1), "max": max(pa, pb),
-                      "min": min(pa, pb)}[rule]
-            if tie:
-                want[k] = (weight, "both" if len(pos) == 2 else "one")
-        else:
-            single = pa if (ha or ra) else pb
-            if single > 0 and non_respondents == "keep":
-                want[k] = (single, "respondent")
-    names = ["both", "one", "respondent"]
-    got = {int(k): (float(v), names[r]) for k, v, r in zip(a, w, reported, strict=True)}
-    assert got == want
-    assert stats == {"disagreements": disagree, "rating_disagreements": rating_disagree}

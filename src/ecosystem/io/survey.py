@@ -52,10 +52,9 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +76,7 @@ from ecosystem.core.report import Collector, Note
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import STR, Where
 from ecosystem.io._csvformat import ambiguous_number, note_decimal_comma, parse_numbers
+from ecosystem.io._pairing import RULES, by_pair, directed_ties, mutual_ties
 from ecosystem.io.csv import _frame as csv_frame
 from ecosystem.io.csv import read_text_table
 
@@ -291,7 +291,8 @@ class Survey:
     schema: Schema | None = None
     source: str = "responses"
     read_notes: tuple[Note, ...] = ()
-    #: reading's sort of the answers by question and pair (see :func:`_by_pair`), indices
+    #: reading's sort of the answers by question and pair (see
+    #: :func:`ecosystem.io._pairing.by_pair`), indices
     #: into ``answers``; None where not read from the long layout (or answers changed)
     _by_pair: tuple[np.ndarray, np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False)
@@ -365,13 +366,13 @@ class Survey:
         who = frozenset(ids[answered].tolist()) | info.pop("silent_respondents", frozenset())
         self_rows = r_pos == answers["partner"].cat.codes.to_numpy()
         info["self_answers_ignored"] = int((self_rows & answers["rating"].notna()).sum())
-        by_pair = info.pop("_by_pair", None)
+        sort = info.pop("_by_pair", None)
         if self_rows.any():
             answers = answers[~self_rows].reset_index(drop=True)
-            by_pair = None if by_pair is None else _without_rows(by_pair, self_rows)
+            sort = None if sort is None else _without_rows(sort, self_rows)
         info["empty_answers"] = int(answers["rating"].isna().sum())
         survey = cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
-        object.__setattr__(survey, "_by_pair", by_pair)
+        object.__setattr__(survey, "_by_pair", sort)
         return survey
 
     def _describe(self) -> str:
@@ -468,37 +469,33 @@ class Survey:
     def _tie_parts(self, threshold: float | str | None, symmetrize: str,
                    non_respondents: str, responded: np.ndarray, schema: Schema
                    ) -> list[tuple[_Part, dict[str, int]]]:
-        """Each tie question's ties and disagreement counts, in question order.
-
-        The answers' columns are taken as arrays (and the thresholds checked, in question
-        order) here; the ties are then worked out on two threads (NumPy releases the GIL), a
-        mutual question's sorted answers in two halves split between pairs: the same arrays
-        as one after another.
-        """
+        """Each tie question's ties and disagreement counts, in question order (see
+        :mod:`ecosystem.io._pairing`); the thresholds are checked in question order."""
         a = self.answers
-        cols = (a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy(),
-                a["rating"].to_numpy(dtype=float))
-        n = len(self.frame)
-        jobs: list[list[Callable[[], tuple[_Part, dict[str, int]]]]] = []
+        i, j = a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy()
+        qcode = pd.Categorical(a["question"], categories=list(self.questions)).codes
+        x = a["rating"].to_numpy(dtype=float)
+        n, keep = len(self.frame), non_respondents == "keep"
+        sort = self._by_pair
+        parts: list[tuple[_Part, dict[str, int]]] = []
         for k, q in enumerate(self.questions.values()):
             if q.tie_kind is None:
                 continue
-            t = None if threshold is None else _threshold(threshold, q)
-            mask = (a["question"] == q.name).to_numpy()
+            t = -np.inf if threshold is None else _threshold(threshold, q)
             if q.tie_kind not in schema.mutual_tie_kinds:
-                jobs.append([partial(_directed_ties, cols, mask, t, non_respondents,
-                                     responded)])
+                parts.append((directed_ties(i, j, qcode, k, x, t, keep, responded), {}))
                 continue
-            if self._by_pair is None:
-                jobs.append([partial(_mutual_ties, cols, mask, t, n, symmetrize,
-                                     non_respondents, responded)])
-                continue
-            x = _zeroed(cols[2], t, no_answer=True)  # once, for both halves
-            jobs.append([partial(_mutual_half, half, x, n, symmetrize, non_respondents,
-                                 responded) for half in _halves(self._by_pair, k, n)])
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            done = [[pool.submit(job) for job in question] for question in jobs]
-            return [_joined([f.result() for f in question]) for question in done]
+            if sort is None:
+                sort = by_pair(i, j, n, qcode)
+            order, key = sort
+            base = k * n * n * 2
+            lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
+            *ties, disagree, rating_disagree = mutual_ties(
+                order[lo:hi], key[lo:hi], base, n, x, t, RULES.index(symmetrize), keep,
+                responded)
+            parts.append(((ties[0], ties[1], ties[2], ties[3]), {
+                "disagreements": disagree, "rating_disagreements": rating_disagree}))
+        return parts
 
     def _responded(self) -> np.ndarray:
         """Boolean per frame row: did the organisation respond."""
@@ -730,196 +727,15 @@ def _counts(codes: np.ndarray, names: pd.Index) -> pd.Series:
     order = sorted(range(len(present)), key=lambda k: (-counts[present[k]], first[k]))
     return pd.Series(counts[present[order]], index=names[present[order]])
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-#: a, b, index of a's answer about b, of b's about a (-1: none): see :func:`_pairs`
-_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _directed(i: np.ndarray, j: np.ndarray, x: np.ndarray, non_respondents: str,
-              responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
-    keep = x > 0
-    if non_respondents == "drop":
-        keep &= responded[j]
-    m = int(keep.sum())
-    return (i[keep], j[keep], x[keep].astype(float), np.full(m, 2, dtype=np.int8)), {}
-
-
-def _ratings(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
-             t: float | None, no_answer: bool = False
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(respondent positions, partner positions, :func:`_zeroed` ratings) of the answers in
-    ``mask``, from the answers' (respondent, partner, rating) arrays ``cols``."""
-    i, j, rating = cols
-    return (i[mask].astype(np.int64), j[mask].astype(np.int64),
-            _zeroed(rating[mask], t, no_answer))
-
-
-def _directed_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
-                   t: float | None, non_respondents: str, responded: np.ndarray
-                   ) -> tuple[_Part, dict[str, int]]:
-    """:func:`_directed` of the answers in ``mask`` (see :func:`_ratings`)."""
-    return _directed(*_ratings(cols, mask, t), non_respondents, responded)
-
-
-def _mutual_ties(cols: tuple[np.ndarray, np.ndarray, np.ndarray], mask: np.ndarray,
-                 t: float | None, n: int, rule: str, non_respondents: str,
-                 responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
-    """:func:`_mutual` of the answers in ``mask`` (see :func:`_ratings`), paired here."""
-    i, j, x = _ratings(cols, mask, t, no_answer=True)
-    return _mutual(_pairs(i, j, n), x, rule, non_respondents, responded)
-
-
-def _zeroed(rating: np.ndarray, t: float | None, no_answer: bool = False) -> np.ndarray:
-    """A copy of the ratings with empty ones and those below ``t`` as 0; ``no_answer``:
-    followed by the 0 :func:`_mutual` reads for no answer."""
-    x = np.append(rating, 0.0) if no_answer else rating.copy()
-    x[np.isnan(x)] = 0.0  # ratings are finite or NaN (empty)
-    if t is not None:
-        x = np.where(x < t, 0.0, x)
-    return x
-
-
-def _mutual_half(by_pair: tuple[np.ndarray, np.ndarray], x: np.ndarray, n: int, rule: str,
-                 non_respondents: str, responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
-    """:func:`_mutual` of a part of reading's sort of the answers (between pairs, base 0)."""
-    return _mutual(_group_pairs(*by_pair, n), x, rule, non_respondents, responded)
-
-
-def _halves(by_pair: tuple[np.ndarray, np.ndarray], k: int, n: int
-            ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Question ``k``'s part of reading's sort of the answers (keys base 0) in two halves,
-    split where a pair begins."""
-    order, key = by_pair
-    base = k * (n * n) * 2
-    lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
-    mid = lo + (hi - lo) // 2
-    if lo < mid < hi:  # the first answer about the pair there, one way or the other
-        mid = int(np.searchsorted(key[lo:hi], (int(key[mid]) >> 1) << 1)) + lo
-    return [(order[a:b], key[a:b] - base) for a, b in ((lo, mid), (mid, hi))]
-
-
-def _joined(parts: list[tuple[_Part, dict[str, int]]]) -> tuple[_Part, dict[str, int]]:
-    """Ties and counts of consecutive parts of one question's pairs, as of all of them."""
-    if len(parts) == 1:
-        return parts[0]
-    part = tuple(np.concatenate([p[0][k] for p in parts]) for k in range(4))
-    stats = {k: sum(p[1].get(k, 0) for p in parts) for k in parts[0][1]}
-    return (part[0], part[1], part[2], part[3]), stats
-
-
-def _mutual(pairs: _Pairs, x: np.ndarray, rule: str, non_respondents: str,
-            responded: np.ndarray) -> tuple[_Part, dict[str, int]]:
-    """Ties of a mutual kind from the ``pairs`` answered about and the ratings ``x`` their
-    indices point to (followed by a 0, what index -1, no answer, reads), by ``rule``; and
-    the disagreement counts."""
-    pa_, pb_, at_ab, at_ba = pairs
-    # the first actor's (a) answer about b, and b's about a; a respondent that gave no
-    # answer about a partner reported no tie with it (0); unknown only for a non-respondent
-    pa, pb = x[at_ab], x[at_ba]
-    has_a = at_ab >= 0
-    a_resp = responded[pa_]
-    both_resp = a_resp & responded[pb_]
-    pos_a, pos_b = pa > 0, pb > 0
-    # a pair with one respondent: that respondent's report decides
-    from_a = has_a | a_resp
-    tie = np.where(both_resp, (pos_a & pos_b) if rule in ("reciprocated", "min")
-                   else (pos_a | pos_b),
-                   np.where(from_a, pos_a, pos_b) & (non_respondents == "keep"))
-    one_sided = both_resp & (pos_a ^ pos_b)
-    stats = {"disagreements": int(np.count_nonzero(one_sided)), "rating_disagreements": int(
-        np.count_nonzero(both_resp & pos_a & pos_b & (pa != pb)))}
-    # weights and reports of the ties kept only (most pairs give none)
-    keep = np.flatnonzero(tie)
-    pa, pb, both, from_a = pa[keep], pb[keep], both_resp[keep], from_a[keep]
-    pos_a, pos_b = pos_a[keep], pos_b[keep]
-    w = np.where(both, _weight(rule, pa, pb, pos_a, pos_b), np.where(from_a, pa, pb))
-    reported = np.where(~both, 2, np.where(pos_a & pos_b, 0, 1)).astype(np.int8)
-    return (pa_[keep], pb_[keep], w.astype(float), reported), stats
-
-
-def _pairs(i: np.ndarray, j: np.ndarray, n: int) -> _Pairs:
-    """The pairs answered about, each once and ordered by (a, b) with a < b: a, b, and the
-    index of a's answer about b and of b's about a (-1: none).
-
-    One sort of the answers by pair and direction puts a pair's answers next to each other
-    (a's first). An answer given twice (which reading refuses) keeps the last, as a dict
-    would.
-    """
-    return _group_pairs(*_by_pair(i, j, n), n)
-
-
-def _by_pair(i: np.ndarray, j: np.ndarray, n: int, q: np.ndarray | None = None
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """(order, sorted keys) of answers ``i`` about ``j`` (of question ``q``) by question,
-    pair (a, b) with a <= b, and direction (the key's low bit: the answer is b's about a);
-    answers with equal keys in their order. Equal neighbours are an answer given twice."""
-    key = np.minimum(i, j) * n
-    key += np.maximum(i, j)
-    if q is not None:
-        key += q * (n * n)
-    key <<= 1
-    key += i > j
-    return _sorted(key)
-
-
-def _without_rows(by_pair: tuple[np.ndarray, np.ndarray], drop: np.ndarray
+def _without_rows(sort: tuple[np.ndarray, np.ndarray], drop: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_by_pair`'s sort with the rows ``drop`` (a mask) removed and the rest
-    numbered again."""
-    order, key = by_pair
+    """:func:`~ecosystem.io._pairing.by_pair`'s sort with the rows ``drop`` (a mask)
+    removed and the rest numbered again."""
+    order, key = sort
     keep = ~drop[order]
     return (np.cumsum(~drop) - 1)[order[keep]], key[keep]
-
-
-def _group_pairs(order: np.ndarray, key: np.ndarray, n: int) -> _Pairs:
-    """:func:`_pairs` of answers sorted by :func:`_by_pair` (one question's, base 0)."""
-    if len(key) > 1:
-        again = key[1:] == key[:-1]  # of the answers about one pair, one way, the last counts
-        if again.any():
-            last = np.append(~again, True)
-            order, key = order[last], key[last]
-    pair = key >> 1
-    by_b = (key & 1).astype(bool)
-    at_ab = np.where(by_b, -1, order)  # as if every pair had one answer ...
-    at_ba = np.where(by_b, order, -1)
-    both = np.flatnonzero(pair[1:] == pair[:-1])  # ... but a's answer and then b's
-    if len(both):
-        at_ba[both] = order[both + 1]
-        single = np.ones(len(pair), dtype=bool)
-        single[both + 1] = False
-        pair, at_ab, at_ba = pair[single], at_ab[single], at_ba[single]
-    a, b = np.divmod(pair, n)
-    return a, b, at_ab, at_ba
-
-
-def _sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(order, key[order]) for non-negative int64 keys, equal keys in their order.
-
-    Where the key and the index fit 63 bits together, one sort of ``key << bits | index``
-    (NumPy's fast unstable sort gives a stable order, as no two packed values are equal).
-    """
-    m = len(key)
-    bits = max(m - 1, 1).bit_length()
-    if not m or int(key.max()).bit_length() + bits > 62:
-        order = np.argsort(key, kind="stable")
-        return order, key[order]
-    packed = key << bits
-    packed |= np.arange(m, dtype=np.int64)
-    packed.sort()  # in place: no copy of the packed keys
-    order = packed & ((1 << bits) - 1)
-    packed >>= bits
-    return order, packed
-
-
-def _weight(rule: str, pa: np.ndarray, pb: np.ndarray, pos_a: np.ndarray,
-            pos_b: np.ndarray) -> np.ndarray:
-    """Weight of ties between two respondents under a ``symmetrize`` rule."""
-    if rule == "union":
-        return (pa + pb) / np.maximum(pos_a.astype(np.int8) + pos_b, 1)
-    if rule == "max":
-        return np.maximum(pa, pb)
-    if rule == "min":
-        return np.minimum(pa, pb)
-    return (pa + pb) / 2  # reciprocated, mean
 
 
 # ------------------------------------------------------------------ layouts
@@ -1085,13 +901,13 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
         values, coded = table["value"], found[3]
         rated = pool.submit(lambda: _long_ratings(values, qcode, qs, source, decimal,
                                                   coded.result()))
-        by_pair = _by_pair(who, partner, len(ids), qcode)
-        if len(by_pair[1]) > 1 and (by_pair[1][1:] == by_pair[1][:-1]).any():
+        sort = by_pair(who, partner, len(ids), qcode)
+        if len(sort[1]) > 1 and (sort[1][1:] == sort[1][:-1]).any():
             _answered_once(who, partner, qcode, ids, list(qs), source)
         ratings, numeric = rated.result()
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
-        "numeric_columns": ["value"], "_by_pair": by_pair}
+        "numeric_columns": ["value"], "_by_pair": sort}
 
 
 def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
