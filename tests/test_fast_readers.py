@@ -415,3 +415,48 @@ def test_lookup_equals_get_indexer_or_declines(values, dtype):
     assert got is not None and got.dtype == np.int64 and got.tolist() == want
 
 
+
+
+# ------------------------------------------------------------------ frame and responses together
+def _survey_files(tmp_path, frame_text, frame_encoding="utf-8"):
+    actors = tmp_path / "actors.csv"
+    actors.write_bytes(frame_text.encode(frame_encoding))
+    responses = tmp_path / "responses.csv"
+    responses.write_text("respondent,partner,question,value\na,b,contact,2\nb,a,contact,1\n")
+    return actors, responses
+
+
+def test_frame_error_comes_first_while_responses_are_read(tmp_path):
+    """The frame is validated on a thread while the responses are read: its error is the
+    one raised when both are bad, as when one after the other."""
+    actors, responses = _survey_files(tmp_path, "id,kind\na,huisarts\na,wijkteam\n")
+    responses.write_bytes(b"PK\x03\x04 not a CSV")
+    with pytest.raises(es.DuplicateIdError, match="appears more than once"):
+        es.read_survey(responses, actors=actors, layout="long",
+                       questions={"contact": "collaboration"})
+    actors.write_text("id,kind\na,huisarts\nb,wijkteam\n")
+    with pytest.raises(EcosystemError, match="ZIP archive"):
+        es.read_survey(responses, actors=actors, layout="long",
+                       questions={"contact": "collaboration"})
+
+
+def test_frame_notes_come_before_the_responses_notes(tmp_path):
+    actors, responses = _survey_files(tmp_path, "id;kind;naam\na;huisarts;Ré\nb;wijkteam;x\n",
+                                      "cp1252")
+    responses.write_text("respondent;partner;question;value\na;b;contact;2\n")
+    eco = es.read_survey(responses, actors=actors, layout="long",
+                         questions={"contact": "collaboration"})
+    sources = [r["source"] for r in eco.read_report.to_records()]
+    assert str(actors) in sources and str(responses) in sources
+    assert sources == sorted(sources, key=lambda s: s != str(actors))  # the frame's first
+
+
+def test_frame_problems_are_collected_from_the_thread(tmp_path):
+    """Within collecting(), the frame's problems (validated on a thread) are gathered."""
+    from ecosystem.core.report import collecting
+
+    actors, responses = _survey_files(tmp_path, "id,kind\na,huisarts\na,wijkteam\nb,nee\n")
+    with pytest.raises(es.ProblemsFound) as caught, collecting():
+        es.read_survey(responses, actors=actors, layout="long",
+                       questions={"contact": "collaboration"})
+    assert len(caught.value.errors) == 2

@@ -11,6 +11,8 @@ Why compiled: written with NumPy the pairing took about 25 passes over a million
 express (a pair's one or two answers are read together). The arithmetic of each weight is
 the same expression in the same order, so the weights are equal bit for bit.
 
+:func:`answer_counts` gives what the read report counts of the answers, in the same one pass.
+
 Ratings arrive as given: NaN for an empty answer, which counts as 0, and any rating below
 the threshold counts as 0 (``threshold=-inf``: none).
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["RULES", "by_pair", "directed_ties", "mutual_ties"]
+__all__ = ["RULES", "answer_counts", "by_pair", "directed_ties", "mutual_ties"]
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 #: the ``symmetrize`` rules by code, as :func:`mutual_ties` takes them
@@ -42,13 +44,15 @@ def _packed(i: np.ndarray, j: np.ndarray, q: np.ndarray, n: int, bits: int) -> n
 
 @_jit
 def _unpacked(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, keys) of sorted packed values, the keys written over the packed values (a
+    new array of this size costs more here than the pass: its first touch of every page)."""
     order = np.empty(packed.shape[0], dtype=np.int64)
-    key = np.empty(packed.shape[0], dtype=np.int64)
     low = (np.int64(1) << bits) - 1
     for k in range(packed.shape[0]):
-        order[k] = packed[k] & low
-        key[k] = packed[k] >> bits
-    return order, key
+        v = packed[k]
+        order[k] = v & low
+        packed[k] = v >> bits
+    return order, packed
 
 
 def by_pair(i: np.ndarray, j: np.ndarray, n: int, q: np.ndarray | None = None
@@ -185,3 +189,31 @@ def directed_ties(i: np.ndarray, j: np.ndarray, q: np.ndarray, question: int, x:
             src[ties], tgt[ties], w[ties] = i[k], j[k], v
             ties += 1
     return src[:ties].copy(), tgt[:ties].copy(), w[:ties].copy(), np.full(ties, 2, np.int8)
+
+
+@_jit
+def answer_counts(i: np.ndarray, j: np.ndarray, x: np.ndarray, n: int
+                  ) -> tuple[np.ndarray, int, int, int]:
+    """Of answers ``i`` about ``j`` (actor positions < ``n``) rated ``x``: whether each
+    actor answered at all, the number of answers about oneself and of those rated (not
+    empty), and the number of empty answers about others.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecosystem.io._pairing import answer_counts
+    >>> answered, selves, rated, empty = answer_counts(
+    ...     np.array([0, 0, 2]), np.array([0, 1, 1]), np.array([1.0, np.nan, 2.0]), 3)
+    >>> answered.tolist(), selves, rated, empty
+    ([True, False, True], 1, 1, 1)
+    """
+    answered = np.zeros(n, dtype=np.bool_)
+    selves = rated = empty = 0
+    for k in range(i.shape[0]):
+        answered[i[k]] = True
+        if i[k] == j[k]:
+            selves += 1
+            rated += not np.isnan(x[k])
+        else:
+            empty += np.isnan(x[k])
+    return answered, selves, rated, empty

@@ -52,6 +52,7 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -76,7 +77,7 @@ from ecosystem.core.report import Collector, Note
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import STR, Where
 from ecosystem.io._csvformat import ambiguous_number, note_decimal_comma, parse_numbers
-from ecosystem.io._pairing import RULES, by_pair, directed_ties, mutual_ties
+from ecosystem.io._pairing import RULES, answer_counts, by_pair, directed_ties, mutual_ties
 from ecosystem.io.csv import _frame as csv_frame
 from ecosystem.io.csv import read_text_table
 
@@ -243,6 +244,36 @@ def _frame_of(actors: Any, schema: Schema, notes: Collector, **read: Any) -> pd.
     return Ecosystem(frame, None, schema=schema, _source=(where,), _notes=notes).actors
 
 
+def _frame_and_table(actors: Any, responses: Any, schema: Schema, read: Mapping[str, Any]
+                     ) -> tuple[pd.DataFrame, tuple[pd.DataFrame, str, str], Collector]:
+    """The sampling frame (:func:`_frame_of`) and the responses (:func:`_table`), and their
+    read notes: the frame's first.
+
+    A responses file is read while the frame is validated on a second thread (pyarrow's
+    parse leaves the interpreter free); the frame's error, if any, is raised first, as when
+    one after the other. The thread runs in a copy of this context, so problems collected
+    by :func:`~ecosystem.core.report.collecting` are collected there too.
+    """
+    frame_notes, table_notes = Collector(), Collector()
+    if isinstance(responses, pd.DataFrame):
+        frame = _frame_of(actors, schema, frame_notes, **read)
+        table = _table(responses, "responses", schema, table_notes, **read)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            context = contextvars.copy_context()
+            framed = pool.submit(lambda: context.run(_frame_of, actors, schema, frame_notes,
+                                                     **read))
+            try:
+                table = _table(responses, "responses", schema, table_notes, **read)
+            except EcosystemError:
+                framed.result()
+                raise
+            frame = framed.result()
+    notes = Collector(frame_notes.notes + table_notes.notes,
+                      frame_notes.changed or table_notes.changed)
+    return frame, table, notes
+
+
 # ------------------------------------------------------------------ the parsed survey
 @dataclass(frozen=True)
 class Survey:
@@ -349,10 +380,8 @@ class Survey:
         if actors is None:
             raise ConfigError("read_survey(): actors= is needed: the sampling frame (the "
                               "organisations asked about, with id and kind)")
-        notes = Collector()
         read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
-        frame = _frame_of(actors, schema, notes, **read)
-        table, source, dec = _table(responses, "responses", schema, notes, **read)
+        frame, (table, source, dec), notes = _frame_and_table(actors, responses, schema, read)
         ids = pd.Index(frame["id"])
         if layout == "wide":
             answers, info = _wide(table, respondent, qs, ids, source, dec)
@@ -362,15 +391,17 @@ class Survey:
             note_decimal_comma(info.pop("numeric_columns"), source, notes)
         info.pop("numeric_columns", None)
         r_pos = answers["respondent"].cat.codes.to_numpy()
-        answered = np.bincount(r_pos, minlength=len(ids)) > 0
+        p_pos = answers["partner"].cat.codes.to_numpy()
+        answered, selves, self_rated, empty = answer_counts(
+            r_pos, p_pos, answers["rating"].to_numpy(dtype=float), len(ids))
         who = frozenset(ids[answered].tolist()) | info.pop("silent_respondents", frozenset())
-        self_rows = r_pos == answers["partner"].cat.codes.to_numpy()
-        info["self_answers_ignored"] = int((self_rows & answers["rating"].notna()).sum())
+        info["self_answers_ignored"] = self_rated
         sort = info.pop("_by_pair", None)
-        if self_rows.any():
+        if selves:
+            self_rows = r_pos == p_pos
             answers = answers[~self_rows].reset_index(drop=True)
             sort = None if sort is None else _without_rows(sort, self_rows)
-        info["empty_answers"] = int(answers["rating"].isna().sum())
+        info["empty_answers"] = empty
         survey = cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
         object.__setattr__(survey, "_by_pair", sort)
         return survey
@@ -1091,10 +1122,8 @@ def read_ego_survey(
     1  Oost/gp      Oost/welfare     3.0          2
     """
     schema = schema or Schema.default()
-    notes = Collector()
     read: dict[str, Any] = {"sep": sep, "decimal": decimal, "encoding": encoding}
-    frame = _frame_of(actors, schema, notes, **read)
-    table, source, dec = _table(responses, "responses", schema, notes, **read)
+    frame, (table, source, dec), notes = _frame_and_table(actors, responses, schema, read)
     kind = schema.tie_kind(tie_kind)
     if respondent not in table.columns:
         raise ValidationError(f"no '{respondent}' column", source=source, field=respondent)
