@@ -288,7 +288,7 @@ def _ties_by_the_table(answers, responded, rule, keep, t):
 def test_mutual_ties_follow_the_rule_table(n, answers, responded, rule, keep, threshold):
     """Both questions' answers sorted by pair, each question's ties against the table (a
     side's last answer about a pair counts; empty and below-threshold ratings are 0)."""
-    from ecosystem.io._pairing import RULES, by_pair, mutual_ties
+    from ecosystem.io._answers import RULES, by_pair, mutual_ties
 
     answers = [(i % n, j % n, q, x) for i, j, q, x in answers if i % n != j % n]
     i = np.array([a[0] for a in answers], dtype=np.int64)
@@ -297,7 +297,7 @@ def test_mutual_ties_follow_the_rule_table(n, answers, responded, rule, keep, th
     x = np.array([a[3] for a in answers], dtype=float)
     resp = np.array(responded[:n], dtype=bool)
     t = -np.inf if threshold is None else threshold
-    order, key = by_pair(i, j, n, q)
+    order, key, _ = by_pair(i, j, n, q)
     assert np.all(np.diff(key) >= 0)
     for k in (0, 1):
         base = k * n * n * 2
@@ -317,7 +317,7 @@ def test_mutual_ties_follow_the_rule_table(n, answers, responded, rule, keep, th
     st.sampled_from([None, 1.0]))
 def test_directed_ties_keep_answers_above_zero_in_order(n, answers, responded, keep,
                                                         threshold):
-    from ecosystem.io._pairing import directed_ties
+    from ecosystem.io._answers import directed_ties
 
     answers = [(i % n, j % n, q, x) for i, j, q, x in answers]
     cols = [np.array([a[c] for a in answers], dtype=float if c == 3 else np.int64)
@@ -330,25 +330,30 @@ def test_directed_ties_keep_answers_above_zero_in_order(n, answers, responded, k
     assert list(zip(*(g.tolist() for g in got), strict=True)) == want
 
 
-@pytest.mark.parametrize("packed", [True, False])
-def test_sort_by_pair_is_stable_with_or_without_packing(monkeypatch, packed):
+@pytest.mark.parametrize(("way", "size"), [("one sort", 400), ("two parts", 400),
+                                           ("two parts", 3), ("not packed", 400)])
+def test_sort_by_pair_is_stable_however_sorted(monkeypatch, way, size):
     """Equal keys (an answer given twice) keep their order, whether the keys and indices
-    are packed into one sort or not (many actors)."""
-    from ecosystem.io import _pairing
+    are packed into one sort, into two parts sorted on two threads, or not packed at all
+    (many actors); repeats are reported."""
+    from ecosystem.io import _answers
 
     def refuse(*args):
         raise AssertionError("keys of 100 M actors and indices do not fit one int64")
 
-    if not packed:
-        monkeypatch.setattr(_pairing, "_packed", refuse)
+    if way == "not packed":
+        monkeypatch.setattr(_answers, "_packed", refuse)
+    if way == "two parts":
+        monkeypatch.setattr(_answers, "_TWO_PARTS", 1)
     rng = np.random.default_rng(3)
-    n = 5 if packed else 100_000_000
-    i, j = rng.integers(0, 5, 400), rng.integers(0, 5, 400)
-    q = rng.integers(0, 2, 400)
-    order, key = _pairing.by_pair(i, j, n, q)
+    n = 100_000_000 if way == "not packed" else 5
+    i, j = rng.integers(0, 5, size), rng.integers(0, 5, size)
+    q = rng.integers(0, 2, size)
+    order, key, repeats = _answers.by_pair(i, j, n, q)
     want = ((np.minimum(i, j) + q * n) * n + np.maximum(i, j)) * 2 + (i > j)
     assert order.tolist() == np.argsort(want, kind="stable").tolist()
     assert key.tolist() == want[order].tolist()
+    assert repeats == (len(set(want.tolist())) < len(want))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -460,3 +465,19 @@ def test_frame_problems_are_collected_from_the_thread(tmp_path):
         es.read_survey(responses, actors=actors, layout="long",
                        questions={"contact": "collaboration"})
     assert len(caught.value.errors) == 2
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(-1, 4)), max_size=40))
+def test_answers_rated_by_the_table_of_question_and_answer(answers):
+    """Each answer's rating is its (question, answer) cell, no answer (-1) the last column;
+    the cells given are those some answer points at."""
+    from ecosystem.io._answers import answers_given, rated
+
+    q = np.array([a[0] for a in answers], dtype=np.int64)
+    codes = np.array([a[1] for a in answers], dtype=np.int64)
+    table = np.arange(18, dtype=float).reshape(3, 6)
+    col = np.where(codes < 0, 5, codes)
+    assert rated(q, codes, table).tolist() == table[q, col].tolist()
+    want = np.zeros((3, 6), dtype=bool)
+    want[q, col] = True
+    assert answers_given(q, codes, 3, 6).tolist() == want.tolist()

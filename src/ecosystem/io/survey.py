@@ -76,8 +76,16 @@ from ecosystem.core.errors import (
 from ecosystem.core.report import Collector, Note
 from ecosystem.core.schema import Schema
 from ecosystem.core.validate import STR, Where
+from ecosystem.io._answers import (
+    RULES,
+    answer_counts,
+    answers_given,
+    by_pair,
+    directed_ties,
+    mutual_ties,
+    rated,
+)
 from ecosystem.io._csvformat import ambiguous_number, note_decimal_comma, parse_numbers
-from ecosystem.io._pairing import RULES, answer_counts, by_pair, directed_ties, mutual_ties
 from ecosystem.io.csv import _frame as csv_frame
 from ecosystem.io.csv import read_text_table
 
@@ -323,7 +331,7 @@ class Survey:
     source: str = "responses"
     read_notes: tuple[Note, ...] = ()
     #: reading's sort of the answers by question and pair (see
-    #: :func:`ecosystem.io._pairing.by_pair`), indices
+    #: :func:`ecosystem.io._answers.by_pair`), indices
     #: into ``answers``; None where not read from the long layout (or answers changed)
     _by_pair: tuple[np.ndarray, np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False)
@@ -501,7 +509,7 @@ class Survey:
                    non_respondents: str, responded: np.ndarray, schema: Schema
                    ) -> list[tuple[_Part, dict[str, int]]]:
         """Each tie question's ties and disagreement counts, in question order (see
-        :mod:`ecosystem.io._pairing`); the thresholds are checked in question order."""
+        :mod:`ecosystem.io._answers`); the thresholds are checked in question order."""
         a = self.answers
         i, j = a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy()
         qcode = pd.Categorical(a["question"], categories=list(self.questions)).codes
@@ -517,7 +525,7 @@ class Survey:
                 parts.append((directed_ties(i, j, qcode, k, x, t, keep, responded), {}))
                 continue
             if sort is None:
-                sort = by_pair(i, j, n, qcode)
+                sort = by_pair(i, j, n, qcode)[:2]
             order, key = sort
             base = k * n * n * 2
             lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
@@ -762,7 +770,7 @@ _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def _without_rows(sort: tuple[np.ndarray, np.ndarray], drop: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~ecosystem.io._pairing.by_pair`'s sort with the rows ``drop`` (a mask)
+    """:func:`~ecosystem.io._answers.by_pair`'s sort with the rows ``drop`` (a mask)
     removed and the rest numbered again."""
     order, key = sort
     keep = ~drop[order]
@@ -841,8 +849,9 @@ def _labels(qs: Mapping[str, Question]) -> list[str] | None:
 
 def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
              q: np.ndarray, rating: np.ndarray) -> pd.DataFrame:
-    # the codes are positions the readers resolved (never outside), so not checked again
-    return pd.DataFrame({
+    # the codes are positions the readers resolved (never outside), so not checked again;
+    # the ratings are the readers' own new array, taken as they are (not copied)
+    return pd.DataFrame(copy=False, data={
         "respondent": pd.Categorical.from_codes(r, categories=ids, validate=False),
         "partner": pd.Categorical.from_codes(p, categories=ids, validate=False),
         "question": pd.Categorical.from_codes(q, categories=pd.Index(list(qs)),
@@ -932,13 +941,13 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
         values, coded = table["value"], found[3]
         rated = pool.submit(lambda: _long_ratings(values, qcode, qs, source, decimal,
                                                   coded.result()))
-        sort = by_pair(who, partner, len(ids), qcode)
-        if len(sort[1]) > 1 and (sort[1][1:] == sort[1][:-1]).any():
+        order, key, repeats = by_pair(who, partner, len(ids), qcode)
+        if repeats:
             _answered_once(who, partner, qcode, ids, list(qs), source)
         ratings, numeric = rated.result()
     return _answers(ids, qs, who, partner, qcode, ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
-        "numeric_columns": ["value"], "_by_pair": sort}
+        "numeric_columns": ["value"], "_by_pair": (order, key)}
 
 
 def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
@@ -965,21 +974,18 @@ def _long_ratings(values: pd.Series, qcode: np.ndarray, qs: Mapping[str, Questio
     :func:`_lookup` among the scales' labels where made."""
     codes, uniques = _codes(values, _labels(qs), found)
     width = len(uniques) + 1  # the last column: missing (code -1)
-    combo = qcode * width + (np.where(codes < 0, width - 1, codes) if len(codes) and
-                             codes.min() < 0 else codes)
-    given = np.bincount(combo, minlength=len(qs) * width).reshape(len(qs), width) > 0
+    given = answers_given(qcode, codes, len(qs), width)
     table = np.full((len(qs), width), np.nan)
     numeric = False
     for k, q in enumerate(qs.values()):
-        rated, bad = q._rate(uniques, decimal)
+        ratings, bad = q._rate(uniques, decimal)
         bad &= given[k, :-1]
         if bad.any():  # the first row of this question holding a refused answer
-            at = np.where(qcode == k, combo - k * width, width - 1)
-            row = int(np.flatnonzero(np.append(bad, False)[at])[0])
+            row = int(np.flatnonzero((qcode == k) & np.append(bad, False)[codes])[0])
             q._refuse(values.iloc[row], decimal, source, row, "value")
-        table[k, :-1] = rated
-        numeric |= q.scale is None and bool(np.isfinite(rated[given[k, :-1]]).any())
-    return table.reshape(-1)[combo], numeric
+        table[k, :-1] = ratings
+        numeric |= q.scale is None and bool(np.isfinite(ratings[given[k, :-1]]).any())
+    return rated(qcode, codes, table), numeric
 
 
 # ------------------------------------------------------------------ entry points

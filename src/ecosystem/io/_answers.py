@@ -1,17 +1,17 @@
-"""Survey answers to ties, compiled: the sort by pair, and each question's ties in one pass.
+"""Survey answers, compiled: their ratings and counts, the sort by pair, and the ties.
 
 A tie question's answers become ties by the rules of :mod:`ecosystem.io.survey` (its module
 docstring has the table). A mutual kind needs both sides' answers about a pair side by side:
 one sort of all answers by (question, pair, direction) puts them next to each other, and
 one pass over a question's part of that order gives its ties. A directed kind needs no
-pairing: one pass over the answers keeps those > 0.
+pairing: one pass over the answers keeps those > 0. Reading rates each answer by a table of
+(question, distinct answer) and counts what the read report says of the answers
+(:func:`answers_given`, :func:`rated`, :func:`answer_counts`), one pass each.
 
 Why compiled: written with NumPy the pairing took about 25 passes over a million pairs
 (gathers, masks, temporaries) on two threads; here it is one pass, a loop NumPy cannot
 express (a pair's one or two answers are read together). The arithmetic of each weight is
 the same expression in the same order, so the weights are equal bit for bit.
-
-:func:`answer_counts` gives what the read report counts of the answers, in the same one pass.
 
 Ratings arrive as given: NaN for an empty answer, which counts as 0, and any rating below
 the threshold counts as 0 (``threshold=-inf``: none).
@@ -19,57 +19,84 @@ the threshold counts as 0 (``threshold=-inf``: none).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
-__all__ = ["RULES", "answer_counts", "by_pair", "directed_ties", "mutual_ties"]
+__all__ = ["RULES", "answer_counts", "answers_given", "by_pair", "directed_ties", "mutual_ties",
+           "rated"]
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+#: answers from which :func:`by_pair` sorts in two parts on two threads
+_TWO_PARTS = 100_000
 #: the ``symmetrize`` rules by code, as :func:`mutual_ties` takes them
 RULES = ("reciprocated", "union", "max", "min", "mean")
 
 
 @_jit
-def _packed(i: np.ndarray, j: np.ndarray, q: np.ndarray, n: int, bits: int) -> np.ndarray:
-    """Per answer ``key << bits | index``, key = ((q * n + a) * n + b) * 2 + (i > j) with
-    (a, b) the pair ordered."""
-    out = np.empty(i.shape[0], dtype=np.int64)
-    for k in range(i.shape[0]):
-        s, t = np.int64(i[k]), np.int64(j[k])
-        a, b = min(s, t), max(s, t)
-        key = ((np.int64(q[k]) * n + a) * n + b) * 2 + (1 if s > t else 0)
-        out[k] = (key << bits) | k
-    return out
+def _key(i: np.int64, j: np.int64, q: np.int64, n: int) -> np.int64:
+    """((q * n + a) * n + b) * 2 + direction, (a, b) the pair of ``i`` and ``j`` ordered."""
+    a, b = min(i, j), max(i, j)
+    return ((q * n + a) * n + b) * 2 + (1 if i > j else 0)
 
 
 @_jit
-def _unpacked(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, keys) of sorted packed values, the keys written over the packed values (a
-    new array of this size costs more here than the pass: its first touch of every page)."""
-    order = np.empty(packed.shape[0], dtype=np.int64)
+def _packed(i: np.ndarray, j: np.ndarray, q: np.ndarray, n: int, bits: int, pivot: int
+            ) -> tuple[np.ndarray, int]:
+    """Per answer ``key << bits | index`` (see :func:`_key`), those with keys below
+    ``pivot`` first (in no order): the packed values and how many are below."""
+    m = i.shape[0]
+    out = np.empty(m, dtype=np.int64)
+    lo, hi = 0, m
+    for k in range(m):
+        key = _key(np.int64(i[k]), np.int64(j[k]), np.int64(q[k]), n)
+        if key < pivot:
+            out[lo] = (key << bits) | k
+            lo += 1
+        else:
+            hi -= 1
+            out[hi] = (key << bits) | k
+    return out, lo
+
+
+@_jit
+def _unpacked(packed: np.ndarray, bits: int, order: np.ndarray) -> bool:
+    """Sorted packed values to indices (into ``order``) and keys (written over the packed
+    values: a new array of this size costs more here than the pass, its first touch of
+    every page); whether two neighbours have one key (an answer given twice)."""
     low = (np.int64(1) << bits) - 1
+    repeats = False
     for k in range(packed.shape[0]):
         v = packed[k]
         order[k] = v & low
         packed[k] = v >> bits
-    return order, packed
+        repeats |= k > 0 and packed[k] == packed[k - 1]
+    return repeats
+
+
+def _sorted_part(packed: np.ndarray, bits: int, order: np.ndarray) -> bool:
+    packed.sort()  # in place; NumPy sorts numbers without the interpreter lock
+    return bool(_unpacked(packed, bits, order))
 
 
 def by_pair(i: np.ndarray, j: np.ndarray, n: int, q: np.ndarray | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """(order, sorted keys) of answers ``i`` about ``j`` (actor positions < ``n``; of
-    question ``q``) by question, pair (a, b) with a <= b, and direction (the key's low bit:
-    the answer is b's about a); answers with equal keys in their order, so equal neighbours
-    are an answer given twice.
+            ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(order, sorted keys, repeats) of answers ``i`` about ``j`` (actor positions < ``n``;
+    of question ``q``) by question, pair (a, b) with a <= b, and direction (the key's low
+    bit: the answer is b's about a); answers with equal keys in their order. ``repeats``:
+    two answers have one key (an answer given twice).
 
-    Where the key and the index fit 63 bits together, one sort of ``key << bits | index``
-    (NumPy's fast unstable sort gives a stable order: no two packed values are equal).
+    Where the key and the index fit 63 bits together, a sort of ``key << bits | index``
+    (NumPy's fast unstable sort gives a stable order: no two packed values are equal), of
+    many answers in two parts on two threads: those with keys below the median of a sample
+    of them, and the rest.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from ecosystem.io._pairing import by_pair
-    >>> order, key = by_pair(np.array([1, 0, 2]), np.array([0, 1, 0]), 3)
+    >>> from ecosystem.io._answers import by_pair
+    >>> order, key, repeats = by_pair(np.array([1, 0, 2]), np.array([0, 1, 0]), 3)
     >>> order.tolist(), (key >> 1).tolist(), (key & 1).tolist()  # pair 0-1 both ways
     ([1, 0, 2], [1, 1, 2], [0, 1, 1])
     """
@@ -82,10 +109,26 @@ def by_pair(i: np.ndarray, j: np.ndarray, n: int, q: np.ndarray | None = None
         key = (np.minimum(i, j).astype(np.int64) + q.astype(np.int64) * n) * n
         key = (key + np.maximum(i, j)) * 2 + (i > j)
         order = np.argsort(key, kind="stable")
-        return order, key[order]
-    packed = _packed(i, j, q, n, bits)
-    packed.sort()
-    return _unpacked(packed, bits)
+        key = key[order]
+        return order, key, bool(len(key) > 1 and (key[1:] == key[:-1]).any())
+    pivot = top  # one part
+    if m >= _TWO_PARTS:
+        at = np.linspace(0, m - 1, 1001).astype(np.int64)
+        s, t = i[at].astype(np.int64), j[at].astype(np.int64)
+        sample = ((q[at].astype(np.int64) * n + np.minimum(s, t)) * n + np.maximum(s, t)) * 2
+        pivot = int(np.median(sample))
+    packed, cut = _packed(i, j, q, n, bits, pivot)
+    order = np.empty(m, dtype=np.int64)
+    parts = [(0, cut), (cut, m)] if 0 < cut < m else [(0, m)]
+    def sort(part: tuple[int, int]) -> bool:
+        return _sorted_part(packed[part[0]:part[1]], bits, order[part[0]:part[1]])
+
+    if len(parts) == 1:
+        return order, packed, sort(parts[0])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        repeats = list(pool.map(sort, parts))
+    # equal keys are in one part (the pivot is a key), so repeats never straddle the cut
+    return order, packed, any(repeats)
 
 
 @_jit
@@ -201,7 +244,7 @@ def answer_counts(i: np.ndarray, j: np.ndarray, x: np.ndarray, n: int
     Examples
     --------
     >>> import numpy as np
-    >>> from ecosystem.io._pairing import answer_counts
+    >>> from ecosystem.io._answers import answer_counts
     >>> answered, selves, rated, empty = answer_counts(
     ...     np.array([0, 0, 2]), np.array([0, 1, 1]), np.array([1.0, np.nan, 2.0]), 3)
     >>> answered.tolist(), selves, rated, empty
@@ -217,3 +260,43 @@ def answer_counts(i: np.ndarray, j: np.ndarray, x: np.ndarray, n: int
         else:
             empty += np.isnan(x[k])
     return answered, selves, rated, empty
+
+
+@_jit
+def answers_given(q: np.ndarray, codes: np.ndarray, n_questions: int, width: int
+                  ) -> np.ndarray:
+    """Whether question ``q[k]`` was given answer ``codes[k]`` (-1, no answer: the last
+    column), as a questions x ``width`` table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecosystem.io._answers import answers_given
+    >>> answers_given(np.array([0, 1, 1]), np.array([1, -1, 0]), 2, 3).astype(int).tolist()
+    [[0, 1, 0], [1, 0, 1]]
+    """
+    given = np.zeros((n_questions, width), dtype=np.bool_)
+    for k in range(q.shape[0]):
+        c = codes[k]
+        given[q[k], c if c >= 0 else width - 1] = True
+    return given
+
+
+@_jit
+def rated(q: np.ndarray, codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Each answer's rating ``table[q[k], codes[k]]`` (code -1: the last column).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecosystem.io._answers import rated
+    >>> table = np.array([[0.0, 1.0, np.nan], [5.0, 6.0, np.nan]])
+    >>> rated(np.array([0, 1, 1]), np.array([1, -1, 0]), table).tolist()
+    [1.0, nan, 5.0]
+    """
+    out = np.empty(q.shape[0], dtype=np.float64)
+    last = table.shape[1] - 1
+    for k in range(q.shape[0]):
+        c = codes[k]
+        out[k] = table[q[k], c if c >= 0 else last]
+    return out
