@@ -404,14 +404,17 @@ def _tie_positions(col: pd.Series, name: str, ids: pd.Index, where: Where) -> np
     return pos.astype(np.int64 if n > np.iinfo(np.int32).max else np.int32)
 
 
-def _tie_kinds(table: pd.DataFrame, schema: Schema, where: Where, sink: Collector) -> pd.Series:
-    """Canonical tie kinds; a missing kind is the schema's default tie kind (noted)."""
+def _tie_kinds(table: pd.DataFrame, schema: Schema, where: Where, sink: Collector
+               ) -> tuple[pd.Series, np.ndarray | None]:
+    """Canonical tie kinds; a missing kind is the schema's default tie kind (noted). Also
+    their positions among the schema's tie kinds where known without a look at every tie
+    (see :func:`_canonical_categories`), else None."""
     default = schema.default_tie_kind
     if "kind" not in table.columns:
         if len(table):
             sink.info("defaults", where.source, f"no kind column: all {len(table)} ties taken "
                       f"as '{default}'")
-        return pd.Series(default, index=table.index, dtype=STR)
+        return pd.Series(default, index=table.index, dtype=STR), None
     canonical = _canonical_categories(table["kind"], schema)
     if canonical is not None:
         return canonical
@@ -420,12 +423,14 @@ def _tie_kinds(table: pd.DataFrame, schema: Schema, where: Where, sink: Collecto
     if empty:
         sink.info("defaults", where.source, f"kind empty for {_plural(empty, 'tie')}: taken as "
                   f"'{default}'")
-    return _resolve(given.fillna(default), "tie kind", schema, "kind", where, sink)
+    return _resolve(given.fillna(default), "tie kind", schema, "kind", where, sink), None
 
 
-def _canonical_categories(col: pd.Series, schema: Schema) -> pd.Series | None:
+def _canonical_categories(col: pd.Series, schema: Schema
+                          ) -> tuple[pd.Series, np.ndarray] | None:
     """A categorical kind column whose every value is a canonical tie kind as text (nothing
-    to strip, default or rename, so nothing to note) as that text; None for any other column.
+    to strip, default or rename, so nothing to note) as that text, with each tie's position
+    among the schema's tie kinds; None for any other column.
 
     The categories are checked instead of every row (a reader's kinds: a few categories).
     """
@@ -439,7 +444,9 @@ def _canonical_categories(col: pd.Series, schema: Schema) -> pd.Series | None:
     codes = col.cat.codes.to_numpy()
     if len(codes) and codes.min() < 0:  # a missing kind: defaulted and noted by the table path
         return None
-    return pd.Series(pd.array(list(cats), dtype=STR).take(codes), index=col.index, dtype=STR)
+    in_schema = pd.Index(list(schema.tie_kinds)).get_indexer(pd.Index(list(cats)))
+    return (pd.Series(pd.array(list(cats), dtype=STR).take(codes), index=col.index, dtype=STR),
+            in_schema.astype(np.int64)[codes])
 
 
 def _tie_weights(table: pd.DataFrame, where: Where, sink: Collector) -> np.ndarray:
@@ -463,15 +470,20 @@ def _tie_weights(table: pd.DataFrame, where: Where, sink: Collector) -> np.ndarr
     return weight
 
 
-def _check_tie_pairs(src: np.ndarray, tgt: np.ndarray, kind: pd.Series, n: int, schema: Schema,
-                     names: tuple[pd.Series, pd.Series], where: Where) -> None:
-    """Self-loops where the kind forbids them, and two ties of one kind between one pair."""
+def _check_tie_pairs(src: np.ndarray, tgt: np.ndarray, kinds: tuple[pd.Series, np.ndarray | None],
+                     n: int, schema: Schema, names: tuple[pd.Series, pd.Series], where: Where
+                     ) -> None:
+    """Self-loops where the kind forbids them, and two ties of one kind between one pair.
+
+    ``kinds``: the tie kinds and, where known, their positions among the schema's."""
     src_s, tgt_s = names
+    kind, codes = kinds
     kind_ids = list(schema.tie_kinds)
-    # codes of the kinds among the schema's (-1: unknown or missing), hashing each row once
-    by_row, seen = pd.factorize(kind, use_na_sentinel=True)
-    codes = np.append(pd.Index(kind_ids).get_indexer(pd.Index(seen)), -1)[by_row].astype(
-        np.int64)
+    if codes is None:
+        # codes of the kinds among the schema's (-1: unknown or missing), hashing each row once
+        by_row, seen = pd.factorize(kind, use_na_sentinel=True)
+        codes = np.append(pd.Index(kind_ids).get_indexer(pd.Index(seen)), -1)[by_row].astype(
+            np.int64)
     valid = codes >= 0
     codes_ok = np.where(valid, codes, 0)
     loops_ok = np.array([schema.tie_kinds[k].self_loops for k in kind_ids], dtype=bool)
@@ -513,9 +525,9 @@ def normalize_ties(
     tgt_s = _strings(table["target"], "target", where, sink, required=False)
     src = _tie_positions(src_s, "source", ids, where)
     tgt = _tie_positions(tgt_s, "target", ids, where)
-    kind = _tie_kinds(table, schema, where, sink)
+    kind, kind_codes = _tie_kinds(table, schema, where, sink)
     weight = _tie_weights(table, where, sink)
-    _check_tie_pairs(src, tgt, kind, len(ids), schema, (src_s, tgt_s), where)
+    _check_tie_pairs(src, tgt, (kind, kind_codes), len(ids), schema, (src_s, tgt_s), where)
     result = pd.DataFrame(
         {"source": src_s, "target": tgt_s, "kind": kind, "weight": weight}, index=table.index
     )
@@ -571,9 +583,9 @@ def ties_from_positions(
     src, tgt = ends["source"], ends["target"]  # map_columns keeps the exact field names
     src_s = pd.Series(ids.take(src), dtype=STR)
     tgt_s = pd.Series(ids.take(tgt), dtype=STR)
-    kind = _tie_kinds(table, schema, where, sink)
+    kind, kind_codes = _tie_kinds(table, schema, where, sink)
     weight = _tie_weights(table, where, sink)
-    _check_tie_pairs(src, tgt, kind, n, schema, (src_s, tgt_s), where)
+    _check_tie_pairs(src, tgt, (kind, kind_codes), n, schema, (src_s, tgt_s), where)
     result = pd.DataFrame({"source": src_s, "target": tgt_s, "kind": kind, "weight": weight})
     for c in table.columns:
         if c not in TIE_COLUMNS:

@@ -53,9 +53,10 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -498,7 +499,8 @@ class Survey:
                                                    validate=False),
                    "weight": weight, "reported_by": _REPORTED.take(reported),
                    **self._attributes(src, tgt, mutual)}
-        report = self._report(reported, symmetrize, threshold, non_respondents, stats)
+        report = self._report(responded, reported, symmetrize, threshold, non_respondents,
+                              stats)
         return Ecosystem._from_positions(
             self.frame.assign(responded=responded), src, tgt, columns, schema=schema,
             name=name or "survey", _step={"step": "read_survey", "source": self.source,
@@ -509,32 +511,31 @@ class Survey:
                    non_respondents: str, responded: np.ndarray, schema: Schema
                    ) -> list[tuple[_Part, dict[str, int]]]:
         """Each tie question's ties and disagreement counts, in question order (see
-        :mod:`ecosystem.io._answers`); the thresholds are checked in question order."""
+        :mod:`ecosystem.io._answers`); the thresholds are checked in question order first.
+        Many answers' questions are worked out on two threads (the passes are compiled
+        without the interpreter lock)."""
         a = self.answers
         i, j = a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy()
         qcode = pd.Categorical(a["question"], categories=list(self.questions)).codes
         x = a["rating"].to_numpy(dtype=float)
         n, keep = len(self.frame), non_respondents == "keep"
         sort = self._by_pair
-        parts: list[tuple[_Part, dict[str, int]]] = []
+        jobs: list[Callable[[], tuple[_Part, dict[str, int]]]] = []
         for k, q in enumerate(self.questions.values()):
             if q.tie_kind is None:
                 continue
             t = -np.inf if threshold is None else _threshold(threshold, q)
             if q.tie_kind not in schema.mutual_tie_kinds:
-                parts.append((directed_ties(i, j, qcode, k, x, t, keep, responded), {}))
+                jobs.append(partial(_directed_part, i, j, qcode, k, x, t, keep, responded))
                 continue
             if sort is None:
                 sort = by_pair(i, j, n, qcode)[:2]
-            order, key = sort
-            base = k * n * n * 2
-            lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
-            *ties, disagree, rating_disagree = mutual_ties(
-                order[lo:hi], key[lo:hi], base, n, x, t, RULES.index(symmetrize), keep,
-                responded)
-            parts.append(((ties[0], ties[1], ties[2], ties[3]), {
-                "disagreements": disagree, "rating_disagreements": rating_disagree}))
-        return parts
+            jobs.append(partial(_mutual_part, sort, k, n, x, t, RULES.index(symmetrize), keep,
+                                responded))
+        if len(jobs) < 2 or len(x) < _THREADED:
+            return [job() for job in jobs]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(lambda job: job(), jobs))
 
     def _responded(self) -> np.ndarray:
         """Boolean per frame row: did the organisation respond."""
@@ -563,10 +564,11 @@ class Survey:
             out[q.attribute] = np.where(mutual, val_mut, val_dir)
         return out
 
-    def _report(self, reported_by: np.ndarray, symmetrize: str, threshold: Any,
-                non_respondents: str, stats: Mapping[str, int]) -> dict[str, Any]:
+    def _report(self, responded_by_row: np.ndarray, reported_by: np.ndarray, symmetrize: str,
+                threshold: Any, non_respondents: str, stats: Mapping[str, int]
+                ) -> dict[str, Any]:
         frame = self.frame
-        responded = pd.Series(self._responded(), index=frame.index)
+        responded = pd.Series(responded_by_row, index=frame.index)
         by_domain = responded.groupby(frame["domain"]).mean()
         n_non = int((~responded).sum())
         reported = _counts(reported_by, _REPORTED)
@@ -766,6 +768,29 @@ def _counts(codes: np.ndarray, names: pd.Index) -> pd.Series:
     order = sorted(range(len(present)), key=lambda k: (-counts[present[k]], first[k]))
     return pd.Series(counts[present[order]], index=names[present[order]])
 _Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: answers from which the tie questions are worked out on two threads
+_THREADED = 100_000
+
+
+def _directed_part(i: np.ndarray, j: np.ndarray, qcode: np.ndarray, k: int, x: np.ndarray,
+                   t: float, keep: bool, responded: np.ndarray
+                   ) -> tuple[_Part, dict[str, int]]:
+    """Question ``k``'s directed ties (:func:`~ecosystem.io._answers.directed_ties`)."""
+    return directed_ties(i, j, qcode, k, x, t, keep, responded), {}
+
+
+def _mutual_part(sort: tuple[np.ndarray, np.ndarray], k: int, n: int, x: np.ndarray, t: float,
+                 rule: int, keep: bool, responded: np.ndarray
+                 ) -> tuple[_Part, dict[str, int]]:
+    """Question ``k``'s mutual ties and disagreement counts from its part of the answers'
+    sort by pair (:func:`~ecosystem.io._answers.mutual_ties`)."""
+    order, key = sort
+    base = k * n * n * 2
+    lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
+    *ties, disagree, rating_disagree = mutual_ties(order[lo:hi], key[lo:hi], base, n, x, t,
+                                                   rule, keep, responded)
+    return (ties[0], ties[1], ties[2], ties[3]), {
+        "disagreements": disagree, "rating_disagreements": rating_disagree}
 
 
 def _without_rows(sort: tuple[np.ndarray, np.ndarray], drop: np.ndarray
