@@ -11,7 +11,9 @@ pairing: one pass over the answers keeps those > 0. Reading rates each answer by
 Why compiled: written with NumPy the pairing took about 25 passes over a million pairs
 (gathers, masks, temporaries) on two threads; here it is one pass, a loop NumPy cannot
 express (a pair's one or two answers are read together). The arithmetic of each weight is
-the same expression in the same order, so the weights are equal bit for bit.
+the same expression in the same order, so the weights are equal bit for bit. The first use
+in a process loads the compiled passes (about 0.3 s); the first after installing compiles
+them (a few seconds, cached on disk).
 
 Ratings arrive as given: NaN for an empty answer, which counts as 0, and any rating below
 the threshold counts as 0 (``threshold=-inf``: none).

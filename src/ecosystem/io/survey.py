@@ -48,6 +48,14 @@ it), ``"respondent"`` (the partner did not respond, or the kind is directed).
 The read report (:meth:`Survey.report`, also the ecosystem's last provenance record) gives the
 response rate overall and per domain, the ties by ``reported_by``, pairs where the two sides
 disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (empty answers).
+
+Cost
+----
+A long survey of 2 M answers about 10,000 organisations reads in about 0.35 s on 2 cores
+(pandas.read_csv of the same file alone: about 0.1 s). The passes over the answers are
+compiled (:mod:`ecosystem.io._answers`): the first survey read in a process loads them
+(about 0.3 s), the first after installing compiles them (a few seconds, once). For several
+rules on the same answers read once with :meth:`Survey.read`.
 """
 
 from __future__ import annotations
