@@ -831,7 +831,16 @@ def _positions(values: pd.Series, ids: pd.Index, what: str, source: str,
             raise ValidationError(f"{what} {values.iloc[k]!r} is not in {among}"
                                   + suggest(str(values.iloc[k]), [str(i) for i in ids]),
                                   source=source, row=k, field=field)
-    return pos[codes].astype(np.int64, copy=False)
+    return pos[codes].astype(_code_type(len(ids)), copy=False)
+
+
+def _code_type(n: int) -> type[np.signedinteger]:
+    """The integer type pandas gives the codes of a categorical of ``n`` categories (so a
+    categorical made of codes of this type takes them as they are)."""
+    for t in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(t).max:
+            return t
+    return np.int64
 
 
 def _value_set(names: pd.Index | list[str]) -> pa.Array:
@@ -853,7 +862,7 @@ def _lookup(values: pd.Series, names: pa.Array | None) -> np.ndarray | None:
         pos = pos.fill_null(-1)
     chunks = pos.chunks if isinstance(pos, pa.ChunkedArray) else [pos]
     return np.concatenate([c.to_numpy() for c in chunks] or [np.array([], np.int32)],
-                          dtype=np.int64)
+                          dtype=_code_type(len(names)))
 
 
 def _codes(values: pd.Series, labels: list[str] | None = None,
@@ -986,7 +995,7 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
 def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
                    qnames: list[str], source: str) -> None:
     """Refuse an answer given twice (same respondent, partner and question), naming both rows."""
-    key = (who * len(ids) + partner) * len(qnames) + qcode
+    key = (who.astype(np.int64) * len(ids) + partner) * len(qnames) + qcode
     ordered = np.sort(key)
     if not (ordered[1:] == ordered[:-1]).any():
         return
