@@ -282,8 +282,8 @@ def _frame_and_table(actors: Any, responses: Any, schema: Schema, read: Mapping[
                                                      **read))
             try:
                 table = _table(responses, "responses", schema, table_notes, **read)
-            except EcosystemError:
-                framed.result()
+            except Exception:
+                framed.result()  # the frame's error, if any, is the one raised
                 raise
             frame = framed.result()
     notes = Collector(frame_notes.notes + table_notes.notes,
