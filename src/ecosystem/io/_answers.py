@@ -43,6 +43,12 @@ def _key(i: np.int64, j: np.int64, q: np.int64, n: int) -> np.int64:
     return ((q * n + a) * n + b) * 2 + (1 if i > j else 0)
 
 
+def _keys(i: np.ndarray, j: np.ndarray, q: np.ndarray, n: int) -> np.ndarray:
+    """:func:`_key` of every answer, with NumPy (int64)."""
+    a = np.minimum(i, j).astype(np.int64)
+    return ((q.astype(np.int64) * n + a) * n + np.maximum(i, j)) * 2 + (i > j)
+
+
 @_jit
 def _packed(i: np.ndarray, j: np.ndarray, q: np.ndarray, n: int, bits: int, pivot: int
             ) -> tuple[np.ndarray, int]:
@@ -108,20 +114,18 @@ def by_pair(i: np.ndarray, j: np.ndarray, n: int, q: np.ndarray | None = None
     bits = max(m - 1, 1).bit_length()
     top = (int(q.max()) + 1) * n * n * 2 if m else 0
     if top.bit_length() + bits > 62:
-        key = (np.minimum(i, j).astype(np.int64) + q.astype(np.int64) * n) * n
-        key = (key + np.maximum(i, j)) * 2 + (i > j)
+        key = _keys(i, j, q, n)
         order = np.argsort(key, kind="stable")
         key = key[order]
         return order, key, bool(len(key) > 1 and (key[1:] == key[:-1]).any())
     pivot = top  # one part
     if m >= _TWO_PARTS:
         at = np.linspace(0, m - 1, 1001).astype(np.int64)
-        s, t = i[at].astype(np.int64), j[at].astype(np.int64)
-        sample = ((q[at].astype(np.int64) * n + np.minimum(s, t)) * n + np.maximum(s, t)) * 2
-        pivot = int(np.median(sample))
+        pivot = int(np.median(_keys(i[at], j[at], q[at], n)))
     packed, cut = _packed(i, j, q, n, bits, pivot)
     order = np.empty(m, dtype=np.int64)
     parts = [(0, cut), (cut, m)] if 0 < cut < m else [(0, m)]
+
     def sort(part: tuple[int, int]) -> bool:
         return _sorted_part(packed[part[0]:part[1]], bits, order[part[0]:part[1]])
 

@@ -850,8 +850,9 @@ def _value_set(names: pd.Index | list[str]) -> pa.Array:
 
 def _lookup(values: pd.Series, names: pa.Array | None) -> np.ndarray | None:
     """Positions in ``names`` of a column of text as files are read (code -1: missing), by
-    one Arrow lookup; None where the column is not such text, or a value given is not among
-    ``names`` as written (the caller's slower path then strips it or names its row)."""
+    one Arrow lookup, in the integer type of a categorical's codes (:func:`_code_type`);
+    None where the column is not such text, or a value given is not among ``names`` as
+    written (the caller's slower path then strips it or names its row)."""
     if names is None or not isinstance(values.dtype, pd.StringDtype) or not len(values):
         return None
     text = pa.array(values.array).cast(pa.large_string())
