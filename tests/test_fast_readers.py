@@ -483,3 +483,22 @@ def test_answers_rated_by_the_table_of_question_and_answer(answers):
     want = np.zeros((3, 6), dtype=bool)
     want[q, col] = True
     assert answers_given(q, codes, 3, 6).tolist() == want.tolist()
+
+
+@given(st.integers(1, 5), st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4),
+                                            st.sampled_from([1.0, 0.0, float("nan")])),
+                                  max_size=30))
+def test_answer_counts_equal_counting_by_hand(n, answers):
+    """Who answered at all, answers about oneself (and those rated), empty answers about
+    others: against a count of the answers one by one."""
+    from ecosystem.io._answers import answer_counts
+
+    answers = [(i % n, j % n, x) for i, j, x in answers]
+    i = np.array([a[0] for a in answers], dtype=np.int64)
+    j = np.array([a[1] for a in answers], dtype=np.int64)
+    x = np.array([a[2] for a in answers], dtype=float)
+    answered, selves, rated, empty = answer_counts(i, j, x, n)
+    assert answered.tolist() == [any(a[0] == k for a in answers) for k in range(n)]
+    assert selves == sum(a[0] == a[1] for a in answers)
+    assert rated == sum(a[0] == a[1] and not np.isnan(a[2]) for a in answers)
+    assert empty == sum(a[0] != a[1] and np.isnan(a[2]) for a in answers)
