@@ -502,3 +502,47 @@ def test_answer_counts_equal_counting_by_hand(n, answers):
     assert selves == sum(a[0] == a[1] for a in answers)
     assert rated == sum(a[0] == a[1] and not np.isnan(a[2]) for a in answers)
     assert empty == sum(a[0] != a[1] and np.isnan(a[2]) for a in answers)
+
+
+_FRAMES = [
+    pd.DataFrame({"id": ["a", "b"], "kind": ["huisarts", "wijkteam"]}),  # Dutch, no wijk
+    pd.DataFrame({"id": ["a", "b", "c"], "soort": ["gp", "welfare", "gp"],
+                  "wijk": ["Noord", "noord", None], "naam": ["x", "y", "z"]}),
+    pd.DataFrame({"id": ["a", " b "], "kind": ["gp", "social_team"], "domain": ["formal", ""]}),
+    pd.DataFrame({"id": ["a", "a"], "kind": ["gp", "gp"]}),  # duplicate id
+    pd.DataFrame({"id": ["a", "b"], "kind": ["gp", "bakker"]}),  # unknown kind
+    pd.DataFrame({"id": ["a", None], "kind": ["gp", "gp"]}),  # missing id
+]
+
+
+@pytest.mark.parametrize("collect", [False, True])
+@pytest.mark.parametrize("k", range(len(_FRAMES)))
+def test_frame_alone_equals_the_actors_of_an_ecosystem_without_ties(k, collect):
+    """The survey validates its frame without building an ecosystem: the same table, notes
+    and errors as ``Ecosystem(frame, None).actors``, also when problems are collected."""
+    from contextlib import nullcontext
+
+    from ecosystem.core.ecosystem import actors_alone
+    from ecosystem.core.report import collecting
+    from ecosystem.core.validate import Where
+
+    out = []
+    for alone in (True, False):
+        notes = Collector()
+        try:
+            with collecting() if collect else nullcontext():
+                if alone:
+                    table = actors_alone(_FRAMES[k], es.Schema.default(), Where("frame.csv"),
+                                         notes)
+                else:
+                    table = es.Ecosystem(_FRAMES[k], None, _source=(Where("frame.csv"),),
+                                         _notes=notes).actors
+            out.append((table, notes.report().to_records(), notes.changed))
+        except EcosystemError as exc:
+            out.append((type(exc), str(exc), getattr(exc, "errors", None)))
+    if isinstance(out[0][0], pd.DataFrame):
+        pd.testing.assert_frame_equal(out[0][0], out[1][0])
+        assert out[0][1:] == out[1][1:]
+    else:
+        assert out[0][:2] == out[1][:2]
+        assert [str(e) for e in out[0][2] or ()] == [str(e) for e in out[1][2] or ()]

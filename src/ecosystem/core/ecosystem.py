@@ -35,6 +35,18 @@ def _no_ties() -> pd.DataFrame:
     return pd.DataFrame({"source": pd.Series([], dtype=STR), "target": pd.Series([], dtype=STR)})
 
 
+def actors_alone(actors: pd.DataFrame, schema: Schema, where: Where, notes: Collector
+                 ) -> pd.DataFrame:
+    """The actors table of ``Ecosystem(actors, schema=schema, _source=(where,),
+    _notes=notes)``, by the same checks with the same notes and errors, without building the
+    ecosystem (there are no ties to check): for readers that only need a validated frame."""
+    actors_n = normalize_actors(actors, schema, where, notes)
+    reconcile_neighbourhoods(actors_n["neighbourhood"], None, where,
+                             Where("neighbourhoods table"), notes)
+    raise_collected()
+    return actors_n
+
+
 def _schema_of(schema: object) -> Schema:
     """``schema``, or the default schema for ``None``; anything else is a ConfigError."""
     schema = Schema.default() if schema is None else schema

@@ -441,7 +441,7 @@ def _canonical_categories(col: pd.Series, schema: Schema
     if not all(isinstance(c, str) and table.get(normalize_name(c)) == c == c.strip()
                for c in cats):
         return None
-    codes = col.cat.codes.to_numpy()
+    codes = col.array.codes  # a view: the categorical's own codes
     if len(codes) and codes.min() < 0:  # a missing kind: defaulted and noted by the table path
         return None
     in_schema = pd.Index(list(schema.tie_kinds)).get_indexer(pd.Index(list(cats)))

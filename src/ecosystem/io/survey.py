@@ -74,7 +74,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ecosystem._repr import clip, html_card, listing
-from ecosystem.core.ecosystem import Ecosystem
+from ecosystem.core.ecosystem import Ecosystem, actors_alone
 from ecosystem.core.errors import (
     ConfigError,
     DuplicateIdError,
@@ -104,6 +104,8 @@ __all__ = ["SYMMETRIZE", "Question", "Survey", "read_ego_survey", "read_survey"]
 SYMMETRIZE = ("reciprocated", "union", "max", "min", "mean")
 LAYOUTS = ("wide", "long")
 LONG_COLUMNS = ("respondent", "partner", "question", "value")
+#: per answer: positions of its respondent and partner in the frame, and of its question
+_Codes = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def _frame_of(actors: Any, schema: Schema, notes: Collector, **read: Any) -> pd.
     """The sampling frame, validated as an actors table (kinds canonical), noted in ``notes``."""
     frame, source, _ = _table(actors, "actors", schema, notes, **read)
     where = Where(source, first_line=None if source == "actors table" else 2)
-    return Ecosystem(frame, None, schema=schema, _source=(where,), _notes=notes).actors
+    return actors_alone(frame, schema, where, notes)
 
 
 def _frame_and_table(actors: Any, responses: Any, schema: Schema, read: Mapping[str, Any]
@@ -344,6 +346,11 @@ class Survey:
     #: into ``answers``; None where not read from the long layout (or answers changed)
     _by_pair: tuple[np.ndarray, np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False)
+    #: reading's positions of each answer's respondent and partner in the frame and of its
+    #: question (the answers' categorical codes, writable for the compiled passes); None where
+    #: not read (or answers changed)
+    _codes: _Codes | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def read(cls, responses: Any, *, actors: Any, layout: str = "wide",
@@ -407,20 +414,21 @@ class Survey:
         if info.pop("decimal_comma", None):
             note_decimal_comma(info.pop("numeric_columns"), source, notes)
         info.pop("numeric_columns", None)
-        r_pos = answers["respondent"].cat.codes.to_numpy()
-        p_pos = answers["partner"].cat.codes.to_numpy()
-        answered, selves, self_rated, empty = answer_counts(
-            r_pos, p_pos, answers["rating"].to_numpy(dtype=float), len(ids))
+        codes, ratings = info.pop("_codes"), answers["rating"].to_numpy(dtype=float)
+        answered, selves, self_rated, empty = answer_counts(codes[0], codes[1], ratings,
+                                                            len(ids))
         who = frozenset(ids[answered].tolist()) | info.pop("silent_respondents", frozenset())
         info["self_answers_ignored"] = self_rated
         sort = info.pop("_by_pair", None)
         if selves:
-            self_rows = r_pos == p_pos
-            answers = answers[~self_rows].reset_index(drop=True)
+            self_rows = codes[0] == codes[1]
+            codes = (codes[0][~self_rows], codes[1][~self_rows], codes[2][~self_rows])
+            answers = _answers(ids, qs, codes, ratings[~self_rows])
             sort = None if sort is None else _without_rows(sort, self_rows)
         info["empty_answers"] = empty
         survey = cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
         object.__setattr__(survey, "_by_pair", sort)
+        object.__setattr__(survey, "_codes", codes)
         return survey
 
     def _describe(self) -> str:
@@ -523,8 +531,11 @@ class Survey:
         Many answers' questions are worked out on two threads (the passes are compiled
         without the interpreter lock)."""
         a = self.answers
-        i, j = a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy()
-        qcode = pd.Categorical(a["question"], categories=list(self.questions)).codes
+        if self._codes is None:
+            i, j = a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy()
+            qcode = pd.Categorical(a["question"], categories=list(self.questions)).codes
+        else:
+            i, j, qcode = self._codes
         x = a["rating"].to_numpy(dtype=float)
         n, keep = len(self.frame), non_respondents == "keep"
         sort = self._by_pair
@@ -890,8 +901,9 @@ def _labels(qs: Mapping[str, Question]) -> list[str] | None:
     return list(dict.fromkeys(label for q in qs.values() for label in q.scale or ()))
 
 
-def _answers(ids: pd.Index, qs: Mapping[str, Question], r: np.ndarray, p: np.ndarray,
-             q: np.ndarray, rating: np.ndarray) -> pd.DataFrame:
+def _answers(ids: pd.Index, qs: Mapping[str, Question], codes: _Codes, rating: np.ndarray
+             ) -> pd.DataFrame:
+    r, p, q = codes
     # the codes are positions the readers resolved (never outside), so not checked again;
     # the ratings are the readers' own new array, taken as they are (not copied)
     return pd.DataFrame(copy=False, data={
@@ -948,10 +960,10 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
             field=unused[0])
     cols = [np.concatenate([pt[k] for pt in parts]) if parts else np.array([], dtype=np.int64)
             for k in range(4)]
-    answers = _answers(ids, qs, cols[0].astype(np.int64), cols[1].astype(np.int64),
-                       cols[2].astype(np.int64), cols[3].astype(float))
+    codes = (cols[0].astype(np.int64), cols[1].astype(np.int64), cols[2].astype(np.int64))
+    answers = _answers(ids, qs, codes, cols[3].astype(float))
     # a respondent whose every answer is empty still responded
-    return answers, {"layout": "wide", "silent_respondents": frozenset(ids[who]),
+    return answers, {"layout": "wide", "_codes": codes, "silent_respondents": frozenset(ids[who]),
                      "decimal_comma": decimal == "," and bool(numeric),
                      "numeric_columns": numeric}
 
@@ -988,9 +1000,9 @@ def _long(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
         if repeats:
             _answered_once(who, partner, qcode, ids, list(qs), source)
         ratings, numeric = rated.result()
-    return _answers(ids, qs, who, partner, qcode, ratings), {
+    return _answers(ids, qs, (who, partner, qcode), ratings), {
         "layout": "long", "decimal_comma": decimal == "," and numeric,
-        "numeric_columns": ["value"], "_by_pair": (order, key)}
+        "numeric_columns": ["value"], "_by_pair": (order, key), "_codes": (who, partner, qcode)}
 
 
 def _answered_once(who: np.ndarray, partner: np.ndarray, qcode: np.ndarray, ids: pd.Index,
