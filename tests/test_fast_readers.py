@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -403,16 +404,25 @@ def test_codes_of_text_give_back_the_texts(values, arrow):
     assert texts.tolist() == [None if v is None else v for v in values]
 
 
-@given(st.lists(st.sampled_from(["o1", "o2", "o3", " o1", "O2", "x", "", None]),
-                max_size=40), st.sampled_from(["str", "string", object]))
-def test_lookup_equals_get_indexer_or_declines(values, dtype):
+@given(st.lists(st.tuples(st.sampled_from(["o1", "o2", "o3", " o1", "O2", "x", "", None]),
+                          st.integers(1, 12)), max_size=40),
+       st.sampled_from(["str", "string", object]), st.booleans())
+def test_lookup_equals_get_indexer_or_declines(runs, dtype, by_runs):
     """Positions of Arrow text among names as written, -1 for missing (the get_indexer of
-    the values as they stand); None for another dtype or a value not among the names."""
+    the values as they stand); None for another dtype or a value not among the names.
+    ``by_runs``: the values looked up once per run of equal values, wherever they come in
+    runs (forced here: from two values on)."""
+    from unittest import mock
+
+    from ecosystem.io import survey
     from ecosystem.io.survey import _lookup, _value_set
 
+    values = [v for v, length in runs for _ in range(length)]
     names = ["o3", "o1", "o2", ""]
     column = pd.Series(values, dtype=dtype)
-    got = _lookup(column, _value_set(names))
+    with mock.patch.multiple(survey, _RUN_SAMPLE=1 if by_runs else survey._RUN_SAMPLE,
+                             _RUN_LENGTH=0 if by_runs else survey._RUN_LENGTH):
+        got = _lookup(column, _value_set(names))
     if dtype is object or not values or any(v is not None and v not in names for v in values):
         assert got is None
         return
@@ -422,6 +432,16 @@ def test_lookup_equals_get_indexer_or_declines(values, dtype):
     assert got is not None and got.dtype == codes_type and got.tolist() == want
 
 
+
+
+def test_values_are_looked_up_by_runs_only_where_the_first_come_in_runs():
+    from ecosystem.io.survey import _RUN_SAMPLE, _run_starts
+
+    grouped = pa.chunked_array([["a"] * 3000, ["a"] * 2000 + ["b"] * 4000, [None] * 9 + ["c"]])
+    assert _run_starts(grouped).tolist() == [0, 5000, *range(9000, 9010)]
+    alternating = pa.array(["a", "b"] * _RUN_SAMPLE)
+    assert _run_starts(alternating) is None
+    assert _run_starts(pa.array(["a"] * (2 * _RUN_SAMPLE - 1))) is None  # too few to bother
 
 
 # ------------------------------------------------------------------ frame and responses together

@@ -867,14 +867,40 @@ def _lookup(values: pd.Series, names: pa.Array | None) -> np.ndarray | None:
     if names is None or not isinstance(values.dtype, pd.StringDtype) or not len(values):
         return None
     text = pa.array(values.array).cast(pa.large_string())
+    starts = _run_starts(text)
+    if starts is not None:  # a value repeated in runs: looked up once per run
+        text = text.take(pa.array(starts))
     pos = pc.index_in(text, value_set=names)
     if pos.null_count != text.null_count:
         return None
     if pos.null_count:
         pos = pos.fill_null(-1)
     chunks = pos.chunks if isinstance(pos, pa.ChunkedArray) else [pos]
-    return np.concatenate([c.to_numpy() for c in chunks] or [np.array([], np.int32)],
-                          dtype=_code_type(len(names)))
+    found = np.concatenate([c.to_numpy() for c in chunks] or [np.array([], np.int32)],
+                           dtype=_code_type(len(names)))
+    if starts is None:
+        return found
+    return np.repeat(found, np.diff(starts, append=len(values)))
+
+
+#: values of which :func:`_run_starts` looks at the first, and the mean run among them
+#: from which the runs are found in all
+_RUN_SAMPLE, _RUN_LENGTH = 4096, 8
+
+
+def _run_starts(text: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """Where each run of equal values begins (a missing value is a run of its own), when
+    the first values come in runs of :data:`_RUN_LENGTH` or more on average (the
+    respondent column of a long survey, usually: each respondent's answers together);
+    else None. One comparison of neighbours costs a third of a lookup of every value."""
+    def changes(part: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        same = pc.equal(part.slice(1), part.slice(0, len(part) - 1)).fill_null(False)
+        return np.flatnonzero(~same.to_numpy(zero_copy_only=False)) + 1
+
+    sample = text.slice(0, _RUN_SAMPLE)
+    if len(text) < 2 * _RUN_SAMPLE or len(changes(sample)) * _RUN_LENGTH >= len(sample):
+        return None
+    return np.concatenate([[0], changes(text)])
 
 
 def _codes(values: pd.Series, labels: list[str] | None = None,
