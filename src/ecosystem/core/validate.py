@@ -485,9 +485,13 @@ def _check_tie_pairs(src: np.ndarray, tgt: np.ndarray, kinds: tuple[pd.Series, n
         codes = np.append(pd.Index(kind_ids).get_indexer(pd.Index(seen)), -1)[by_row].astype(
             np.int64)
     valid = codes >= 0
-    codes_ok = np.where(valid, codes, 0)
+    every_valid = bool(valid.all())
+    codes_ok = codes if every_valid else np.where(valid, codes, 0)
     loops_ok = np.array([schema.tie_kinds[k].self_loops for k in kind_ids], dtype=bool)
-    for row in _rows((src == tgt) & ~loops_ok[codes_ok] & valid):
+    loops = src == tgt
+    if loops.any():
+        loops &= ~loops_ok[codes_ok] & valid
+    for row in _rows(loops):
         row = int(row)
         k = kind.iloc[row]
         fail(SelfLoopError(
@@ -496,10 +500,10 @@ def _check_tie_pairs(src: np.ndarray, tgt: np.ndarray, kinds: tuple[pd.Series, n
             f"[TieKind('{k}', ..., self_loops=True)], replace=True)", field="target",
             **where.at(row)))
     mutual = np.array([not schema.tie_kinds[k].directed for k in kind_ids], dtype=bool)[codes_ok]
-    a = np.where(mutual, np.minimum(src, tgt), src).astype(np.int64)
-    b = np.where(mutual, np.maximum(src, tgt), tgt).astype(np.int64)
-    key = (codes * max(n, 1) + a) * max(n, 1) + b
-    ordered = np.sort(key if valid.all() else key[valid])  # a sort: no hashing on success
+    a = np.where(mutual, np.minimum(src, tgt), src)
+    b = np.where(mutual, np.maximum(src, tgt), tgt)
+    key = (codes.astype(np.int64) * max(n, 1) + a) * max(n, 1) + b  # in int64 throughout
+    ordered = np.sort(key if every_valid else key[valid])  # a sort: no hashing on success
     if not (ordered[1:] == ordered[:-1]).any():
         return
     dup = pd.Series(key).duplicated(keep=False).to_numpy() & valid
