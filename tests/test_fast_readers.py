@@ -7,6 +7,8 @@ must build what ``Ecosystem(actors, ties)`` builds and refuse everything it refu
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -357,12 +359,8 @@ def test_sort_by_pair_is_stable_however_sorted(monkeypatch, way, size):
     assert repeats == (len(set(want.tolist())) < len(want))
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_long_read_pairs_equal_pairs_of_the_answers(seed):
-    """The pairs reading sorted (self-answers left out) give the ecosystems the answers
-    alone give (a Survey whose answers were replaced pairs them again)."""
-    from dataclasses import replace
-
+def _long_survey(seed):
+    """A long survey of 12 organisations, three questions, shuffled, with self-answers."""
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame({"id": [f"o{k}" for k in range(12)], "kind": "huisarts"})
     keys = {(int(r), int(p), str(q)) for r, p, q in zip(
@@ -377,7 +375,16 @@ def test_long_read_pairs_equal_pairs_of_the_answers(seed):
                              "scale": ["nooit", "soms", "vaak", "altijd"]},
                  "verwijzen": {"tie_kind": "referral", "scale": ["nee", "ja"]},
                  "vertrouwen": {"attribute": "trust"}}
-    survey = es.Survey.read(long, actors=frame, layout="long", questions=questions)
+    return es.Survey.read(long, actors=frame, layout="long", questions=questions)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_long_read_pairs_equal_pairs_of_the_answers(seed):
+    """The pairs reading sorted (self-answers left out) give the ecosystems the answers
+    alone give (a Survey whose answers were replaced pairs them again)."""
+    from dataclasses import replace
+
+    survey = _long_survey(seed)
     assert survey._by_pair is not None and survey.notes["self_answers_ignored"] > 0
     again = replace(survey, answers=survey.answers)
     assert again._by_pair is None
@@ -387,6 +394,39 @@ def test_long_read_pairs_equal_pairs_of_the_answers(seed):
             two = again.ecosystem(symmetrize=rule, threshold=threshold)
             pd.testing.assert_frame_equal(one.ties, two.ties)
             assert one.provenance[-1] == two.provenance[-1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ties_worked_out_in_spans_on_two_threads_equal_one_pass(seed, monkeypatch):
+    """Many answers are worked out on two threads, a mutual question in two spans: the
+    same ties, in the same order, and the same counts as one pass (forced here)."""
+    from ecosystem.io import survey as survey_module
+
+    survey = _long_survey(seed)
+    alone = {rule: survey.ecosystem(symmetrize=rule) for rule in ("reciprocated", "union")}
+    monkeypatch.setattr(survey_module, "_THREADED", 1)
+    for rule, one in alone.items():
+        two = survey.ecosystem(symmetrize=rule)
+        pd.testing.assert_frame_equal(one.ties, two.ties)
+        assert one.provenance[-1] == two.provenance[-1]
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4), st.integers(0, 4)),
+                max_size=30), st.integers(1, 4))
+def test_spans_cover_a_question_in_order_and_split_no_pair(answers, parts):
+    from ecosystem.io._answers import by_pair
+    from ecosystem.io.survey import _spans
+
+    n = 5
+    i, j, q = (np.array([a[c] for a in answers], dtype=np.int64) for c in range(3))
+    _, key, _ = by_pair(i, j, n, q)
+    for k in range(3):
+        spans = _spans(key, k, n, parts)
+        mine = np.flatnonzero((key >> 1) // (n * n) == k)
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+        assert [p for lo, hi in spans for p in range(lo, hi)] == mine.tolist()
+        for lo, hi in spans[1:]:  # a span starts with a pair's first answer
+            assert lo == hi or lo == 0 or key[lo] >> 1 != key[lo - 1] >> 1
 
 
 # ------------------------------------------------------------------ codes of answers

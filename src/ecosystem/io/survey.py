@@ -351,6 +351,9 @@ class Survey:
     #: not read (or answers changed)
     _codes: _Codes | None = field(
         default=None, init=False, repr=False, compare=False)
+    #: reading's :meth:`_responded`; None where not read (or respondents changed)
+    _responded_mask: np.ndarray | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def read(cls, responses: Any, *, actors: Any, layout: str = "wide",
@@ -417,7 +420,9 @@ class Survey:
         codes, ratings = info.pop("_codes"), answers["rating"].to_numpy(dtype=float)
         answered, selves, self_rated, empty = answer_counts(codes[0], codes[1], ratings,
                                                             len(ids))
-        who = frozenset(ids[answered].tolist()) | info.pop("silent_respondents", frozenset())
+        responded = answered  # by position in the frame
+        responded[info.pop("_silent", [])] = True
+        who = frozenset(ids[responded].tolist())
         info["self_answers_ignored"] = self_rated
         sort = info.pop("_by_pair", None)
         if selves:
@@ -429,6 +434,7 @@ class Survey:
         survey = cls(frame, answers, who, qs, info, schema, source, tuple(notes.notes))
         object.__setattr__(survey, "_by_pair", sort)
         object.__setattr__(survey, "_codes", codes)
+        object.__setattr__(survey, "_responded_mask", responded)
         return survey
 
     def _describe(self) -> str:
@@ -501,11 +507,11 @@ class Survey:
         responded = self._responded()
         parts: list[tuple[np.ndarray, ...]] = []
         stats = {"disagreements": 0, "rating_disagreements": 0}
-        for part, st in self._tie_parts(threshold, symmetrize, non_respondents, responded,
-                                        schema):
+        for ordinal, part, st in self._tie_parts(threshold, symmetrize, non_respondents,
+                                                 responded, schema):
             for k in stats:
                 stats[k] += st.get(k, 0)
-            parts.append((*part, np.full(len(part[0]), len(parts), dtype=np.int64)))
+            parts.append((*part, np.full(len(part[0]), ordinal, dtype=np.int64)))
         src, tgt, weight, reported, kind = (np.concatenate([p[k] for p in parts])
                                             for k in range(5))
         kinds = [q.tie_kind for q in self.questions.values() if q.tie_kind is not None]
@@ -525,11 +531,12 @@ class Survey:
 
     def _tie_parts(self, threshold: float | str | None, symmetrize: str,
                    non_respondents: str, responded: np.ndarray, schema: Schema
-                   ) -> list[tuple[_Part, dict[str, int]]]:
-        """Each tie question's ties and disagreement counts, in question order (see
-        :mod:`ecosystem.io._answers`); the thresholds are checked in question order first.
-        Many answers' questions are worked out on two threads (the passes are compiled
-        without the interpreter lock)."""
+                   ) -> list[tuple[int, _Part, dict[str, int]]]:
+        """Each tie question's ties and disagreement counts, in question order, with the
+        question's place among the tie questions (see :mod:`ecosystem.io._answers`); the
+        thresholds are checked in question order first. Many answers are worked out on two
+        threads (the passes are compiled without the interpreter lock), a mutual question's
+        in two parts (pairs in order: the parts' ties in turn are the question's)."""
         a = self.answers
         if self._codes is None:
             i, j = a["respondent"].cat.codes.to_numpy(), a["partner"].cat.codes.to_numpy()
@@ -538,26 +545,31 @@ class Survey:
             i, j, qcode = self._codes
         x = a["rating"].to_numpy(dtype=float)
         n, keep = len(self.frame), non_respondents == "keep"
-        sort = self._by_pair
-        jobs: list[Callable[[], tuple[_Part, dict[str, int]]]] = []
-        for k, q in enumerate(self.questions.values()):
-            if q.tie_kind is None:
-                continue
+        sort, threaded = self._by_pair, len(x) >= _THREADED
+        jobs: list[tuple[int, Callable[[], tuple[_Part, dict[str, int]]]]] = []
+        tie_questions = [q for q in self.questions.values() if q.tie_kind is not None]
+        for ordinal, q in enumerate(tie_questions):
+            k = list(self.questions).index(q.name)
             t = -np.inf if threshold is None else _threshold(threshold, q)
             if q.tie_kind not in schema.mutual_tie_kinds:
-                jobs.append(partial(_directed_part, i, j, qcode, k, x, t, keep, responded))
+                jobs.append((ordinal, partial(_directed_part, i, j, qcode, k, x, t, keep,
+                                              responded)))
                 continue
             if sort is None:
                 sort = by_pair(i, j, n, qcode)[:2]
-            jobs.append(partial(_mutual_part, sort, k, n, x, t, RULES.index(symmetrize), keep,
-                                responded))
-        if len(jobs) < 2 or len(x) < _THREADED:
-            return [job() for job in jobs]
+            for span in _spans(sort[1], k, n, 2 if threaded else 1):
+                jobs.append((ordinal, partial(_mutual_part, sort, span, k, n, x, t,
+                                              RULES.index(symmetrize), keep, responded)))
+        if len(jobs) < 2 or not threaded:
+            return [(ordinal, *job()) for ordinal, job in jobs]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            return list(pool.map(lambda job: job(), jobs))
+            done = list(pool.map(lambda job: job[1](), jobs))
+        return [(ordinal, *d) for (ordinal, _), d in zip(jobs, done, strict=True)]
 
     def _responded(self) -> np.ndarray:
         """Boolean per frame row: did the organisation respond."""
+        if self._responded_mask is not None:
+            return self._responded_mask.copy()
         who = self.respondents
         return np.fromiter((i in who for i in self.frame["id"].tolist()), dtype=bool,
                            count=len(self.frame))
@@ -798,16 +810,28 @@ def _directed_part(i: np.ndarray, j: np.ndarray, qcode: np.ndarray, k: int, x: n
     return directed_ties(i, j, qcode, k, x, t, keep, responded), {}
 
 
-def _mutual_part(sort: tuple[np.ndarray, np.ndarray], k: int, n: int, x: np.ndarray, t: float,
-                 rule: int, keep: bool, responded: np.ndarray
-                 ) -> tuple[_Part, dict[str, int]]:
-    """Question ``k``'s mutual ties and disagreement counts from its part of the answers'
-    sort by pair (:func:`~ecosystem.io._answers.mutual_ties`)."""
-    order, key = sort
+def _spans(key: np.ndarray, k: int, n: int, parts: int) -> list[tuple[int, int]]:
+    """Question ``k``'s part of the sorted keys of :func:`~ecosystem.io._answers.by_pair`
+    as (start, stop), in ``parts`` spans of about equal length that split no pair."""
     base = k * n * n * 2
     lo, hi = (int(v) for v in np.searchsorted(key, [base, base + n * n * 2]))
-    *ties, disagree, rating_disagree = mutual_ties(order[lo:hi], key[lo:hi], base, n, x, t,
-                                                   rule, keep, responded)
+    cuts = [lo]
+    for p in range(1, parts):
+        at = lo + (hi - lo) * p // parts
+        if cuts[-1] < at < hi:  # back to the first answer of that pair (even key)
+            cuts.append(int(np.searchsorted(key, (key[at] >> 1) << 1)))
+    return list(zip(cuts, [*cuts[1:], hi], strict=True))
+
+
+def _mutual_part(sort: tuple[np.ndarray, np.ndarray], span: tuple[int, int], k: int, n: int,
+                 x: np.ndarray, t: float, rule: int, keep: bool, responded: np.ndarray
+                 ) -> tuple[_Part, dict[str, int]]:
+    """Mutual ties and disagreement counts of question ``k`` from a span of the answers'
+    sort by pair (:func:`_spans`, :func:`~ecosystem.io._answers.mutual_ties`)."""
+    order, key = sort
+    lo, hi = span
+    *ties, disagree, rating_disagree = mutual_ties(order[lo:hi], key[lo:hi], k * n * n * 2, n,
+                                                   x, t, rule, keep, responded)
     return (ties[0], ties[1], ties[2], ties[3]), {
         "disagreements": disagree, "rating_disagreements": rating_disagree}
 
@@ -989,7 +1013,7 @@ def _wide(table: pd.DataFrame, respondent: str, qs: Mapping[str, Question], ids:
     codes = (cols[0].astype(np.int64), cols[1].astype(np.int64), cols[2].astype(np.int64))
     answers = _answers(ids, qs, codes, cols[3].astype(float))
     # a respondent whose every answer is empty still responded
-    return answers, {"layout": "wide", "_codes": codes, "silent_respondents": frozenset(ids[who]),
+    return answers, {"layout": "wide", "_codes": codes, "_silent": who,
                      "decimal_comma": decimal == "," and bool(numeric),
                      "numeric_columns": numeric}
 
