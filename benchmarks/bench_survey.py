@@ -8,7 +8,7 @@ questions about 125 partners drawn at random. Both are timed in the same run, wa
 is read once before timing so both see it in the page cache). Wall and CPU time are both
 reported (CPU time: of the whole process, every thread counted). The survey reader's compiled
 passes (numba) are loaded by a first small read before timing; what that first use costs is
-reported on its own (0.3-0.6 s per process, and a compile of a few seconds once after
+reported on its own (0.3-1 s per process by machine, and a compile of a few seconds once after
 installing, or after a change to them).
 
     python benchmarks/bench_survey.py                  # 10,000 organisations, 2 M answers

@@ -82,7 +82,11 @@ from ecosystem.study import (
 
 
 def __getattr__(name: str):
-    """``ecosystem.plotting`` is imported on first use: matplotlib loads only when drawing."""
+    """``ecosystem.plotting`` is imported on first use.
+
+    python-igraph 1.0 imports matplotlib itself when it is installed, so this saves the
+    plotting module's own import, not matplotlib's.
+    """
     if name == "plotting":
         import importlib
 

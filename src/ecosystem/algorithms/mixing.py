@@ -79,7 +79,7 @@ class Mixing:
         >>> fig.axes[0].get_xlabel()
         'to (target domain)'
         """
-        from ecosystem.plotting import plot_mixing  # matplotlib is loaded on first use
+        from ecosystem.plotting import plot_mixing  # imported when a figure is first drawn
 
         return plot_mixing(self, **kwargs)
 

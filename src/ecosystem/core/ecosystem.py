@@ -1043,7 +1043,7 @@ class Ecosystem:
         >>> len(fig.axes)
         1
         """
-        from ecosystem.plotting import plot_ecosystem  # matplotlib is loaded on first use
+        from ecosystem.plotting import plot_ecosystem  # imported when a figure is first drawn
 
         return plot_ecosystem(self, **kwargs)
 

@@ -131,7 +131,7 @@ class FlowResult:
         >>> len(fig.axes)
         1
         """
-        from ecosystem.plotting import plot_flows  # matplotlib is loaded on first use
+        from ecosystem.plotting import plot_flows  # imported when a figure is first drawn
 
         return plot_flows(self, **kwargs)
 

@@ -12,8 +12,9 @@ Why compiled: written with NumPy the pairing took about 25 passes over a million
 (gathers, masks, temporaries) on two threads; here it is one pass, a loop NumPy cannot
 express (a pair's one or two answers are read together). The arithmetic of each weight is
 the same expression in the same order, so the weights are equal bit for bit. The first use
-in a process loads the compiled passes (0.3-0.6 s); the first after installing compiles
-them (a few seconds, cached on disk).
+in a process loads the compiled passes (0.3-1 s by machine, a third of it numba's own start,
+which reads the entry points of every installed package); the first after installing
+compiles them (a few seconds, cached on disk).
 
 Ratings arrive as given: NaN for an empty answer, which counts as 0, and any rating below
 the threshold counts as 0 (``threshold=-inf``: none).

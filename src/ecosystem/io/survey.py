@@ -51,11 +51,11 @@ disagree, unknown pairs, and every answer left out (self-ratings) or defaulted (
 
 Cost
 ----
-A long survey of 2 M answers about 10,000 organisations reads in 0.35-0.45 s on 2 cores,
-2.5-3 times as long as pandas.read_csv of the same file alone. The passes over the answers
-are compiled (:mod:`ecosystem.io._answers`): the first survey read in a process loads them
-(0.3-0.6 s), the first after installing compiles them (a few seconds, once). For several
-rules on the same answers read once with :meth:`Survey.read`.
+A long survey of 2 M answers about 10,000 organisations reads in 0.35-0.7 s on 2 cores (by
+machine), 2.5-3 times as long as pandas.read_csv of the same file alone. The passes over the
+answers are compiled (:mod:`ecosystem.io._answers`): the first survey read in a process loads
+them (0.3-1 s by machine), the first after installing compiles them (a few seconds, once). For
+several rules on the same answers read once with :meth:`Survey.read`.
 """
 
 from __future__ import annotations

@@ -837,7 +837,7 @@ class Comparison:
         >>> len(fig.axes)
         1
         """
-        from ecosystem.plotting import plot_comparison  # matplotlib is loaded on first use
+        from ecosystem.plotting import plot_comparison  # imported when a figure is first drawn
 
         return plot_comparison(self, metric, **kwargs)
 
