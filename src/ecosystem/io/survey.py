@@ -547,9 +547,9 @@ class Survey:
         n, keep = len(self.frame), non_respondents == "keep"
         sort, threaded = self._by_pair, len(x) >= _THREADED
         jobs: list[tuple[int, Callable[[], tuple[_Part, dict[str, int]]]]] = []
-        tie_questions = [q for q in self.questions.values() if q.tie_kind is not None]
-        for ordinal, q in enumerate(tie_questions):
-            k = list(self.questions).index(q.name)
+        tie_questions = [(k, q) for k, q in enumerate(self.questions.values())
+                         if q.tie_kind is not None]
+        for ordinal, (k, q) in enumerate(tie_questions):
             t = -np.inf if threshold is None else _threshold(threshold, q)
             if q.tie_kind not in schema.mutual_tie_kinds:
                 jobs.append((ordinal, partial(_directed_part, i, j, qcode, k, x, t, keep,
